@@ -1,0 +1,29 @@
+package org.autoprop.kernel;
+
+/**
+ * General matrix multiplication on row-major {@code float[]} matrices.
+ *
+ * <p>{@code C[m x n] := op(A)[m x k] * op(B)[k x n] (+ C when accumulate)}, where {@code op(A)} is
+ * A or its transpose (A then stored {@code k x m}) without materialising the transpose. Leading
+ * dimensions ({@code lda}, {@code ldb}, {@code ldc}) are the row strides of the stored matrices.
+ * Single-threaded; callers split disjoint C tiles across threads.
+ */
+public interface GemmKernels {
+  /** C := op(A) * op(B) (+ C when accumulate). */
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc,
+      boolean accumulate);
+}
