@@ -141,6 +141,38 @@ class Conv2DTest {
     assertTrue(report.passed(1e-2), () -> s + "\n" + report);
   }
 
+  /** Settings that force each code path: pointwise GEMM, grouped, depthwise direct, channel multiplier. */
+  static Stream<Setting> paths() {
+    return Stream.of(
+        new Setting(5, 3, 1, 1, 1, 1, Padding.VALID, 1, 1, 1, true, Shape.of(3, 5, 4, 7)),
+        new Setting(4, 6, 1, 1, 1, 1, Padding.of(0), 2, 2, 2, false, Shape.of(2, 4, 3, 5)),
+        new Setting(4, 4, 1, 1, 2, 1, Padding.VALID, 1, 1, 1, true, Shape.of(2, 4, 5, 5)),
+        new Setting(3, 3, 3, 2, 2, 3, Padding.of(1, 2), 2, 1, 3, true, Shape.of(3, 3, 9, 8)),
+        new Setting(5, 5, 5, 5, 1, 1, Padding.SAME, 1, 1, 5, false, Shape.of(2, 5, 6, 17)),
+        new Setting(2, 6, 3, 3, 1, 1, Padding.SAME, 1, 1, 2, true, Shape.of(2, 2, 5, 4)),
+        new Setting(6, 4, 2, 3, 3, 2, Padding.VALID, 2, 1, 2, true, Shape.of(3, 6, 9, 7)),
+        new Setting(1, 1, 5, 1, 1, 1, Padding.of(4, 0), 2, 1, 1, true, Shape.of(1, 1, 1, 3)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("paths")
+  void everyCodePathMatchesTheDefinitionAndFiniteDifferences(Setting s) {
+    for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
+      Conv2D conv = s.build(5, kernels);
+      if (s.bias()) {
+        conv.bias().value().copyFrom(Tensor.uniform(Shape.of(s.out()), -1, 1, 6));
+      }
+      Tensor x = Tensor.uniform(s.input(), -1, 1, 7);
+      Tensor y = conv.forward(x, true);
+      double[] expected = reference(conv, s, x);
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], y.getFlat(i), 1e-4 * (1 + Math.abs(expected[i])), s + " at " + i);
+      }
+      GradCheck.Report report = GradCheck.forLayer(conv).maxChecksPerTensor(80).check(x);
+      assertTrue(report.passed(1e-2), () -> s + " on " + kernels.description() + "\n" + report);
+    }
+  }
+
   /** The layer on the scalar kernels against the layer on the vector kernels, forward and backward. */
   @ParameterizedTest(name = "seed={0}")
   @MethodSource("org.autoprop.testing.Cases#fewSeeds")
