@@ -21,7 +21,7 @@ final class VectorConv implements ConvKernels {
     return d <= 0 ? 0 : Math.min(out, (d + stride - 1) / stride);
   }
 
-  /** One past the last output column whose tap is < {@code in}, capped at {@code out}. */
+  /** One past the last output column whose tap is below {@code in}, capped at {@code out}. */
   private static int hi(int in, int out, int stride, int pad, int tap) {
     int t = in - 1 + pad - tap;
     return t < 0 ? 0 : Math.min(out, t / stride + 1);
