@@ -1,6 +1,7 @@
 package org.autoprop.layer;
 
 import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
@@ -62,8 +63,12 @@ public class AdaptiveAvgPool2D implements Layer {
     float[] xd = in.data();
     int xo = in.offset();
     float[] yd = output.data();
-    Pool2D.forPlanes(shape.dim(0) * shape.dim(1), shape.size(),
-        (p0, p1) -> kernels.adaptiveAvgForward(xd, xo, p0, p1, h, w, oh, ow, yd, 0));
+    int planes = shape.dim(0) * shape.dim(1);
+    if (Pool2D.parallel(planes, shape.size())) {
+      Parallel.forRange(planes, p -> kernels.adaptiveAvgForward(xd, xo, p, p + 1, h, w, oh, ow, yd, 0));
+    } else {
+      kernels.adaptiveAvgForward(xd, xo, 0, planes, h, w, oh, ow, yd, 0);
+    }
     lastInput = shape;
     return output;
   }
@@ -84,8 +89,12 @@ public class AdaptiveAvgPool2D implements Layer {
     float[] gd = g.data();
     int go = g.offset();
     float[] gxd = gradInput.data();
-    Pool2D.forPlanes(lastInput.dim(0) * lastInput.dim(1), lastInput.size(),
-        (p0, p1) -> kernels.adaptiveAvgBackward(gd, go, p0, p1, h, w, oh, ow, gxd, 0));
+    int planes = lastInput.dim(0) * lastInput.dim(1);
+    if (Pool2D.parallel(planes, lastInput.size())) {
+      Parallel.forRange(planes, p -> kernels.adaptiveAvgBackward(gd, go, p, p + 1, h, w, oh, ow, gxd, 0));
+    } else {
+      kernels.adaptiveAvgBackward(gd, go, 0, planes, h, w, oh, ow, gxd, 0);
+    }
     return gradInput;
   }
 

@@ -143,7 +143,11 @@ abstract class BatchNormCore implements Layer {
     float[] rm = runningMean.data();
     float[] rv = runningVar.data();
     if (training) {
-      forChannels(shape.size(), (c0, c1) -> kernels.moments(xd, xo, batch, channels, sp, c0, c1, mean, var));
+      if (parallel(shape)) {
+        Parallel.forRange(channels, c -> kernels.moments(xd, xo, batch, channels, sp, c, c + 1, mean, var));
+      } else {
+        kernels.moments(xd, xo, batch, channels, sp, 0, channels, mean, var);
+      }
       double unbiased = perChannel / (double) (perChannel - 1);
       for (int c = 0; c < channels; c++) {
         rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
@@ -156,7 +160,11 @@ abstract class BatchNormCore implements Layer {
       }
     }
     float[] yd = output.data();
-    forChannels(shape.size(), (c0, c1) -> kernels.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0));
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.scaleShift(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
+    } else {
+      kernels.scaleShift(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
+    }
     lastInput = in;
     lastTraining = training;
     return output;
@@ -188,7 +196,11 @@ abstract class BatchNormCore implements Layer {
     int batch = shape.dim(0);
     int sp = spatial(shape);
     double count = (double) batch * sp;
-    forChannels(shape.size(), (c0, c1) -> kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX));
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c, c + 1, center, sumG, sumGX));
+    } else {
+      kernels.gradSums(gd, go, xd, xo, batch, channels, sp, 0, channels, center, sumG, sumGX);
+    }
     float[] w = weight.value().data();
     float[] gw = weight.grad().data();
     float[] gb = bias.grad().data();
@@ -210,21 +222,18 @@ abstract class BatchNormCore implements Layer {
     }
     gradInput = Tensor.reuse(gradInput, shape);
     float[] gxd = gradInput.data();
-    forChannels(shape.size(), (c0, c1) -> kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1,
-        coefG, coefX, center, gShift, gxd, 0));
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c, c + 1,
+          coefG, coefX, center, gShift, gxd, 0));
+    } else {
+      kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, 0, channels, coefG, coefX, center, gShift, gxd, 0);
+    }
     return gradInput;
   }
 
-  private interface ChannelRange {
-    void run(int c0, int c1);
-  }
-
-  private void forChannels(int size, ChannelRange body) {
-    if (size < PARALLEL_THRESHOLD || channels < 2) {
-      body.run(0, channels);
-    } else {
-      Parallel.forRange(channels, c -> body.run(c, c + 1));
-    }
+  /** Whether to split channels over the engine threads; the serial path allocates nothing. */
+  private boolean parallel(Shape shape) {
+    return shape.size() >= PARALLEL_THRESHOLD && channels > 1 && Parallel.THREADS > 1;
   }
 
   @Override

@@ -161,9 +161,17 @@ public final class Pool2D implements Layer {
         argmax = new int[outShape.size()];
       }
       int[] am = argmax;
-      forPlanes(planes, outShape.size(), (p0, p1) -> kernels.maxForward(xd, xo, p0, p1, win, yd, 0, am, 0));
+      if (parallel(planes, outShape.size())) {
+        Parallel.forRange(planes, p -> kernels.maxForward(xd, xo, p, p + 1, win, yd, 0, am, 0));
+      } else {
+        kernels.maxForward(xd, xo, 0, planes, win, yd, 0, am, 0);
+      }
     } else {
-      forPlanes(planes, outShape.size(), (p0, p1) -> kernels.avgForward(xd, xo, p0, p1, win, yd, 0));
+      if (parallel(planes, outShape.size())) {
+        Parallel.forRange(planes, p -> kernels.avgForward(xd, xo, p, p + 1, win, yd, 0));
+      } else {
+        kernels.avgForward(xd, xo, 0, planes, win, yd, 0);
+      }
     }
     lastInput = shape;
     lastWindow = win;
@@ -188,25 +196,24 @@ public final class Pool2D implements Layer {
     int planes = lastInput.dim(0) * lastInput.dim(1);
     if (max) {
       int[] am = argmax;
-      forPlanes(planes, lastInput.size(), (p0, p1) -> kernels.maxBackward(gd, go, am, 0, p0, p1, win, gxd, 0));
+      if (parallel(planes, lastInput.size())) {
+        Parallel.forRange(planes, p -> kernels.maxBackward(gd, go, am, 0, p, p + 1, win, gxd, 0));
+      } else {
+        kernels.maxBackward(gd, go, am, 0, 0, planes, win, gxd, 0);
+      }
     } else {
-      forPlanes(planes, lastInput.size(), (p0, p1) -> kernels.avgBackward(gd, go, p0, p1, win, gxd, 0));
+      if (parallel(planes, lastInput.size())) {
+        Parallel.forRange(planes, p -> kernels.avgBackward(gd, go, p, p + 1, win, gxd, 0));
+      } else {
+        kernels.avgBackward(gd, go, 0, planes, win, gxd, 0);
+      }
     }
     return gradInput;
   }
 
-  interface PlaneRange {
-    void run(int p0, int p1);
-  }
-
-  /** Runs {@code body} over all planes, split over the engine threads when the work is large. */
-  static void forPlanes(int planes, int work, PlaneRange body) {
-    if (work < PARALLEL_THRESHOLD || planes < 2) {
-      body.run(0, planes);
-      return;
-    }
-    int chunks = Math.min(planes, Parallel.THREADS * 4);
-    Parallel.forRange(chunks, i -> body.run((int) ((long) planes * i / chunks), (int) ((long) planes * (i + 1) / chunks)));
+  /** Whether to split planes over the engine threads; the serial path allocates nothing. */
+  static boolean parallel(int planes, int work) {
+    return work >= PARALLEL_THRESHOLD && planes > 1 && Parallel.THREADS > 1;
   }
 
   @Override

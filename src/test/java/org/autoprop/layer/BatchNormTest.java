@@ -148,6 +148,68 @@ class BatchNormTest {
   }
 
   @Test
+  void largeInputsSplitChannelsOverThreadsAndMatchADoubleReference() {
+    // 3 x 4 x 96 x 96 = 110592 elements: above the layer's parallel threshold.
+    Shape shape = Shape.of(3, 4, 96, 96);
+    BatchNorm2D bn = new BatchNorm2D(4);
+    for (int c = 0; c < 4; c++) {
+      bn.parameters().get(0).value().set(0.5f + c, c);
+      bn.parameters().get(1).value().set(0.25f * c, c);
+    }
+    Tensor x = Tensor.normal(shape, 3f, 11);
+    Tensor g = Tensor.uniform(shape, -1f, 1f, 12);
+    Tensor y = bn.forward(x, true);
+    Tensor gx = bn.backward(g);
+    int batch = 3;
+    int channels = 4;
+    int spatial = 96 * 96;
+    int n = batch * spatial;
+    double maxErrY = 0;
+    double maxErrGx = 0;
+    for (int c = 0; c < channels; c++) {
+      double mean = 0;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          mean += x.data()[(b * channels + c) * spatial + i];
+        }
+      }
+      mean /= n;
+      double var = 0;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          double d = x.data()[(b * channels + c) * spatial + i] - mean;
+          var += d * d;
+        }
+      }
+      var /= n;
+      double is = 1 / Math.sqrt(var + 1e-5);
+      double sg = 0;
+      double sgx = 0;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          int at = (b * channels + c) * spatial + i;
+          sg += g.data()[at];
+          sgx += g.data()[at] * (x.data()[at] - mean) * is;
+        }
+      }
+      double gamma = 0.5 + c;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          int at = (b * channels + c) * spatial + i;
+          double xhat = (x.data()[at] - mean) * is;
+          maxErrY = Math.max(maxErrY, Math.abs(xhat * gamma + 0.25 * c - y.data()[at]));
+          double expected = gamma * is * (g.data()[at] - sg / n - xhat * sgx / n);
+          maxErrGx = Math.max(maxErrGx, Math.abs(expected - gx.data()[at]));
+        }
+      }
+      assertEquals(sgx, bn.parameters().get(0).grad().getFlat(c), 1e-3 * (1 + Math.abs(sgx)), "grad.weight " + c);
+      assertEquals(sg, bn.parameters().get(1).grad().getFlat(c), 1e-3 * (1 + Math.abs(sg)), "grad.bias " + c);
+    }
+    assertTrue(maxErrY < 1e-4, "y error " + maxErrY);
+    assertTrue(maxErrGx < 1e-5, "gx error " + maxErrGx);
+  }
+
+  @Test
   void evalUsesRunningStatisticsAndLeavesThemAlone() {
     BatchNorm2D bn = new BatchNorm2D(2);
     bn.runningMean().copyFrom(Tensor.wrap(new float[] {1f, -2f}, 2));

@@ -150,6 +150,25 @@ class PoolTest {
   }
 
   @Test
+  void largeBatchesSplitPlanesOverThreadsAndAgreeWithOneSampleAtATime() {
+    // 4 x 4 x 64 x 64: above the parallel threshold; one sample alone is below it.
+    Shape shape = Shape.of(4, 4, 64, 64);
+    Tensor x = distinct(shape, 9);
+    Layer[] layers = {Pool2D.max(3, 1, 1), Pool2D.avg(2, 1, 1), new AdaptiveAvgPool2D(64, 64), new GlobalAvgPool2D()};
+    for (Layer whole : layers) {
+      Tensor y = whole.forward(x, true).copy();
+      Tensor gOut = Tensor.uniform(y.shape(), -1f, 1f, 10);
+      Tensor gx = whole.backward(gOut).copy();
+      for (int b = 0; b < 4; b++) {
+        Tensor yb = whole.forward(x.slice(0, b, b + 1).contiguous(), true);
+        Conformance.assertClose(whole + " y sample " + b, y.slice(0, b, b + 1).contiguous(), yb, 1e-6);
+        Tensor gxb = whole.backward(gOut.slice(0, b, b + 1).contiguous());
+        Conformance.assertClose(whole + " gx sample " + b, gx.slice(0, b, b + 1).contiguous(), gxb, 1e-6);
+      }
+    }
+  }
+
+  @Test
   void reusesBuffersWhileTheShapeStays() {
     for (Layer layer : new Layer[] {Pool2D.max(2), Pool2D.avg(3, 2, 1), new GlobalAvgPool2D(), new AdaptiveAvgPool2D(2, 3)}) {
       Tensor y1 = layer.forward(distinct(Shape.of(2, 3, 6, 7), 1), true);
