@@ -159,16 +159,33 @@ class PoolKernelsTest {
   @Test
   void maxTiesGoToFirstInWindowOrderAndPaddingIsMinusInfinity() {
     // All equal negative values: padding (-inf) never wins; the first real element does.
-    Window win = window(3, 3, 3, 1, 1);
+    Window small = window(3, 3, 3, 1, 1);
     float[] x = new float[9];
     java.util.Arrays.fill(x, -2f);
     for (PoolKernels k : new PoolKernels[] {SCALAR, VECTOR}) {
       float[] y = new float[9];
       int[] a = new int[9];
-      k.maxForward(x, 0, 0, 1, win, y, 0, a, 0);
+      k.maxForward(x, 0, 0, 1, small, y, 0, a, 0);
       assertArrayEquals(new int[] {0, 0, 1, 0, 0, 1, 3, 3, 4}, a, k.getClass().getSimpleName());
       for (float v : y) {
         assertEquals(-2f, v);
+      }
+    }
+    // Wide rows, so that the vector loop sees the ties too.
+    for (int[] c : new int[][] {{4, 37, 3, 1, 1}, {3, 64, 2, 1, 0}, {5, 100, 5, 1, 2}}) {
+      Window win = window(c[0], c[1], c[2], c[3], c[4]);
+      float[] flat = new float[c[0] * c[1]];
+      java.util.Arrays.fill(flat, 0.5f);
+      for (PoolKernels k : new PoolKernels[] {SCALAR, VECTOR}) {
+        float[] y = new float[win.outPlane()];
+        int[] a = new int[win.outPlane()];
+        k.maxForward(flat, 0, 0, 1, win, y, 0, a, 0);
+        for (int oy = 0; oy < win.oh(); oy++) {
+          for (int ox = 0; ox < win.ow(); ox++) {
+            int first = Math.max(oy - win.ph(), 0) * win.w() + Math.max(ox - win.pw(), 0);
+            assertEquals(first, a[oy * win.ow() + ox], k.getClass().getSimpleName() + " " + win + " at " + oy + "," + ox);
+          }
+        }
       }
     }
   }
