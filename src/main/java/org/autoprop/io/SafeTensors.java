@@ -50,8 +50,17 @@ public final class SafeTensors {
     }
   }
 
-  @SuppressWarnings("unchecked")
   static SafeTensors parse(byte[] bytes) {
+    try {
+      return parseUnchecked(bytes);
+    } catch (ClassCastException | NullPointerException e) {
+      // A header of the wrong JSON types (e.g. {"a": 5}) is a malformed file, not a crash.
+      throw new IllegalArgumentException("header has an entry of the wrong JSON type: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static SafeTensors parseUnchecked(byte[] bytes) {
     if (bytes.length < 8) {
       throw new IllegalArgumentException("file has " + bytes.length + " bytes (expected: at least 8)");
     }
@@ -87,7 +96,12 @@ public final class SafeTensors {
       int[] shape = new int[shapeList.size()];
       long count = 1;
       for (int i = 0; i < shape.length; i++) {
-        shape[i] = ((Number) shapeList.get(i)).intValue();
+        long extent = ((Number) shapeList.get(i)).longValue();
+        if (extent < 0 || extent > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("tensor '" + e.getKey() + "' has extent " + extent
+              + " at axis " + i + " (expected: 0 <= extent <= " + Integer.MAX_VALUE + ")");
+        }
+        shape[i] = (int) extent;
         count *= shape[i];
       }
       long begin = ((Number) offsets.get(0)).longValue();
