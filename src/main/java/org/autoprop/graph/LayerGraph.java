@@ -866,12 +866,13 @@ public final class LayerGraph implements Layer {
     }
     String rule = "-".repeat(line) + "\n";
     for (int r = 0; r < rows.length; r++) {
+      StringBuilder row = new StringBuilder();
       for (int c = 0; c < 5; c++) {
         String cell = rows[r][c];
-        sb.append(c == 3 ? " ".repeat(width[c] - cell.length()) + cell : cell + " ".repeat(width[c] - cell.length()));
-        sb.append(c < 4 ? "  " : "");
+        String pad = " ".repeat(width[c] - cell.length());
+        row.append(c == 3 ? pad + cell : cell + pad).append("  ");
       }
-      sb.append('\n');
+      sb.append(row.toString().stripTrailing()).append('\n');
       if (r == 0) {
         sb.append(rule);
       }
