@@ -14,6 +14,7 @@ final class MeanHW implements Layer {
   private Shape in;
   private Tensor out;
   private Tensor gradIn;
+  private Shape lastOut;
 
   @Override
   public Shape outputShape(Shape input) {
@@ -25,8 +26,11 @@ final class MeanHW implements Layer {
 
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    Shape os = outputShape(x.shape());
-    in = x.shape();
+    if (!x.shape().equals(in)) {
+      lastOut = outputShape(x.shape()); // once per input shape: no allocation in steady state
+      in = x.shape();
+    }
+    Shape os = lastOut;
     out = Tensor.reuse(out, os);
     int hw = in.dim(2) * in.dim(3);
     for (int p = 0; p < os.size(); p++) {

@@ -18,6 +18,8 @@ final class Mix implements Layer {
   private Tensor x;
   private Tensor out;
   private Tensor gradIn;
+  private Shape lastIn;
+  private Shape lastOut;
 
   Mix(int in, int out, long seed) {
     this.in = in;
@@ -37,7 +39,11 @@ final class Mix implements Layer {
 
   @Override
   public Tensor forward(Tensor input, boolean training) {
-    Shape os = outputShape(input.shape());
+    if (!input.shape().equals(lastIn)) {
+      lastOut = outputShape(input.shape()); // once per input shape: no allocation in steady state
+      lastIn = input.shape();
+    }
+    Shape os = lastOut;
     x = input.contiguous();
     out = Tensor.reuse(out, os);
     int batch = os.dim(0);
