@@ -495,6 +495,7 @@ public final class LayerGraph implements Layer {
     return s;
   }
 
+  /** The term's output shape, by shape inference through every node; errors name the node. */
   @Override
   public Shape outputShape(Shape input) {
     requireBuilt();
@@ -503,6 +504,10 @@ public final class LayerGraph implements Layer {
 
   // ---------------------------------------------------------------- run
 
+  /**
+   * Runs every node in execution order (shape inference first when the input shape is new) and
+   * returns the term's output, owned by the term's layer.
+   */
   @Override
   public Tensor forward(Tensor x, boolean training) {
     requireBuilt();
@@ -529,6 +534,11 @@ public final class LayerGraph implements Layer {
     return outputs[termIndex];
   }
 
+  /**
+   * Runs every node backward in reverse execution order, for the latest forward: merge gradients
+   * go to the inputs in edge declaration order, fan-out nodes receive the sum of their successors'
+   * gradients, parameter gradients accumulate. Returns the input gradient, owned by the root's layer.
+   */
   @Override
   public Tensor backward(Tensor gradOut) {
     requireBuilt();
@@ -576,6 +586,7 @@ public final class LayerGraph implements Layer {
 
   // ---------------------------------------------------------------- parameters and reports
 
+  /** Every node's parameters in execution order, named {@code NODE.PARAM}. */
   @Override
   public List<Parameter> parameters() {
     requireBuilt();
@@ -588,6 +599,7 @@ public final class LayerGraph implements Layer {
     return Collections.unmodifiableList(out);
   }
 
+  /** Every node's buffers in execution order, named {@code NODE.BUFFER}. */
   @Override
   public Map<String, Tensor> buffers() {
     requireBuilt();
@@ -600,6 +612,7 @@ public final class LayerGraph implements Layer {
     return Collections.unmodifiableMap(out);
   }
 
+  /** Zeroes the gradients of every node's parameters. */
   @Override
   public void zeroGrad() {
     requireBuilt();
@@ -608,6 +621,7 @@ public final class LayerGraph implements Layer {
     }
   }
 
+  /** The sum of the nodes' flops (merges not counted). */
   @Override
   public long flops(Shape input) {
     requireBuilt();
@@ -710,6 +724,7 @@ public final class LayerGraph implements Layer {
     return sb.toString();
   }
 
+  /** {@code LayerGraph}. */
   @Override
   public String typeName() {
     return "LayerGraph";

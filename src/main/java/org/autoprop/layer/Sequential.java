@@ -73,6 +73,7 @@ public final class Sequential implements Layer {
     return layers.size();
   }
 
+  /** The last child's output shape; an error names the child that cannot take its input. */
   @Override
   public Shape outputShape(Shape input) {
     Shape s = input;
@@ -87,6 +88,7 @@ public final class Sequential implements Layer {
     return s;
   }
 
+  /** Runs the children in order; returns the last child's output (owned by it). */
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Tensor t = x;
@@ -96,6 +98,7 @@ public final class Sequential implements Layer {
     return t;
   }
 
+  /** Runs the children backward in reverse order; returns the first child's input gradient. */
   @Override
   public Tensor backward(Tensor gradOut) {
     Tensor g = gradOut;
@@ -105,6 +108,7 @@ public final class Sequential implements Layer {
     return g;
   }
 
+  /** The children's parameters in order, named {@code CHILD.PARAM}. */
   @Override
   public List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
@@ -116,6 +120,7 @@ public final class Sequential implements Layer {
     return Collections.unmodifiableList(out);
   }
 
+  /** The children's buffers in order, named {@code CHILD.BUFFER}. */
   @Override
   public Map<String, Tensor> buffers() {
     Map<String, Tensor> out = new LinkedHashMap<>();
@@ -127,6 +132,7 @@ public final class Sequential implements Layer {
     return Collections.unmodifiableMap(out);
   }
 
+  /** Zeroes every child's parameter gradients. */
   @Override
   public void zeroGrad() {
     for (Layer l : layers) {
@@ -134,6 +140,7 @@ public final class Sequential implements Layer {
     }
   }
 
+  /** The sum of the children's flops. */
   @Override
   public long flops(Shape input) {
     long f = 0;
@@ -145,6 +152,7 @@ public final class Sequential implements Layer {
     return f;
   }
 
+  /** {@code Sequential}. */
   @Override
   public String typeName() {
     return "Sequential";
