@@ -1,6 +1,7 @@
 package org.autoprop.io;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ import org.autoprop.tensor.Tensor;
  * mapping each tensor name to its dtype, shape and byte range, then the raw little-endian data.
  *
  * <p>Float tensors (F32, F64, F16 is not supported) are read as {@link Tensor}; integer tensors
- * (I64, I32) through {@link #longs(String)}.
+ * (I64, I32) through {@link #longs(String)}. {@link #write} writes F32 tensors, atomically.
  */
 public final class SafeTensors {
   private final Map<String, String> metadata;
@@ -139,6 +140,17 @@ public final class SafeTensors {
     return Shape.of(entry(name).shape());
   }
 
+  /** The dtype of a tensor ({@code F32}, {@code F64}, {@code I64}, {@code I32}). */
+  public String dtype(String name) {
+    return entry(name).dtype();
+  }
+
+  /** True if the tensor is F32 or F64 (readable by {@link #tensor(String)}). */
+  public boolean isFloat(String name) {
+    String d = entry(name).dtype();
+    return d.equals("F32") || d.equals("F64");
+  }
+
   /** A float tensor (F32, or F64 rounded to float) as a new {@link Tensor}. */
   public Tensor tensor(String name) {
     Entry e = entry(name);
@@ -180,6 +192,69 @@ public final class SafeTensors {
         throw new IllegalArgumentException("tensor '" + name + "' has dtype " + e.dtype() + " (expected: I64 or I32)");
     }
     return out;
+  }
+
+  /**
+   * Writes float tensors as F32, in the map's order, with {@code metadata} as the header's
+   * {@code __metadata__}. The file is written to a temporary file in the same folder and renamed
+   * over {@code file} only when complete, so a failed write leaves the previous file intact.
+   *
+   * @throws IllegalArgumentException on an empty or reserved tensor name (nothing is written)
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    StringBuilder header = new StringBuilder("{");
+    if (metadata != null && !metadata.isEmpty()) {
+      header.append("\"__metadata__\":{");
+      boolean first = true;
+      for (Map.Entry<String, String> m : metadata.entrySet()) {
+        header.append(first ? "" : ",").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
+        first = false;
+      }
+      header.append('}');
+    }
+    long offset = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      String name = e.getKey();
+      if (name == null || name.isEmpty() || name.equals("__metadata__")) {
+        throw new IllegalArgumentException("safetensors: bad tensor name '" + name + "'");
+      }
+      Tensor t = e.getValue();
+      long bytes = 4L * t.size();
+      header.append(header.length() > 1 ? "," : "").append(Json.quote(name))
+          .append(":{\"dtype\":\"F32\",\"shape\":").append(t.shape())
+          .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+      offset += bytes;
+    }
+    header.append('}');
+    byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
+    int padded = (h.length + 7) / 8 * 8; // the format aligns the data section to 8 bytes with spaces
+    AtomicFiles.write(file, out -> {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      buf.putLong(padded);
+      out.write(buf.array(), 0, 8);
+      out.write(h);
+      for (int i = h.length; i < padded; i++) {
+        out.write(' ');
+      }
+      buf.clear();
+      for (Tensor t : tensors.values()) {
+        writeFloats(out, buf, t);
+      }
+    });
+  }
+
+  private static void writeFloats(OutputStream out, ByteBuffer buf, Tensor t) throws IOException {
+    Tensor c = t.contiguous();
+    float[] d = c.data();
+    for (int i = c.offset(), end = c.offset() + c.size(); i < end; i++) {
+      if (buf.remaining() < 4) {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+      }
+      buf.putFloat(d[i]);
+    }
+    out.write(buf.array(), 0, buf.position());
+    buf.clear();
   }
 
   private Entry entry(String name) {

@@ -1,0 +1,4 @@
+/**
+ * Files: safetensors weights and checkpoints, IDX data sets.
+ */
+package org.autoprop.io;

@@ -1,0 +1,115 @@
+package org.autoprop.layer;
+
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.PoolKernels;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * Adaptive average pooling of {@code [N, C, H, W]} to {@code [N, C, outH, outW]} (PyTorch's
+ * {@code AdaptiveAvgPool2d}): output row {@code i} averages input rows
+ * {@code [floor(i H / outH), ceil((i + 1) H / outH))}, and likewise for columns.
+ */
+public class AdaptiveAvgPool2D implements Layer {
+  private final int oh;
+  private final int ow;
+  private final PoolKernels kernels;
+
+  private Tensor output;
+  private Tensor gradInput;
+  private Shape lastInput;
+
+  /** Pools to {@code outH x outW}. */
+  public AdaptiveAvgPool2D(int outH, int outW) {
+    this(outH, outW, KernelProvider.get().pool());
+  }
+
+  AdaptiveAvgPool2D(int outH, int outW, PoolKernels kernels) {
+    if (outH < 1 || outW < 1) {
+      throw new IllegalArgumentException(
+          typeName() + ": output size " + outH + "x" + outW + " (expected: >= 1x1)");
+    }
+    this.oh = outH;
+    this.ow = outW;
+    this.kernels = kernels;
+  }
+
+  String describe() {
+    return typeName() + "(" + oh + "x" + ow + ")";
+  }
+
+  @Override
+  public Shape outputShape(Shape input) {
+    if (input.rank() != 4) {
+      throw new IllegalArgumentException(describe() + ": input " + input + " has rank " + input.rank()
+          + " (expected: 4, [N, C, H, W])");
+    }
+    if (input.dim(2) < 1 || input.dim(3) < 1) {
+      throw new IllegalArgumentException(describe() + ": input " + input
+          + " has an empty spatial size (expected: at least 1x1)");
+    }
+    return Shape.of(input.dim(0), input.dim(1), oh, ow);
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shape shape = x.shape();
+    Shape outShape = outputShape(shape);
+    Tensor in = x.contiguous();
+    output = Tensor.reuse(output, outShape);
+    int h = shape.dim(2);
+    int w = shape.dim(3);
+    float[] xd = in.data();
+    int xo = in.offset();
+    float[] yd = output.data();
+    int planes = shape.dim(0) * shape.dim(1);
+    if (Pool2D.parallel(planes, shape.size())) {
+      Parallel.forRange(planes, p -> kernels.adaptiveAvgForward(xd, xo, p, p + 1, h, w, oh, ow, yd, 0));
+    } else {
+      kernels.adaptiveAvgForward(xd, xo, 0, planes, h, w, oh, ow, yd, 0);
+    }
+    lastInput = shape;
+    return output;
+  }
+
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (lastInput == null) {
+      throw new IllegalStateException(describe() + ": backward called before forward");
+    }
+    if (!gradOut.shape().equals(output.shape())) {
+      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
+          + " (expected: " + output.shape() + ", the output shape of the latest forward)");
+    }
+    Tensor g = gradOut.contiguous();
+    gradInput = Tensor.reuse(gradInput, lastInput);
+    int h = lastInput.dim(2);
+    int w = lastInput.dim(3);
+    float[] gd = g.data();
+    int go = g.offset();
+    float[] gxd = gradInput.data();
+    int planes = lastInput.dim(0) * lastInput.dim(1);
+    if (Pool2D.parallel(planes, lastInput.size())) {
+      Parallel.forRange(planes, p -> kernels.adaptiveAvgBackward(gd, go, p, p + 1, h, w, oh, ow, gxd, 0));
+    } else {
+      kernels.adaptiveAvgBackward(gd, go, 0, planes, h, w, oh, ow, gxd, 0);
+    }
+    return gradInput;
+  }
+
+  @Override
+  public long flops(Shape input) {
+    return input.size();
+  }
+
+  @Override
+  public String typeName() {
+    return "AdaptiveAvgPool2D";
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

@@ -1,0 +1,261 @@
+package org.autoprop.layer;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.NormKernels;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * The shared logic of {@link BatchNorm1D} and {@link BatchNorm2D} over data viewed as
+ * {@code [batch, channels, spatial]}: statistics in double, apply as one FMA per element, backward
+ * as one reduction pass and one map pass. Subclasses only check shapes.
+ */
+abstract class BatchNormCore implements Layer {
+  /** Below this many elements the channel loop runs on the calling thread. */
+  private static final int PARALLEL_THRESHOLD = 1 << 16;
+
+  final int channels;
+  private double momentum = 0.1;
+  private double eps = 1e-5;
+  private final Parameter weight;
+  private final Parameter bias;
+  private final Tensor runningMean;
+  private final Tensor runningVar;
+  private final NormKernels kernels;
+
+  // Per-channel scratch, sized once.
+  private final double[] mean;
+  private final double[] var;
+  private final float[] scale;
+  private final float[] shift;
+  private final float[] center;
+  private final float[] invStd;
+  private final double[] sumG;
+  private final double[] sumGX;
+  private final float[] coefG;
+  private final float[] coefX;
+  private final float[] gShift;
+
+  private Tensor output;
+  private Tensor gradInput;
+  private Tensor lastInput;
+  private boolean lastTraining;
+
+  BatchNormCore(int channels, NormKernels kernels) {
+    if (channels < 1) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + ": channels " + channels + " (expected: >= 1)");
+    }
+    this.channels = channels;
+    this.kernels = kernels;
+    this.weight = new Parameter("weight", Tensor.full(Shape.of(channels), 1f));
+    this.bias = new Parameter("bias", Tensor.zeros(channels));
+    this.runningMean = Tensor.zeros(channels);
+    this.runningVar = Tensor.full(Shape.of(channels), 1f);
+    mean = new double[channels];
+    var = new double[channels];
+    scale = new float[channels];
+    shift = new float[channels];
+    center = new float[channels];
+    invStd = new float[channels];
+    sumG = new double[channels];
+    sumGX = new double[channels];
+    coefG = new float[channels];
+    coefX = new float[channels];
+    gShift = new float[channels];
+  }
+
+  BatchNormCore(int channels) {
+    this(channels, KernelProvider.get().norm());
+  }
+
+  /** The number of elements per channel and sample: 1 for [N, C], L for [N, C, L], H*W for [N, C, H, W]. */
+  abstract int spatial(Shape input);
+
+  final void setMomentum(double m) {
+    if (!(m >= 0 && m <= 1)) {
+      throw new IllegalArgumentException(describe() + ": momentum " + m + " (expected: 0 <= momentum <= 1)");
+    }
+    momentum = m;
+  }
+
+  final void setEps(double e) {
+    if (!(e > 0) || Double.isInfinite(e)) {
+      throw new IllegalArgumentException(describe() + ": eps " + e + " (expected: > 0)");
+    }
+    eps = e;
+  }
+
+  /** The momentum of the running statistics: running = (1 - momentum) * running + momentum * batch. */
+  public final double momentum() {
+    return momentum;
+  }
+
+  /** The constant added to the variance before the square root. */
+  public final double eps() {
+    return eps;
+  }
+
+  /** The running mean (a buffer, updated in place by training forwards). */
+  public final Tensor runningMean() {
+    return runningMean;
+  }
+
+  /** The running variance (a buffer, updated in place by training forwards). */
+  public final Tensor runningVar() {
+    return runningVar;
+  }
+
+  /** The number of channels. */
+  public final int channels() {
+    return channels;
+  }
+
+  final String describe() {
+    return typeName() + "(" + channels + ")";
+  }
+
+  @Override
+  public Shape outputShape(Shape input) {
+    spatial(input); // checks
+    return input;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shape shape = x.shape();
+    int sp = spatial(shape);
+    int batch = shape.dim(0);
+    long perChannel = (long) batch * sp;
+    if (training && perChannel <= 1) {
+      throw new IllegalArgumentException(describe()
+          + ": Expected more than 1 value per channel when training, got input " + shape);
+    }
+    Tensor in = x.contiguous();
+    float[] xd = in.data();
+    int xo = in.offset();
+    output = Tensor.reuse(output, shape);
+    float[] w = weight.value().data();
+    float[] b = bias.value().data();
+    float[] rm = runningMean.data();
+    float[] rv = runningVar.data();
+    if (training) {
+      if (parallel(shape)) {
+        Parallel.forRange(channels, c -> kernels.moments(xd, xo, batch, channels, sp, c, c + 1, mean, var));
+      } else {
+        kernels.moments(xd, xo, batch, channels, sp, 0, channels, mean, var);
+      }
+      double unbiased = perChannel / (double) (perChannel - 1);
+      for (int c = 0; c < channels; c++) {
+        rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
+        rv[c] = (float) ((1 - momentum) * rv[c] + momentum * var[c] * unbiased);
+        setAffine(c, mean[c], var[c], w[c], b[c]);
+      }
+    } else {
+      for (int c = 0; c < channels; c++) {
+        setAffine(c, rm[c], rv[c], w[c], b[c]);
+      }
+    }
+    float[] yd = output.data();
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.scaleShift(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
+    } else {
+      kernels.scaleShift(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
+    }
+    lastInput = in;
+    lastTraining = training;
+    return output;
+  }
+
+  private void setAffine(int c, double m, double v, float gamma, float beta) {
+    double is = 1 / Math.sqrt(v + eps);
+    invStd[c] = (float) is;
+    center[c] = (float) m;
+    scale[c] = (float) (gamma * is);
+    shift[c] = (float) (beta - m * gamma * is);
+  }
+
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (lastInput == null) {
+      throw new IllegalStateException(describe() + ": backward called before forward");
+    }
+    Shape shape = lastInput.shape();
+    if (!gradOut.shape().equals(shape)) {
+      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
+          + " (expected: " + shape + ", the output shape of the latest forward)");
+    }
+    Tensor g = gradOut.contiguous();
+    float[] gd = g.data();
+    int go = g.offset();
+    float[] xd = lastInput.data();
+    int xo = lastInput.offset();
+    int batch = shape.dim(0);
+    int sp = spatial(shape);
+    double count = (double) batch * sp;
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c, c + 1, center, sumG, sumGX));
+    } else {
+      kernels.gradSums(gd, go, xd, xo, batch, channels, sp, 0, channels, center, sumG, sumGX);
+    }
+    float[] w = weight.value().data();
+    float[] gw = weight.grad().data();
+    float[] gb = bias.grad().data();
+    for (int c = 0; c < channels; c++) {
+      double is = invStd[c];
+      double sgxhat = sumGX[c] * is; // sum of g * xhat
+      gw[c] += (float) sgxhat;
+      gb[c] += (float) sumG[c];
+      double a = w[c] * is;
+      coefG[c] = (float) a;
+      if (lastTraining) {
+        // gx = gamma * is * (g - mean(g) - xhat * mean(g * xhat))
+        coefX[c] = (float) (-a * is * sgxhat / count);
+        gShift[c] = (float) (-a * sumG[c] / count);
+      } else {
+        coefX[c] = 0f;
+        gShift[c] = 0f;
+      }
+    }
+    gradInput = Tensor.reuse(gradInput, shape);
+    float[] gxd = gradInput.data();
+    if (parallel(shape)) {
+      Parallel.forRange(channels, c -> kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c, c + 1,
+          coefG, coefX, center, gShift, gxd, 0));
+    } else {
+      kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, 0, channels, coefG, coefX, center, gShift, gxd, 0);
+    }
+    return gradInput;
+  }
+
+  /** Whether to split channels over the engine threads; the serial path allocates nothing. */
+  private boolean parallel(Shape shape) {
+    return shape.size() >= PARALLEL_THRESHOLD && channels > 1 && Parallel.THREADS > 1;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return List.of(weight, bias);
+  }
+
+  @Override
+  public Map<String, Tensor> buffers() {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    m.put("running_mean", runningMean);
+    m.put("running_var", runningVar);
+    return m;
+  }
+
+  @Override
+  public long flops(Shape input) {
+    return 2L * input.size();
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

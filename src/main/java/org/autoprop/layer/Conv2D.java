@@ -1,0 +1,475 @@
+package org.autoprop.layer;
+
+import java.util.Arrays;
+import java.util.List;
+import org.autoprop.kernel.ConvKernels;
+import org.autoprop.kernel.ConvKernels.Geometry;
+import org.autoprop.kernel.GemmKernels;
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * 2-D convolution over {@code [N, C, H, W]} inputs with PyTorch's semantics:
+ * {@code y[n, o, oy, ox] = bias[o] + sum_{c in group(o), i, j} weight[o, c, i, j] * x[n, c, oy*sH - pH + i*dH, ox*sW - pW + j*dW]}
+ * (zero outside the input), weight {@code [out, in/groups, kh, kw]}, bias {@code [out]}.
+ *
+ * <p>Computation: per image, im2col then one GEMM per group, in parallel over the batch with one
+ * column buffer per thread; a 1x1 kernel at stride 1 without padding multiplies the image
+ * directly. Backward recomputes the columns: input gradient {@code W^T x dY} then an accumulating
+ * col2im, weight gradient {@code dY x cols^T} into a per-thread partial that is reduced after the
+ * loop (no races, and a result independent of scheduling). Depthwise convolutions
+ * ({@code groups == in == out}) use a direct kernel instead.
+ *
+ * <p>Weights default to {@link Initializer#HE_UNIFORM} (He for ReLU networks, {@code U(-b, b)},
+ * {@code b = sqrt(6 / fanIn)}), biases to zeros; without {@link Builder#seed} the seed is
+ * {@link Initializer#nextDefaultSeed()}.
+ */
+public final class Conv2D implements Layer {
+  private final int in;
+  private final int out;
+  private final int kh;
+  private final int kw;
+  private final int sh;
+  private final int sw;
+  private final int dh;
+  private final int dw;
+  private final int groups;
+  private final Padding padding;
+  private final int ph;
+  private final int pw;
+  private final boolean depthwise;
+  private final boolean pointwise;
+  private final Parameter weight;
+  private final Parameter bias;
+  private final KernelProvider kernels;
+  private final String description;
+
+  // State of the latest forward, and buffers reused while the input shape is unchanged.
+  private Tensor input;
+  private Geometry geometry;
+  private Tensor output;
+  private Tensor gradInput;
+  private Shape scratchFor;
+  private float[][] cols;
+  private float[][] gradCols;
+  private float[][] gradWeight;
+
+  /** A {@code kernel x kernel} convolution at stride 1 with {@link Padding#SAME} padding and a bias. */
+  public Conv2D(int in, int out, int kernel) {
+    this(builder(in, out).kernel(kernel).padding(Padding.SAME));
+  }
+
+  private Conv2D(Builder b) {
+    this.in = b.in;
+    this.out = b.out;
+    this.kh = b.kh;
+    this.kw = b.kw;
+    this.sh = b.sh;
+    this.sw = b.sw;
+    this.dh = b.dh;
+    this.dw = b.dw;
+    this.groups = b.groups;
+    this.padding = b.padding;
+    this.description = describe();
+    validate();
+    int[] p;
+    try {
+      p = padding.resolve(kh, kw, sh, sw, dh, dw);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(description + ": " + e.getMessage(), e);
+    }
+    this.ph = p[0];
+    this.pw = p[1];
+    this.depthwise = groups == in && in == out;
+    this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+    this.kernels = b.kernels != null ? b.kernels : KernelProvider.get();
+    long seed = b.seed != null ? b.seed : Initializer.nextDefaultSeed();
+    int fanIn = in / groups * kh * kw;
+    int fanOut = out * kh * kw;
+    Tensor w = Tensor.zeros(out, in / groups, kh, kw);
+    b.initializer.fill(w, fanIn, fanOut, seed);
+    this.weight = new Parameter("weight", w);
+    if (b.bias) {
+      Tensor bt = Tensor.zeros(out);
+      b.biasInitializer.fill(bt, fanIn, fanOut, seed ^ 0xB1A5B1A5B1A5B1A5L);
+      this.bias = new Parameter("bias", bt);
+    } else {
+      this.bias = null;
+    }
+  }
+
+  /** A builder for an {@code in -> out} channel convolution (defaults: 1x1 kernel, stride 1, padding 0, bias). */
+  public static Builder builder(int in, int out) {
+    return new Builder(in, out);
+  }
+
+  private String describe() {
+    StringBuilder s = new StringBuilder("Conv2D(").append(in).append("->").append(out)
+        .append(", k=").append(kh).append('x').append(kw);
+    if (sh != 1 || sw != 1) {
+      s.append(", stride=").append(sh).append('x').append(sw);
+    }
+    if (!Padding.VALID.equals(padding) && !Padding.of(0).equals(padding)) {
+      s.append(", padding=").append(padding);
+    }
+    if (dh != 1 || dw != 1) {
+      s.append(", dilation=").append(dh).append('x').append(dw);
+    }
+    if (groups != 1) {
+      s.append(", groups=").append(groups);
+    }
+    return s.append(')').toString();
+  }
+
+  private void validate() {
+    if (in < 1 || out < 1) {
+      throw new IllegalArgumentException(description + ": channels " + in + "->" + out + " (expected: >= 1 each)");
+    }
+    if (kh < 1 || kw < 1) {
+      throw new IllegalArgumentException(description + ": kernel " + kh + "x" + kw + " (expected: >= 1 on both axes)");
+    }
+    if (sh < 1 || sw < 1) {
+      throw new IllegalArgumentException(description + ": stride " + sh + "x" + sw + " (expected: >= 1 on both axes)");
+    }
+    if (dh < 1 || dw < 1) {
+      throw new IllegalArgumentException(description + ": dilation " + dh + "x" + dw + " (expected: >= 1 on both axes)");
+    }
+    if (groups < 1 || in % groups != 0 || out % groups != 0) {
+      throw new IllegalArgumentException(description + ": groups " + groups
+          + " (expected: a divisor of both in channels " + in + " and out channels " + out + ")");
+    }
+  }
+
+  /** The weight {@code [out, in/groups, kh, kw]}. */
+  public Parameter weight() {
+    return weight;
+  }
+
+  /** The bias {@code [out]}, or null when the layer has none. */
+  public Parameter bias() {
+    return bias;
+  }
+
+  /** The padding per side as resolved for this kernel: {@code {h, w}}. */
+  public int[] resolvedPadding() {
+    return new int[] {ph, pw};
+  }
+
+  @Override
+  public String typeName() {
+    return "Conv2D";
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return bias == null ? List.of(weight) : List.of(weight, bias);
+  }
+
+  @Override
+  public Shape outputShape(Shape x) {
+    if (x.rank() != 4) {
+      throw new IllegalArgumentException(description + ": input " + x + " has rank " + x.rank()
+          + " (expected: 4, [N, " + in + ", H, W])");
+    }
+    if (x.dim(1) != in) {
+      throw new IllegalArgumentException(description + ": input " + x + " has " + x.dim(1)
+          + " channels (expected: " + in + ")");
+    }
+    int spanH = dh * (kh - 1) + 1;
+    int spanW = dw * (kw - 1) + 1;
+    int paddedH = x.dim(2) + 2 * ph;
+    int paddedW = x.dim(3) + 2 * pw;
+    if (paddedH < spanH || paddedW < spanW) {
+      throw new IllegalArgumentException(description + ": input " + x + " padded by " + ph + "x" + pw + " is "
+          + paddedH + "x" + paddedW + ", smaller than the dilated kernel " + spanH + "x" + spanW
+          + " (expected: at least " + spanH + "x" + spanW + ")");
+    }
+    return Shape.of(x.dim(0), out, Geometry.outExtent(x.dim(2), kh, sh, ph, dh),
+        Geometry.outExtent(x.dim(3), kw, sw, pw, dw));
+  }
+
+  @Override
+  public long flops(Shape x) {
+    Shape y = outputShape(x);
+    return 2L * y.dim(0) * out * y.dim(2) * y.dim(3) * (in / groups) * kh * kw;
+  }
+
+  private static int chunks(int n) {
+    return Math.min(Parallel.THREADS, n);
+  }
+
+  private void prepare(Shape x) {
+    Shape image = Shape.of(x.dim(1), x.dim(2), x.dim(3));
+    if (image.equals(scratchFor)) {
+      return;
+    }
+    geometry = new Geometry(in, x.dim(2), x.dim(3), kh, kw, sh, sw, ph, pw, dh, dw);
+    int threads = Parallel.THREADS;
+    int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
+    cols = new float[threads][colSize];
+    gradCols = new float[threads][colSize];
+    gradWeight = new float[threads][weight.value().size()];
+    scratchFor = image;
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shape yShape = outputShape(x.shape());
+    prepare(x.shape());
+    input = x.contiguous();
+    output = Tensor.reuse(output, yShape);
+    final int n = x.dim(0);
+    final int chunks = chunks(n);
+    Parallel.forRange(chunks, t -> {
+      for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
+        forwardImage(img, cols[t]);
+      }
+    });
+    return output;
+  }
+
+  private void forwardImage(int img, float[] colBuf) {
+    Geometry g = geometry;
+    int p = g.colCols();
+    int inSize = in * g.inH() * g.inW();
+    float[] x = input.data();
+    int xOff = input.offset() + img * inSize;
+    float[] w = weight.value().data();
+    float[] y = output.data();
+    int yOff = img * out * p;
+    if (depthwise) {
+      kernels.conv().depthwiseForward(g, x, xOff, w, 0, bias == null ? null : bias.value().data(), 0, y, yOff);
+      return;
+    }
+    float[] colArr = x;
+    int colOff = xOff;
+    if (!pointwise) {
+      kernels.conv().im2col(g, x, xOff, colBuf, 0);
+      colArr = colBuf;
+      colOff = 0;
+    }
+    int outG = out / groups;
+    int kG = in / groups * kh * kw;
+    GemmKernels gemm = kernels.gemm();
+    for (int grp = 0; grp < groups; grp++) {
+      gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, colArr, colOff + grp * kG * p, p,
+          y, yOff + grp * outG * p, p, false);
+    }
+    if (bias != null) {
+      float[] b = bias.value().data();
+      for (int o = 0; o < out; o++) {
+        kernels.elementwise().affine(1f, y, yOff + o * p, b[o], y, yOff + o * p, p);
+      }
+    }
+  }
+
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (input == null) {
+      throw new IllegalStateException(description + ": backward called before forward");
+    }
+    if (!gradOut.shape().equals(output.shape())) {
+      throw new IllegalArgumentException(description + ": gradient " + gradOut.shape()
+          + " (expected: " + output.shape() + ", the shape of the latest output)");
+    }
+    Tensor gy = gradOut.contiguous();
+    gradInput = Tensor.reuse(gradInput, input.shape());
+    final int n = input.dim(0);
+    final int chunks = chunks(n);
+    Parallel.forRange(chunks, t -> {
+      Arrays.fill(gradWeight[t], 0f);
+      for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
+        backwardImage(img, gy, cols[t], gradCols[t], gradWeight[t]);
+      }
+    });
+    Tensor gw = weight.grad();
+    for (int t = 0; t < chunks; t++) {
+      kernels.elementwise().add(gw.data(), gw.offset(), gradWeight[t], 0, gw.data(), gw.offset(), gw.size());
+    }
+    if (bias != null) {
+      Tensor gb = bias.grad();
+      int p = geometry.colCols();
+      for (int img = 0; img < n; img++) {
+        for (int o = 0; o < out; o++) {
+          gb.data()[gb.offset() + o] += (float) kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+        }
+      }
+    }
+    return gradInput;
+  }
+
+  private void backwardImage(int img, Tensor gradOut, float[] colBuf, float[] gradColBuf, float[] gwPart) {
+    Geometry g = geometry;
+    int p = g.colCols();
+    int inSize = in * g.inH() * g.inW();
+    float[] x = input.data();
+    int xOff = input.offset() + img * inSize;
+    float[] w = weight.value().data();
+    float[] gy = gradOut.data();
+    int gyOff = gradOut.offset() + img * out * p;
+    float[] gx = gradInput.data();
+    int gxOff = img * inSize;
+    ConvKernels conv = kernels.conv();
+    if (depthwise) {
+      Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
+      conv.depthwiseBackwardData(g, gy, gyOff, w, 0, gx, gxOff);
+      conv.depthwiseBackwardWeight(g, x, xOff, gy, gyOff, gwPart, 0);
+      return;
+    }
+    float[] colArr = x;
+    int colOff = xOff;
+    if (!pointwise) {
+      conv.im2col(g, x, xOff, colBuf, 0);
+      colArr = colBuf;
+      colOff = 0;
+    }
+    int outG = out / groups;
+    int kG = in / groups * kh * kw;
+    GemmKernels gemm = kernels.gemm();
+    // Pointwise: the input gradient is W^T x dY written straight into gx; otherwise into columns.
+    float[] dst = pointwise ? gx : gradColBuf;
+    int dstOff = pointwise ? gxOff : 0;
+    for (int grp = 0; grp < groups; grp++) {
+      int wOff = grp * outG * kG;
+      int gyG = gyOff + grp * outG * p;
+      gemm.gemm(false, true, outG, kG, p, gy, gyG, p, colArr, colOff + grp * kG * p, p, gwPart, wOff, kG, true);
+      gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gy, gyG, p, dst, dstOff + grp * kG * p, p, false);
+    }
+    if (!pointwise) {
+      Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
+      conv.col2im(g, gradColBuf, 0, gx, gxOff);
+    }
+  }
+
+  /** Configures a {@link Conv2D}; every setter returns this builder. */
+  public static final class Builder {
+    private final int in;
+    private final int out;
+    private int kh = 1;
+    private int kw = 1;
+    private int sh = 1;
+    private int sw = 1;
+    private int dh = 1;
+    private int dw = 1;
+    private int groups = 1;
+    private Padding padding = Padding.VALID;
+    private boolean bias = true;
+    private Initializer initializer = Initializer.HE_UNIFORM;
+    private Initializer biasInitializer = Initializer.ZEROS;
+    private Long seed;
+    private KernelProvider kernels;
+
+    private Builder(int in, int out) {
+      this.in = in;
+      this.out = out;
+    }
+
+    /** A square {@code k x k} kernel. */
+    public Builder kernel(int k) {
+      return kernel(k, k);
+    }
+
+    /** A {@code kh x kw} kernel. */
+    public Builder kernel(int kh, int kw) {
+      this.kh = kh;
+      this.kw = kw;
+      return this;
+    }
+
+    /** The same stride on both axes (default 1). */
+    public Builder stride(int s) {
+      return stride(s, s);
+    }
+
+    /** Strides along height and width. */
+    public Builder stride(int sh, int sw) {
+      this.sh = sh;
+      this.sw = sw;
+      return this;
+    }
+
+    /** The padding (default {@link Padding#VALID}, like PyTorch's 0). */
+    public Builder padding(Padding p) {
+      if (p == null) {
+        throw new IllegalArgumentException("Conv2D(" + in + "->" + out + "): padding must not be null");
+      }
+      this.padding = p;
+      return this;
+    }
+
+    /** The padding as text, see {@link Padding#parse}. */
+    public Builder padding(String p) {
+      return padding(Padding.parse(p));
+    }
+
+    /** {@code p} zeros on every side. */
+    public Builder padding(int p) {
+      return padding(Padding.of(p));
+    }
+
+    /** The same dilation on both axes (default 1). */
+    public Builder dilation(int d) {
+      return dilation(d, d);
+    }
+
+    /** Dilations along height and width. */
+    public Builder dilation(int dh, int dw) {
+      this.dh = dh;
+      this.dw = dw;
+      return this;
+    }
+
+    /** The number of groups, dividing both channel counts (default 1; {@code in} for depthwise). */
+    public Builder groups(int g) {
+      this.groups = g;
+      return this;
+    }
+
+    /** Whether the layer has a bias (default true). */
+    public Builder bias(boolean b) {
+      this.bias = b;
+      return this;
+    }
+
+    /** The weight initializer (default {@link Initializer#HE_UNIFORM}). */
+    public Builder initializer(Initializer init) {
+      this.initializer = java.util.Objects.requireNonNull(init, "initializer");
+      return this;
+    }
+
+    /** The bias initializer (default {@link Initializer#ZEROS}). */
+    public Builder biasInitializer(Initializer init) {
+      this.biasInitializer = java.util.Objects.requireNonNull(init, "biasInitializer");
+      return this;
+    }
+
+    /** The initialization seed (default: {@link Initializer#nextDefaultSeed()}). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The kernels to run on (default {@link KernelProvider#get()}); tests compare scalar and vector. */
+    public Builder kernels(KernelProvider k) {
+      this.kernels = java.util.Objects.requireNonNull(k, "kernels");
+      return this;
+    }
+
+    /**
+     * The layer.
+     *
+     * @throws IllegalArgumentException naming the configuration for non-positive channels, kernel,
+     *     stride or dilation, groups not dividing both channel counts, or 'same' padding it cannot do
+     */
+    public Conv2D build() {
+      return new Conv2D(this);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package org.autoprop.layer;
+
+import java.util.List;
+import java.util.Objects;
+import org.autoprop.kernel.GemmKernels;
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * A fully connected layer: {@code y = x W^T + b} for {@code x [N, in]}, weight {@code [out, in]}
+ * (PyTorch's {@code nn.Linear} layout) and bias {@code [out]}.
+ *
+ * <p>One GEMM per pass with the transpose folded into the kernel. Large products are split into
+ * disjoint row blocks across the engine threads (batch rows for {@code y} and the input gradient,
+ * output features for the weight gradient). Weights default to {@link Initializer#HE_UNIFORM}
+ * ({@code U(-b, b)}, {@code b = sqrt(6 / in)}), biases to zeros; without {@link Builder#seed} the
+ * seed is {@link Initializer#nextDefaultSeed()}.
+ */
+public final class Dense implements Layer {
+  /** Below this many multiply-adds a pass runs on the calling thread (fork-join costs ~10 us). */
+  private static final long PARALLEL_WORK = 1L << 16;
+
+  private final int in;
+  private final int out;
+  private final Parameter weight;
+  private final Parameter bias;
+  private final KernelProvider kernels;
+  private final String description;
+
+  private Tensor input;
+  private Tensor output;
+  private Tensor gradInput;
+
+  /** An {@code in -> out} layer with a bias and the default initialization. */
+  public Dense(int in, int out) {
+    this(builder(in, out));
+  }
+
+  private Dense(Builder b) {
+    this.in = b.in;
+    this.out = b.out;
+    this.description = "Dense(" + in + "->" + out + ")";
+    if (in < 1 || out < 1) {
+      throw new IllegalArgumentException(description + ": features " + in + "->" + out + " (expected: >= 1 each)");
+    }
+    this.kernels = b.kernels != null ? b.kernels : KernelProvider.get();
+    long seed = b.seed != null ? b.seed : Initializer.nextDefaultSeed();
+    Tensor w = Tensor.zeros(out, in);
+    b.initializer.fill(w, in, out, seed);
+    this.weight = new Parameter("weight", w);
+    if (b.bias) {
+      Tensor bt = Tensor.zeros(out);
+      b.biasInitializer.fill(bt, in, out, seed ^ 0xB1A5B1A5B1A5B1A5L);
+      this.bias = new Parameter("bias", bt);
+    } else {
+      this.bias = null;
+    }
+  }
+
+  /** A builder for an {@code in -> out} layer (defaults: bias, He-uniform weights, zero bias). */
+  public static Builder builder(int in, int out) {
+    return new Builder(in, out);
+  }
+
+  /** The weight {@code [out, in]}. */
+  public Parameter weight() {
+    return weight;
+  }
+
+  /** The bias {@code [out]}, or null when the layer has none. */
+  public Parameter bias() {
+    return bias;
+  }
+
+  @Override
+  public String typeName() {
+    return "Dense";
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return bias == null ? List.of(weight) : List.of(weight, bias);
+  }
+
+  @Override
+  public Shape outputShape(Shape x) {
+    if (x.rank() != 2) {
+      throw new IllegalArgumentException(description + ": input " + x + " has rank " + x.rank()
+          + " (expected: 2, [N, " + in + "])");
+    }
+    if (x.dim(1) != in) {
+      throw new IllegalArgumentException(description + ": input " + x + " has " + x.dim(1)
+          + " features (expected: " + in + ")");
+    }
+    return Shape.of(x.dim(0), out);
+  }
+
+  @Override
+  public long flops(Shape x) {
+    return 2L * outputShape(x).dim(0) * in * out;
+  }
+
+  /** Runs {@code body(from, to)} on disjoint blocks of {@code [0, rows)}, in parallel when the work is large. */
+  private static void blocks(int rows, long work, RowBlock body) {
+    int chunks = work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
+    Parallel.forRange(chunks, t -> body.run(rows * t / chunks, rows * (t + 1) / chunks));
+  }
+
+  @FunctionalInterface
+  private interface RowBlock {
+    void run(int from, int to);
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shape yShape = outputShape(x.shape());
+    input = x.contiguous();
+    output = Tensor.reuse(output, yShape);
+    final int n = x.dim(0);
+    final float[] xd = input.data();
+    final int xo = input.offset();
+    final float[] w = weight.value().data();
+    final float[] y = output.data();
+    GemmKernels gemm = kernels.gemm();
+    blocks(n, (long) n * in * out, (from, to) -> {
+      // Start each row at the bias, then accumulate x W^T onto it.
+      for (int r = from; r < to; r++) {
+        if (bias != null) {
+          System.arraycopy(bias.value().data(), 0, y, r * out, out);
+        }
+      }
+      gemm.gemm(false, true, to - from, out, in, xd, xo + from * in, in, w, 0, in, y, from * out, out, bias != null);
+    });
+    return output;
+  }
+
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (input == null) {
+      throw new IllegalStateException(description + ": backward called before forward");
+    }
+    if (!gradOut.shape().equals(output.shape())) {
+      throw new IllegalArgumentException(description + ": gradient " + gradOut.shape()
+          + " (expected: " + output.shape() + ", the shape of the latest output)");
+    }
+    Tensor gyT = gradOut.contiguous();
+    final float[] gy = gyT.data();
+    final int gyo = gyT.offset();
+    final int n = input.dim(0);
+    final float[] xd = input.data();
+    final int xo = input.offset();
+    final float[] w = weight.value().data();
+    gradInput = Tensor.reuse(gradInput, input.shape());
+    final float[] gx = gradInput.data();
+    final float[] gw = weight.grad().data();
+    GemmKernels gemm = kernels.gemm();
+    long work = (long) n * in * out;
+    // gx = gy W, split over batch rows.
+    blocks(n, work, (from, to) ->
+        gemm.gemm(false, false, to - from, in, out, gy, gyo + from * out, out, w, 0, in, gx, from * in, in, false));
+    // gW += gy^T x, split over output features (rows of gW).
+    blocks(out, work, (from, to) ->
+        gemm.gemm(true, false, to - from, in, n, gy, gyo + from, out, xd, xo, in, gw, from * in, in, true));
+    if (bias != null) {
+      float[] gb = bias.grad().data();
+      for (int r = 0; r < n; r++) {
+        kernels.elementwise().add(gb, 0, gy, gyo + r * out, gb, 0, out);
+      }
+    }
+    return gradInput;
+  }
+
+  /** Configures a {@link Dense}; every setter returns this builder. */
+  public static final class Builder {
+    private final int in;
+    private final int out;
+    private boolean bias = true;
+    private Initializer initializer = Initializer.HE_UNIFORM;
+    private Initializer biasInitializer = Initializer.ZEROS;
+    private Long seed;
+    private KernelProvider kernels;
+
+    private Builder(int in, int out) {
+      this.in = in;
+      this.out = out;
+    }
+
+    /** Whether the layer has a bias (default true). */
+    public Builder bias(boolean b) {
+      this.bias = b;
+      return this;
+    }
+
+    /** The weight initializer (default {@link Initializer#HE_UNIFORM}). */
+    public Builder initializer(Initializer init) {
+      this.initializer = Objects.requireNonNull(init, "initializer");
+      return this;
+    }
+
+    /** The bias initializer (default {@link Initializer#ZEROS}). */
+    public Builder biasInitializer(Initializer init) {
+      this.biasInitializer = Objects.requireNonNull(init, "biasInitializer");
+      return this;
+    }
+
+    /** The initialization seed (default: {@link Initializer#nextDefaultSeed()}). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The kernels to run on (default {@link KernelProvider#get()}). */
+    public Builder kernels(KernelProvider k) {
+      this.kernels = Objects.requireNonNull(k, "kernels");
+      return this;
+    }
+
+    /**
+     * The layer.
+     *
+     * @throws IllegalArgumentException when a feature count is below 1
+     */
+    public Dense build() {
+      return new Dense(this);
+    }
+  }
+}

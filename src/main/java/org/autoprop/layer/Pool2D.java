@@ -1,0 +1,233 @@
+package org.autoprop.layer;
+
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.PoolKernels;
+import org.autoprop.kernel.PoolKernels.Window;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * Max or average pooling over the spatial axes of {@code [N, C, H, W]} (PyTorch's
+ * {@code MaxPool2d} and {@code AvgPool2d} with {@code ceil_mode=False}):
+ * {@code out = (in + 2 * padding - kernel) / stride + 1} per axis.
+ *
+ * <p>Max pooling treats padding as -inf and sends each output's gradient to the first maximum of its
+ * window in row order (indices remembered from the forward pass). Average pooling divides by the
+ * full kernel area, padding included ({@code count_include_pad=True}). Padding must be at most half
+ * the kernel, as in PyTorch.
+ */
+public final class Pool2D implements Layer {
+  /** Below this many output elements the plane loop runs on the calling thread. */
+  private static final int PARALLEL_THRESHOLD = 1 << 14;
+
+  private final boolean max;
+  private final int kh;
+  private final int kw;
+  private final int sh;
+  private final int sw;
+  private final int ph;
+  private final int pw;
+  private final PoolKernels kernels;
+
+  private Tensor output;
+  private Tensor gradInput;
+  private int[] argmax = new int[0];
+  private Shape lastInput;
+  private Window lastWindow;
+
+  private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding, PoolKernels kernels) {
+    String type = max ? "MaxPool2D" : "AvgPool2D";
+    checkPair(type, "kernel", kernel);
+    checkPair(type, "stride", stride);
+    checkPair(type, "padding", padding);
+    this.max = max;
+    this.kh = kernel[0];
+    this.kw = kernel[1];
+    this.sh = stride[0];
+    this.sw = stride[1];
+    this.ph = padding[0];
+    this.pw = padding[1];
+    this.kernels = kernels;
+    if (kh < 1 || kw < 1) {
+      throw new IllegalArgumentException(describe() + ": kernel " + kh + "x" + kw + " (expected: >= 1)");
+    }
+    if (sh < 1 || sw < 1) {
+      throw new IllegalArgumentException(describe() + ": stride " + sh + "x" + sw + " (expected: >= 1)");
+    }
+    if (ph < 0 || pw < 0) {
+      throw new IllegalArgumentException(describe() + ": padding " + ph + "x" + pw + " (expected: >= 0)");
+    }
+    if (ph > kh / 2 || pw > kw / 2) {
+      throw new IllegalArgumentException(describe() + ": padding " + ph + "x" + pw
+          + " must be at most half the kernel (expected: <= " + kh / 2 + "x" + kw / 2 + ")");
+    }
+  }
+
+  private static void checkPair(String type, String what, int[] pair) {
+    if (pair == null || pair.length != 2) {
+      throw new IllegalArgumentException(type + ": " + what + " must be a pair {h, w}, got "
+          + (pair == null ? "null" : java.util.Arrays.toString(pair)));
+    }
+  }
+
+  /** Max pooling with a square kernel, stride = kernel, no padding. */
+  public static Pool2D max(int kernel) {
+    return max(kernel, kernel, 0);
+  }
+
+  /** Max pooling with a square kernel and stride, no padding. */
+  public static Pool2D max(int kernel, int stride) {
+    return max(kernel, stride, 0);
+  }
+
+  /** Max pooling with a square kernel, stride and padding. */
+  public static Pool2D max(int kernel, int stride, int padding) {
+    return max(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding});
+  }
+
+  /** Max pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
+  public static Pool2D max(int[] kernel, int[] stride, int[] padding) {
+    return new Pool2D(true, kernel, stride == null ? kernel : stride, padding, KernelProvider.get().pool());
+  }
+
+  /** Average pooling with a square kernel, stride = kernel, no padding. */
+  public static Pool2D avg(int kernel) {
+    return avg(kernel, kernel, 0);
+  }
+
+  /** Average pooling with a square kernel and stride, no padding. */
+  public static Pool2D avg(int kernel, int stride) {
+    return avg(kernel, stride, 0);
+  }
+
+  /** Average pooling with a square kernel, stride and padding. */
+  public static Pool2D avg(int kernel, int stride, int padding) {
+    return avg(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding});
+  }
+
+  /** Average pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
+  public static Pool2D avg(int[] kernel, int[] stride, int[] padding) {
+    return new Pool2D(false, kernel, stride == null ? kernel : stride, padding, KernelProvider.get().pool());
+  }
+
+  /** The same pooling with other kernels (tests compare implementations). */
+  Pool2D withKernels(PoolKernels k) {
+    return new Pool2D(max, new int[] {kh, kw}, new int[] {sh, sw}, new int[] {ph, pw}, k);
+  }
+
+  /** True for max pooling, false for average pooling. */
+  public boolean isMax() {
+    return max;
+  }
+
+  private String describe() {
+    return typeName() + "(k=" + kh + "x" + kw + ", s=" + sh + "x" + sw + ", p=" + ph + "x" + pw + ")";
+  }
+
+  private Window window(Shape input) {
+    if (input.rank() != 4) {
+      throw new IllegalArgumentException(describe() + ": input " + input + " has rank " + input.rank()
+          + " (expected: 4, [N, C, H, W])");
+    }
+    int h = input.dim(2);
+    int w = input.dim(3);
+    if (h + 2 * ph < kh || w + 2 * pw < kw) {
+      throw new IllegalArgumentException(describe() + ": input " + input + " has padded spatial size "
+          + (h + 2 * ph) + "x" + (w + 2 * pw) + " (expected: at least the kernel " + kh + "x" + kw + ")");
+    }
+    return new Window(h, w, kh, kw, sh, sw, ph, pw, (h + 2 * ph - kh) / sh + 1, (w + 2 * pw - kw) / sw + 1);
+  }
+
+  @Override
+  public Shape outputShape(Shape input) {
+    Window win = window(input);
+    return Shape.of(input.dim(0), input.dim(1), win.oh(), win.ow());
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shape shape = x.shape();
+    Window win = shape.equals(lastInput) ? lastWindow : window(shape);
+    Shape outShape = Shape.of(shape.dim(0), shape.dim(1), win.oh(), win.ow());
+    Tensor in = x.contiguous();
+    output = Tensor.reuse(output, outShape);
+    int planes = shape.dim(0) * shape.dim(1);
+    float[] xd = in.data();
+    int xo = in.offset();
+    float[] yd = output.data();
+    if (max) {
+      if (argmax.length != outShape.size()) {
+        argmax = new int[outShape.size()];
+      }
+      int[] am = argmax;
+      if (parallel(planes, outShape.size())) {
+        Parallel.forRange(planes, p -> kernels.maxForward(xd, xo, p, p + 1, win, yd, 0, am, 0));
+      } else {
+        kernels.maxForward(xd, xo, 0, planes, win, yd, 0, am, 0);
+      }
+    } else {
+      if (parallel(planes, outShape.size())) {
+        Parallel.forRange(planes, p -> kernels.avgForward(xd, xo, p, p + 1, win, yd, 0));
+      } else {
+        kernels.avgForward(xd, xo, 0, planes, win, yd, 0);
+      }
+    }
+    lastInput = shape;
+    lastWindow = win;
+    return output;
+  }
+
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (lastInput == null) {
+      throw new IllegalStateException(describe() + ": backward called before forward");
+    }
+    if (!gradOut.shape().equals(output.shape())) {
+      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
+          + " (expected: " + output.shape() + ", the output shape of the latest forward)");
+    }
+    Tensor g = gradOut.contiguous();
+    gradInput = Tensor.reuse(gradInput, lastInput);
+    Window win = lastWindow;
+    float[] gd = g.data();
+    int go = g.offset();
+    float[] gxd = gradInput.data();
+    int planes = lastInput.dim(0) * lastInput.dim(1);
+    if (max) {
+      int[] am = argmax;
+      if (parallel(planes, lastInput.size())) {
+        Parallel.forRange(planes, p -> kernels.maxBackward(gd, go, am, 0, p, p + 1, win, gxd, 0));
+      } else {
+        kernels.maxBackward(gd, go, am, 0, 0, planes, win, gxd, 0);
+      }
+    } else {
+      if (parallel(planes, lastInput.size())) {
+        Parallel.forRange(planes, p -> kernels.avgBackward(gd, go, p, p + 1, win, gxd, 0));
+      } else {
+        kernels.avgBackward(gd, go, 0, planes, win, gxd, 0);
+      }
+    }
+    return gradInput;
+  }
+
+  /** Whether to split planes over the engine threads; the serial path allocates nothing. */
+  static boolean parallel(int planes, int work) {
+    return work >= PARALLEL_THRESHOLD && planes > 1 && Parallel.THREADS > 1;
+  }
+
+  @Override
+  public long flops(Shape input) {
+    return (long) outputShape(input).size() * kh * kw;
+  }
+
+  @Override
+  public String typeName() {
+    return max ? "MaxPool2D" : "AvgPool2D";
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

@@ -1,0 +1,35 @@
+package org.autoprop.train;
+
+import java.util.List;
+import org.autoprop.layer.Parameter;
+
+/**
+ * Adam with PyTorch's {@code torch.optim.Adam} rules (L2 weight decay added to the gradient):
+ * {@code g += wd w; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * w -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)}. State: {@code exp_avg},
+ * {@code exp_avg_sq}. See {@link AdamW} for decoupled weight decay.
+ */
+public final class Adam extends AbstractOptimizer {
+  private final AdamRule rule;
+
+  /** Adam with betas (0.9, 0.999), eps 1e-8, no weight decay. */
+  public Adam(List<Parameter> parameters, double lr) {
+    this(parameters, lr, 0.9, 0.999, 1e-8, 0);
+  }
+
+  /**
+   * @param beta1 in [0, 1)
+   * @param beta2 in [0, 1)
+   * @param eps added to the denominator, at least 0
+   * @param weightDecay L2 penalty added to the gradient, at least 0
+   */
+  public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    super("Adam", parameters, lr);
+    rule = new AdamRule(this, parameters, beta1, beta2, eps, weightDecay, false);
+  }
+
+  @Override
+  protected void update(int index, float[] w, float[] g, int n, long t) {
+    rule.update(learningRate(), index, w, g, n, t);
+  }
+}

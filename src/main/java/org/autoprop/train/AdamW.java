@@ -1,0 +1,34 @@
+package org.autoprop.train;
+
+import java.util.List;
+import org.autoprop.layer.Parameter;
+
+/**
+ * AdamW with PyTorch's {@code torch.optim.AdamW} rules: decoupled weight decay
+ * {@code w *= 1 - lr wd} first, then the {@link Adam} update without the L2 term. State:
+ * {@code exp_avg}, {@code exp_avg_sq}.
+ */
+public final class AdamW extends AbstractOptimizer {
+  private final AdamRule rule;
+
+  /** AdamW with betas (0.9, 0.999), eps 1e-8 and weight decay 0.01 (PyTorch's defaults). */
+  public AdamW(List<Parameter> parameters, double lr) {
+    this(parameters, lr, 0.9, 0.999, 1e-8, 0.01);
+  }
+
+  /**
+   * @param beta1 in [0, 1)
+   * @param beta2 in [0, 1)
+   * @param eps added to the denominator, at least 0
+   * @param weightDecay decoupled decay rate, at least 0
+   */
+  public AdamW(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    super("AdamW", parameters, lr);
+    rule = new AdamRule(this, parameters, beta1, beta2, eps, weightDecay, true);
+  }
+
+  @Override
+  protected void update(int index, float[] w, float[] g, int n, long t) {
+    rule.update(learningRate(), index, w, g, n, t);
+  }
+}

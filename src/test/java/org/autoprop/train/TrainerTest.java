@@ -1,0 +1,113 @@
+package org.autoprop.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+  /** Three Gaussian blobs in 4 dimensions, as [n, 1, 2, 2] "images". */
+  private static Dataset blobs(int n, long seed) {
+    Random r = new Random(seed);
+    float[][] centres = {{2, 0, 0, -1}, {-2, 1, 0, 1}, {0, -2, 2, 0}};
+    float[] x = new float[n * 4];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = r.nextInt(3);
+      for (int j = 0; j < 4; j++) {
+        x[i * 4 + j] = centres[labels[i]][j] + (float) (0.5 * r.nextGaussian());
+      }
+    }
+    return new Dataset(Tensor.wrap(x, Shape.of(n, 1, 2, 2)), labels);
+  }
+
+  private static PrintStream sink(ByteArrayOutputStream bytes) {
+    return new PrintStream(bytes, true, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void learnsASeparableProblemAndSwitchesModes() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Dataset train = blobs(300, 1);
+    Dataset val = blobs(100, 2);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<Integer> epochsSeen = new ArrayList<>();
+    Trainer t = new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1, 0.9))
+        .batchSize(32).epochs(4).seed(7).progress(sink(log), false)
+        .addListener((r, trainer) -> epochsSeen.add(r.epoch()));
+    double before = t.evaluate(val)[0];
+    List<EpochResult> history = t.fit(train, val);
+    assertEquals(List.of(0, 1, 2, 3), epochsSeen);
+    assertEquals(4, history.size());
+    EpochResult last = history.get(3);
+    assertTrue(last.validationAccuracy() > 0.95, () -> "val accuracy " + last.validationAccuracy());
+    assertTrue(last.validationLoss() < before / 3, () -> "val loss " + last.validationLoss() + " from " + before);
+    assertTrue(last.trainLoss() < history.get(0).trainLoss());
+    assertEquals(4 * 10, model.trainingForwards, "10 training batches per epoch, in training mode");
+    assertEquals(4 + 4 * 4, model.evalForwards, "4 validation batches before training and per epoch, in evaluation mode");
+    String text = log.toString(StandardCharsets.UTF_8);
+    assertFalse(text.contains("\r"), "no carriage return without a console");
+    assertTrue(text.contains("epoch 1/4  batch 10/10  loss "), text);
+    assertTrue(text.contains(" img/s  ETA "), text);
+    assertTrue(text.contains("val acc"), text);
+  }
+
+  @Test
+  void interactiveProgressRewritesOneLine() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1))
+        .batchSize(50).epochs(1).progress(sink(log), true).fit(blobs(100, 1), null);
+    String text = log.toString(StandardCharsets.UTF_8);
+    assertTrue(text.startsWith("\repoch 1/1  batch 1/2"), text);
+    assertEquals(1, text.split("\n", -1).length - 1, "one finished line per epoch: " + text);
+  }
+
+  @Test
+  void earlyStoppingWhenNothingImproves() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    List<EpochResult> h = new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.0))
+        .batchSize(64).epochs(20).earlyStopping(2, 1e-6).progress(null, false).fit(blobs(100, 1), blobs(50, 2));
+    assertEquals(3, h.size(), "the first epoch sets the best, two more without improvement stop");
+  }
+
+  @Test
+  void listenerCanStopAndScheduleSetsTheRate() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Sgd sgd = new Sgd(model.parameters(), 1.0);
+    List<EpochResult> h = new Trainer(model, new CrossEntropyLoss(), sgd)
+        .epochs(10).schedule(LrSchedule.stepDecay(0.2, 1, 0.5), false).progress(null, false)
+        .addListener((r, t) -> {
+          if (r.epoch() == 2) {
+            t.requestStop();
+          }
+        })
+        .fit(blobs(64, 1), null);
+    assertEquals(3, h.size());
+    assertEquals(0.2, h.get(0).learningRate(), 1e-12);
+    assertEquals(0.05, h.get(2).learningRate(), 1e-12);
+    assertTrue(Double.isNaN(h.get(0).validationLoss()));
+  }
+
+  @Test
+  void sameSeedSameRun() {
+    float[][] weights = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+      new Trainer(model, new CrossEntropyLoss(), new Adam(model.parameters(), 0.01))
+          .batchSize(16).epochs(2).seed(5).clipNorm(1.0).progress(null, false).fit(blobs(80, 1), null);
+      weights[run] = model.parameters().get(0).value().toArray();
+    }
+    assertArrayEquals(weights[0], weights[1]);
+  }
+}
