@@ -1,7 +1,8 @@
 /**
- * The layer graph (AutoProp): {@link org.autoprop.graph.LayerNode}s joined into a
- * {@link org.autoprop.graph.LayerGraph} that validates itself at {@code build()}, runs forward and
- * backward in topological order and merges converging tensors by a
- * {@link org.autoprop.graph.MergeMode}.
+ * Graphs of layers: {@link org.autoprop.graph.LayerGraph} (a DAG of
+ * {@link org.autoprop.graph.LayerNode}s from a root to a term) runs forward and backward by itself,
+ * combining the tensors that meet at a node by a {@link org.autoprop.graph.MergeMode} and summing
+ * the gradients at fan-out. {@code build()} validates the whole graph and fixes the execution
+ * order; shape inference runs before any arithmetic. A graph is a layer, so graphs nest.
  */
 package org.autoprop.graph;

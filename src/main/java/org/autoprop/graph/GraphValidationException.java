@@ -1,0 +1,59 @@
+package org.autoprop.graph;
+
+import java.util.List;
+
+/**
+ * What {@link LayerGraph#build()} found wrong with a graph, in terms of node names. The
+ * {@link #kind()} tells which rule was broken; {@link #nodes()} names the nodes involved.
+ */
+public final class GraphValidationException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  /** The broken rule. */
+  public enum Kind {
+    /** Two different nodes have the same name. */
+    DUPLICATE_NAME,
+    /** The same layer object is held by two nodes. */
+    SHARED_LAYER,
+    /** An edge is declared more than once. */
+    DUPLICATE_EDGE,
+    /** The root is not set or not a node of the graph. */
+    ROOT_MISSING,
+    /** The term is not set or not a node of the graph. */
+    TERM_MISSING,
+    /** The edges form a cycle. */
+    CYCLE,
+    /** The root has predecessors. */
+    ROOT_HAS_PREDECESSORS,
+    /** Some nodes are not reachable from the root. */
+    UNREACHABLE_FROM_ROOT,
+    /** The term has successors, so it is not a sink. */
+    TERM_NOT_SINK,
+    /**
+     * Some nodes cannot reach the term; in a DAG this is the same as the term not being the
+     * unique sink, and the message names the other sinks too.
+     */
+    CANNOT_REACH_TERM,
+    /** A merge mode is given an input count it cannot take (DOT takes exactly 2). */
+    MERGE_ARITY
+  }
+
+  private final Kind kind;
+  private final List<String> nodes;
+
+  GraphValidationException(Kind kind, List<String> nodes, String message) {
+    super(message);
+    this.kind = kind;
+    this.nodes = List.copyOf(nodes);
+  }
+
+  /** The broken rule. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The names of the nodes involved, in the order the message names them. */
+  public List<String> nodes() {
+    return nodes;
+  }
+}

@@ -1,0 +1,739 @@
+package org.autoprop.graph;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.autoprop.layer.Layer;
+import org.autoprop.layer.Merge;
+import org.autoprop.layer.Parameter;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * A directed acyclic graph of {@link LayerNode}s from a root to a term, run as one {@link Layer}.
+ *
+ * <pre>{@code
+ * LayerGraph g = LayerGraph.builder()
+ *     .edges(stem, conv1, conv2)          // stem -> conv1 -> conv2
+ *     .edge(stem, add).edge(conv2, add)   // add merges stem, then conv2 (declaration order)
+ *     .root(stem).term(add)
+ *     .build();
+ * Tensor y = g.forward(x, true);
+ * Tensor gx = g.backward(gy);
+ * }</pre>
+ *
+ * <p>Rules:
+ *
+ * <ul>
+ *   <li>{@link #build()} validates the whole graph (see {@link GraphValidationException.Kind}) and
+ *       fixes a topological execution order. Any change to the structure ({@link #addNode},
+ *       {@link #removeNode}, {@link #addEdge}, {@link #removeEdge}, {@link #setRoot},
+ *       {@link #setTerm}, {@link #clear}) undoes the build; using an unbuilt graph throws
+ *       {@link IllegalStateException} with {@value #NOT_BUILT}.
+ *   <li>The inputs of a merge are ordered by the order in which their edges were declared
+ *       (builder calls, or adjacency-map iteration order then list order, then later
+ *       {@link #addEdge}/{@link #addNode} calls appended); forward and backward use that order.
+ *   <li>The root receives the graph input as its single input (its merge mode is ignored). A node
+ *       with one predecessor passes its output through unchanged, whatever its mode, except DOT,
+ *       which needs exactly two inputs.
+ *   <li>Given a new input shape, shape inference runs through the whole graph before any
+ *       arithmetic; a mismatch names the node, the merge mode and every incoming shape.
+ *   <li>{@link #forward} returns the term's output (owned by the term's layer). Any number of
+ *       forwards may run before a {@link #backward}, which uses the latest forward. A node whose
+ *       output feeds several nodes receives the sum of their gradients.
+ *   <li>Parameter names are {@code NODE.PARAM} ({@code NODE.INDEX.PARAM} inside a Sequential,
+ *       {@code OUTER.INNER.PARAM} for a nested graph).
+ * </ul>
+ */
+public final class LayerGraph implements Layer {
+  /** The message of the exception thrown when an unbuilt graph is used. */
+  public static final String NOT_BUILT = "'LayerGraph' has not built! Call 'build()' to build the graph.";
+
+  /** A directed edge; declaration order matters (merge input order). */
+  record Edge(LayerNode from, LayerNode to) {}
+
+  /** Parameter element counts: {@code biases} of parameters whose local name is {@code bias}, {@code weights} of all others. */
+  public record ParamSize(long weights, long biases) {
+    /** weights + biases. */
+    public long total() {
+      return weights + biases;
+    }
+  }
+
+  private final LinkedHashSet<LayerNode> nodes = new LinkedHashSet<>();
+  private final List<Edge> edges = new ArrayList<>();
+  private LayerNode root;
+  private LayerNode term;
+
+  // Fixed by build().
+  private boolean built;
+  private LayerNode[] order;
+  private int[][] preds;
+  private int[][] succs;
+  private int rootIndex;
+  private int termIndex;
+  private Merge[] merges;
+  private List<Tensor>[] mergeInputs;
+
+  // Run-time state, reused while the input shape stays the same.
+  private Shape cachedInput;
+  private Shape[] shapes;
+  private Tensor[] outputs;
+  private Tensor[] gradAcc;
+  private Tensor[] gradRef;
+  private int[] gradCount;
+  private boolean forwardDone;
+
+  /**
+   * A graph from an adjacency map (node to successors). The map's iteration order, then each
+   * list's order, is the edge declaration order. Call {@link #build()} before use.
+   */
+  public LayerGraph(Map<LayerNode, List<LayerNode>> graph, LayerNode root, LayerNode term) {
+    for (Map.Entry<LayerNode, List<LayerNode>> e : graph.entrySet()) {
+      addNodeIfAbsent(e.getKey());
+      for (LayerNode to : e.getValue()) {
+        addNodeIfAbsent(to);
+        edges.add(new Edge(e.getKey(), to));
+      }
+    }
+    this.root = root;
+    this.term = term;
+  }
+
+  private LayerGraph() {}
+
+  /** A fluent builder; its {@link Builder#build()} returns a built graph. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collects nodes and edges in declaration order. */
+  public static final class Builder {
+    private final LayerGraph g = new LayerGraph();
+
+    private Builder() {}
+
+    /** Adds a node without edges (e.g. the only node of a one-node graph). */
+    public Builder node(LayerNode n) {
+      g.addNodeIfAbsent(n);
+      return this;
+    }
+
+    /** Adds the edge {@code from -> to} (and the nodes if new). */
+    public Builder edge(LayerNode from, LayerNode to) {
+      g.addNodeIfAbsent(from);
+      g.addNodeIfAbsent(to);
+      g.edges.add(new Edge(from, to));
+      return this;
+    }
+
+    /** Adds the chain {@code n0 -> n1 -> ... -> nk}. */
+    public Builder edges(LayerNode... chain) {
+      if (chain.length == 1) {
+        node(chain[0]);
+      }
+      for (int i = 0; i + 1 < chain.length; i++) {
+        edge(chain[i], chain[i + 1]);
+      }
+      return this;
+    }
+
+    /** Sets the root. */
+    public Builder root(LayerNode n) {
+      g.root = n;
+      return this;
+    }
+
+    /** Sets the term. */
+    public Builder term(LayerNode n) {
+      g.term = n;
+      return this;
+    }
+
+    /** Builds (validates) the graph; see {@link LayerGraph#build()}. */
+    public LayerGraph build() {
+      return g.build();
+    }
+  }
+
+  private void addNodeIfAbsent(LayerNode n) {
+    if (n == null) {
+      throw new IllegalArgumentException("LayerGraph: node must not be null");
+    }
+    nodes.add(n);
+  }
+
+  // ---------------------------------------------------------------- structure
+
+  /** The nodes in insertion order. */
+  public List<LayerNode> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** The root node (may be unset or stale before {@link #build()}). */
+  public LayerNode root() {
+    return root;
+  }
+
+  /** The term node (may be unset or stale before {@link #build()}). */
+  public LayerNode term() {
+    return term;
+  }
+
+  /** The predecessors of {@code n} in edge declaration order: the order of its merge inputs. */
+  public List<LayerNode> predecessors(LayerNode n) {
+    requireNode(n, "predecessors");
+    List<LayerNode> out = new ArrayList<>();
+    for (Edge e : edges) {
+      if (e.to == n) {
+        out.add(e.from);
+      }
+    }
+    return out;
+  }
+
+  /** The successors of {@code n} in edge declaration order. */
+  public List<LayerNode> successors(LayerNode n) {
+    requireNode(n, "successors");
+    List<LayerNode> out = new ArrayList<>();
+    for (Edge e : edges) {
+      if (e.from == n) {
+        out.add(e.to);
+      }
+    }
+    return out;
+  }
+
+  /** The execution order fixed by {@link #build()}. */
+  public List<LayerNode> order() {
+    requireBuilt();
+    return List.of(order);
+  }
+
+  /**
+   * Adds {@code node} with edges {@code p -> node} for each {@code p} of {@code prev} and
+   * {@code node -> n} for each {@code n} of {@code next} (both must already be nodes), appended
+   * to the edge declaration order. Undoes the build.
+   */
+  public LayerGraph addNode(LayerNode node, List<LayerNode> prev, List<LayerNode> next) {
+    if (nodes.contains(node)) {
+      throw new IllegalArgumentException("addNode: node '" + node.name() + "' is already in the graph");
+    }
+    for (LayerNode p : prev) {
+      requireNode(p, "addNode('" + node.name() + "') predecessor");
+    }
+    for (LayerNode n : next) {
+      requireNode(n, "addNode('" + node.name() + "') successor");
+    }
+    addNodeIfAbsent(node);
+    for (LayerNode p : prev) {
+      edges.add(new Edge(p, node));
+    }
+    for (LayerNode n : next) {
+      edges.add(new Edge(node, n));
+    }
+    invalidate();
+    return this;
+  }
+
+  /**
+   * Removes {@code node} and every edge touching it; its neighbours are not reconnected. If it was
+   * the root or the term, the next {@link #build()} reports that until a new one is set. Undoes
+   * the build.
+   */
+  public LayerGraph removeNode(LayerNode node) {
+    requireNode(node, "removeNode");
+    nodes.remove(node);
+    edges.removeIf(e -> e.from == node || e.to == node);
+    invalidate();
+    return this;
+  }
+
+  /** Adds the edge {@code from -> to} at the end of the declaration order (and the nodes if new). Undoes the build. */
+  public LayerGraph addEdge(LayerNode from, LayerNode to) {
+    addNodeIfAbsent(from);
+    addNodeIfAbsent(to);
+    edges.add(new Edge(from, to));
+    invalidate();
+    return this;
+  }
+
+  /** Removes the edge {@code from -> to} (nodes stay). Undoes the build. */
+  public LayerGraph removeEdge(LayerNode from, LayerNode to) {
+    for (int i = 0; i < edges.size(); i++) {
+      if (edges.get(i).from == from && edges.get(i).to == to) {
+        edges.remove(i);
+        invalidate();
+        return this;
+      }
+    }
+    throw new IllegalArgumentException("removeEdge: no edge '" + name(from) + "' -> '" + name(to) + "'");
+  }
+
+  /** Sets the root. Undoes the build. */
+  public LayerGraph setRoot(LayerNode n) {
+    root = n;
+    invalidate();
+    return this;
+  }
+
+  /** Sets the term. Undoes the build. */
+  public LayerGraph setTerm(LayerNode n) {
+    term = n;
+    invalidate();
+    return this;
+  }
+
+  /**
+   * Forgets the build: the execution order, the inferred shapes and every buffer. The structure
+   * stays; {@link #build()} must run again before the graph is used.
+   */
+  public void clear() {
+    invalidate();
+  }
+
+  private void invalidate() {
+    built = false;
+    order = null;
+    preds = null;
+    succs = null;
+    merges = null;
+    mergeInputs = null;
+    cachedInput = null;
+    shapes = null;
+    outputs = null;
+    gradAcc = null;
+    gradRef = null;
+    gradCount = null;
+    forwardDone = false;
+  }
+
+  /**
+   * A new graph running this graph, then {@code next}: the nodes and edges of both plus the edge
+   * {@code this.term -> next.root}, with this root and next's term, built. Neither graph is
+   * changed. The new graph shares the node and layer objects (so the weights too, like Luma's
+   * {@code +}); since a layer keeps the state of its latest forward, do not interleave the joined
+   * graph and one of its parts between a forward and its backward.
+   */
+  public LayerGraph then(LayerGraph next) {
+    if (term == null || next.root == null) {
+      throw new IllegalStateException("then: " + (term == null ? "this graph has no term" : "the next graph has no root"));
+    }
+    LayerGraph g = new LayerGraph();
+    g.nodes.addAll(nodes);
+    g.edges.addAll(edges);
+    g.nodes.addAll(next.nodes);
+    g.edges.add(new Edge(term, next.root));
+    g.edges.addAll(next.edges);
+    g.root = root;
+    g.term = next.term;
+    return g.build();
+  }
+
+  /**
+   * Every path from {@code start} to {@code end} (each a list of nodes from start to end), in
+   * depth-first order following the edge declaration order; empty when there is none. The number
+   * of paths can grow exponentially with the depth of a graph.
+   */
+  public List<List<LayerNode>> getPath(LayerNode start, LayerNode end) {
+    requireBuilt();
+    requireNode(start, "getPath start");
+    requireNode(end, "getPath end");
+    List<List<LayerNode>> out = new ArrayList<>();
+    Deque<LayerNode> path = new ArrayDeque<>();
+    paths(indexOf(start), indexOf(end), path, out);
+    return out;
+  }
+
+  private void paths(int at, int end, Deque<LayerNode> path, List<List<LayerNode>> out) {
+    path.addLast(order[at]);
+    if (at == end) {
+      out.add(List.copyOf(path));
+    } else {
+      for (int s : succs[at]) {
+        paths(s, end, path, out);
+      }
+    }
+    path.removeLast();
+  }
+
+  private int indexOf(LayerNode n) {
+    for (int i = 0; i < order.length; i++) {
+      if (order[i] == n) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("node '" + n.name() + "' is not in the graph");
+  }
+
+  private void requireNode(LayerNode n, String what) {
+    if (n == null || !nodes.contains(n)) {
+      throw new IllegalArgumentException(what + ": node '" + name(n) + "' is not in the graph");
+    }
+  }
+
+  private static String name(LayerNode n) {
+    return n == null ? "null" : n.name();
+  }
+
+  private void requireBuilt() {
+    if (!built) {
+      throw new IllegalStateException(NOT_BUILT);
+    }
+  }
+
+  // ---------------------------------------------------------------- build
+
+  /**
+   * Validates the graph and fixes the execution order; returns this graph.
+   *
+   * @throws GraphValidationException naming the nodes, for the first broken rule found in this
+   *     order: duplicate node names, a layer object in two nodes, duplicate edges, root or term
+   *     missing, a cycle, root with predecessors, nodes unreachable from root, term with
+   *     successors, nodes that cannot reach term (other sinks), a merge given an input count its
+   *     mode cannot take
+   */
+  public LayerGraph build() {
+    invalidate();
+    GraphValidator.Adjacency adj = GraphValidator.validate(nodes, edges, root, term);
+    fixOrder(adj.out(), adj.in());
+    built = true;
+    return this;
+  }
+
+  private void fixOrder(Map<LayerNode, List<LayerNode>> out, Map<LayerNode, List<LayerNode>> in) {
+    // Kahn's algorithm, taking ready nodes in insertion order so the order is deterministic.
+    int n = nodes.size();
+    List<LayerNode> all = new ArrayList<>(nodes);
+    Map<LayerNode, Integer> remaining = new HashMap<>();
+    for (LayerNode v : all) {
+      remaining.put(v, in.get(v).size());
+    }
+    order = new LayerNode[n];
+    Map<LayerNode, Integer> position = new HashMap<>();
+    boolean[] done = new boolean[n];
+    for (int k = 0; k < n; k++) {
+      for (int i = 0; i < n; i++) {
+        LayerNode v = all.get(i);
+        if (!done[i] && remaining.get(v) == 0) {
+          done[i] = true;
+          order[k] = v;
+          position.put(v, k);
+          for (LayerNode s : out.get(v)) {
+            remaining.merge(s, -1, Integer::sum);
+          }
+          break;
+        }
+      }
+    }
+    preds = new int[n][];
+    succs = new int[n][];
+    merges = new Merge[n];
+    mergeInputs = new List[n];
+    for (int k = 0; k < n; k++) {
+      LayerNode v = order[k];
+      preds[k] = in.get(v).stream().mapToInt(position::get).toArray();
+      succs[k] = out.get(v).stream().mapToInt(position::get).toArray();
+      if (preds[k].length > 1) {
+        merges[k] = v.mode().newMerge();
+        mergeInputs[k] = Arrays.asList(new Tensor[preds[k].length]);
+      }
+    }
+    rootIndex = position.get(root);
+    termIndex = position.get(term);
+    outputs = new Tensor[n];
+    gradAcc = new Tensor[n];
+    gradRef = new Tensor[n];
+    gradCount = new int[n];
+  }
+
+  // ---------------------------------------------------------------- shapes
+
+  /** Shape inference through the whole graph: the shape of every node's output, in execution order. */
+  private Shape[] infer(Shape input) {
+    Shape[] s = new Shape[order.length];
+    List<Shape> incoming = new ArrayList<>();
+    for (int k = 0; k < order.length; k++) {
+      LayerNode v = order[k];
+      Shape in;
+      if (k == rootIndex) {
+        in = input;
+      } else if (preds[k].length == 1) {
+        in = s[preds[k][0]];
+      } else {
+        incoming.clear();
+        for (int p : preds[k]) {
+          incoming.add(s[p]);
+        }
+        try {
+          in = v.mode().outputShape(incoming);
+        } catch (IllegalArgumentException e) {
+          StringBuilder sb = new StringBuilder("LayerGraph: node '").append(v.name()).append("' (merge ")
+              .append(v.mode()).append(") cannot merge its inputs ");
+          for (int i = 0; i < preds[k].length; i++) {
+            sb.append(i == 0 ? "" : ", ").append('\'').append(order[preds[k][i]].name()).append("' ")
+                .append(s[preds[k][i]]);
+          }
+          throw new IllegalArgumentException(sb.append(": ").append(e.getMessage()).toString(), e);
+        }
+      }
+      try {
+        s[k] = v.layer().outputShape(in);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LayerGraph: node '" + v.name() + "' (" + v.layer().typeName()
+            + ") cannot take input " + in + ": " + e.getMessage(), e);
+      }
+    }
+    return s;
+  }
+
+  /** The term's output shape, by shape inference through every node; errors name the node. */
+  @Override
+  public Shape outputShape(Shape input) {
+    requireBuilt();
+    return infer(input)[termIndex];
+  }
+
+  // ---------------------------------------------------------------- run
+
+  /**
+   * Runs every node in execution order (shape inference first when the input shape is new) and
+   * returns the term's output, owned by the term's layer.
+   */
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    requireBuilt();
+    if (!x.shape().equals(cachedInput)) {
+      shapes = infer(x.shape());
+      cachedInput = x.shape();
+    }
+    for (int k = 0; k < order.length; k++) {
+      Tensor in;
+      if (k == rootIndex) {
+        in = x;
+      } else if (preds[k].length == 1) {
+        in = outputs[preds[k][0]];
+      } else {
+        List<Tensor> list = mergeInputs[k];
+        for (int i = 0; i < preds[k].length; i++) {
+          list.set(i, outputs[preds[k][i]]);
+        }
+        in = merges[k].forward(list);
+      }
+      outputs[k] = order[k].layer().forward(in, training);
+    }
+    forwardDone = true;
+    return outputs[termIndex];
+  }
+
+  /**
+   * Runs every node backward in reverse execution order, for the latest forward: merge gradients
+   * go to the inputs in edge declaration order, fan-out nodes receive the sum of their successors'
+   * gradients, parameter gradients accumulate. Returns the input gradient, owned by the root's layer.
+   */
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    requireBuilt();
+    if (!forwardDone) {
+      throw new IllegalStateException("LayerGraph: backward called before forward");
+    }
+    if (!gradOut.shape().equals(shapes[termIndex])) {
+      throw new IllegalArgumentException("LayerGraph: gradient shape " + gradOut.shape()
+          + " (expected: " + shapes[termIndex] + ", the output of term '" + term.name() + "')");
+    }
+    Arrays.fill(gradCount, 0);
+    Arrays.fill(gradRef, null);
+    gradRef[termIndex] = gradOut;
+    Tensor inputGrad = null;
+    for (int k = order.length - 1; k >= 0; k--) {
+      Tensor gin = order[k].layer().backward(gradRef[k]);
+      if (k == rootIndex) {
+        inputGrad = gin;
+      } else if (preds[k].length == 1) {
+        give(preds[k][0], gin);
+      } else {
+        List<Tensor> parts = merges[k].backward(gin);
+        for (int i = 0; i < preds[k].length; i++) {
+          give(preds[k][i], parts.get(i));
+        }
+      }
+    }
+    return inputGrad;
+  }
+
+  /** Hands gradient {@code g} to node {@code p}: kept as is for a single successor, summed at fan-out. */
+  private void give(int p, Tensor g) {
+    if (succs[p].length == 1) {
+      gradRef[p] = g;
+      return;
+    }
+    if (gradCount[p]++ == 0) {
+      gradAcc[p] = Tensor.reuse(gradAcc[p], shapes[p]);
+      gradAcc[p].copyFrom(g);
+      gradRef[p] = gradAcc[p];
+    } else {
+      Merge.addInto(gradAcc[p], g);
+    }
+  }
+
+  // ---------------------------------------------------------------- parameters and reports
+
+  /** Every node's parameters in execution order, named {@code NODE.PARAM}. */
+  @Override
+  public List<Parameter> parameters() {
+    requireBuilt();
+    List<Parameter> out = new ArrayList<>();
+    for (LayerNode v : order) {
+      for (Parameter p : v.layer().parameters()) {
+        out.add(p.withPrefix(v.name()));
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** Every node's buffers in execution order, named {@code NODE.BUFFER}. */
+  @Override
+  public Map<String, Tensor> buffers() {
+    requireBuilt();
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (LayerNode v : order) {
+      for (Map.Entry<String, Tensor> e : v.layer().buffers().entrySet()) {
+        out.put(v.name() + "." + e.getKey(), e.getValue());
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Zeroes the gradients of every node's parameters. */
+  @Override
+  public void zeroGrad() {
+    requireBuilt();
+    for (LayerNode v : order) {
+      v.layer().zeroGrad();
+    }
+  }
+
+  /** The sum of the nodes' flops (merges not counted). */
+  @Override
+  public long flops(Shape input) {
+    requireBuilt();
+    Shape[] s = infer(input);
+    long f = 0;
+    for (int k = 0; k < order.length; k++) {
+      Shape in = k == rootIndex ? input : s[preds[k][0]];
+      if (preds[k].length > 1) {
+        List<Shape> incoming = new ArrayList<>();
+        for (int p : preds[k]) {
+          incoming.add(s[p]);
+        }
+        in = order[k].mode().outputShape(incoming);
+      }
+      f += order[k].layer().flops(in);
+    }
+    return f;
+  }
+
+  /** Element counts of the parameters: biases (local name {@code bias}) and weights (all others). */
+  public ParamSize paramSize() {
+    long w = 0;
+    long b = 0;
+    for (Parameter p : parameters()) {
+      String n = p.name();
+      if (n.equals("bias") || n.endsWith(".bias")) {
+        b += p.value().size();
+      } else {
+        w += p.value().size();
+      }
+    }
+    return new ParamSize(w, b);
+  }
+
+  /** The number of nodes (a Sequential or a nested graph counts as one). */
+  public int layerCount() {
+    requireBuilt();
+    return order.length;
+  }
+
+  /**
+   * A table with one row per node in execution order (name, layer type, output shape for an
+   * input of shape {@code input}, parameter count, predecessors with the merge mode when there are
+   * several) followed by the totals.
+   */
+  public String summary(Shape input) {
+    requireBuilt();
+    Shape[] s = infer(input);
+    String[][] rows = new String[order.length + 1][];
+    rows[0] = new String[] {"Node", "Layer", "Output Shape", "Params", "Connected to"};
+    long total = 0;
+    for (int k = 0; k < order.length; k++) {
+      LayerNode v = order[k];
+      long count = 0;
+      for (Parameter p : v.layer().parameters()) {
+        count += p.value().size();
+      }
+      total += count;
+      StringBuilder from = new StringBuilder();
+      if (k == rootIndex) {
+        from.append("input ").append(input);
+      }
+      for (int i = 0; i < preds[k].length; i++) {
+        from.append(i == 0 ? "" : ", ").append(order[preds[k][i]].name());
+      }
+      if (preds[k].length > 1) {
+        from.append(" [").append(v.mode()).append(']');
+      }
+      rows[k + 1] = new String[] {v.name(), v.layer().typeName(), s[k].toString(), Long.toString(count), from.toString()};
+    }
+    int[] width = new int[5];
+    for (String[] r : rows) {
+      for (int c = 0; c < 5; c++) {
+        width[c] = Math.max(width[c], r[c].length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    int line = 0;
+    for (int w : width) {
+      line += w + 2;
+    }
+    String rule = "-".repeat(line) + "\n";
+    for (int r = 0; r < rows.length; r++) {
+      StringBuilder row = new StringBuilder();
+      for (int c = 0; c < 5; c++) {
+        String cell = rows[r][c];
+        String pad = " ".repeat(width[c] - cell.length());
+        row.append(c == 3 ? pad + cell : cell + pad).append("  ");
+      }
+      sb.append(row.toString().stripTrailing()).append('\n');
+      if (r == 0) {
+        sb.append(rule);
+      }
+    }
+    ParamSize ps = paramSize();
+    sb.append(rule);
+    sb.append(String.format(Locale.ROOT, "Total params: %d (weights: %d, biases: %d)%n", total, ps.weights(), ps.biases()));
+    sb.append(String.format(Locale.ROOT, "Total layers: %d%n", order.length));
+    sb.append(String.format(Locale.ROOT, "Output shape: %s%n", s[termIndex]));
+    return sb.toString();
+  }
+
+  /** {@code LayerGraph}. */
+  @Override
+  public String typeName() {
+    return "LayerGraph";
+  }
+
+  /** {@code LayerGraph(root -> ... -> term, n nodes)} or the unbuilt state. */
+  @Override
+  public String toString() {
+    return "LayerGraph(" + name(root) + " -> " + name(term) + ", " + nodes.size() + " nodes"
+        + (built ? ")" : ", not built)");
+  }
+}

@@ -1,0 +1,160 @@
+package org.autoprop.layer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * Layers applied one after another: {@code y = f_n(... f_1(f_0(x)))}, like PyTorch's
+ * {@code nn.Sequential}.
+ *
+ * <p>Children are named {@code "0"}, {@code "1"}, ... (or by the keys of the map given to
+ * {@link #Sequential(LinkedHashMap)}); parameters and buffers carry the child's name as a prefix
+ * ({@code 0.weight}, {@code 1.running_mean}). The same layer object may not appear twice, since a
+ * layer keeps the state of its latest forward.
+ */
+public final class Sequential implements Layer {
+  private final List<String> names;
+  private final List<Layer> layers;
+
+  /** Children named {@code "0"}, {@code "1"}, ... in order; at least one. */
+  public Sequential(Layer... layers) {
+    this(indexed(layers));
+  }
+
+  /** Children with the given names, in the map's iteration order; at least one. */
+  public Sequential(LinkedHashMap<String, Layer> layers) {
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("Sequential needs at least one layer (got none)");
+    }
+    Map<Layer, String> seen = new IdentityHashMap<>();
+    for (Map.Entry<String, Layer> e : layers.entrySet()) {
+      if (e.getKey() == null || e.getKey().isEmpty()) {
+        throw new IllegalArgumentException("Sequential: child names must not be empty");
+      }
+      if (e.getValue() == null) {
+        throw new IllegalArgumentException("Sequential: child '" + e.getKey() + "' is null");
+      }
+      String before = seen.put(e.getValue(), e.getKey());
+      if (before != null) {
+        throw new IllegalArgumentException("Sequential: the same " + e.getValue().typeName()
+            + " object is both child '" + before + "' and child '" + e.getKey() + "'");
+      }
+    }
+    this.names = List.copyOf(layers.keySet());
+    this.layers = List.copyOf(layers.values());
+  }
+
+  private static LinkedHashMap<String, Layer> indexed(Layer[] layers) {
+    LinkedHashMap<String, Layer> m = new LinkedHashMap<>();
+    for (int i = 0; i < layers.length; i++) {
+      m.put(Integer.toString(i), layers[i]);
+    }
+    return m;
+  }
+
+  /** The children in order. */
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  /** The child names in order. */
+  public List<String> names() {
+    return names;
+  }
+
+  /** The number of children. */
+  public int size() {
+    return layers.size();
+  }
+
+  /** The last child's output shape; an error names the child that cannot take its input. */
+  @Override
+  public Shape outputShape(Shape input) {
+    Shape s = input;
+    for (int i = 0; i < layers.size(); i++) {
+      try {
+        s = layers.get(i).outputShape(s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Sequential child '" + names.get(i) + "' (" + layers.get(i).typeName() + "): " + e.getMessage(), e);
+      }
+    }
+    return s;
+  }
+
+  /** Runs the children in order; returns the last child's output (owned by it). */
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Tensor t = x;
+    for (Layer l : layers) {
+      t = l.forward(t, training);
+    }
+    return t;
+  }
+
+  /** Runs the children backward in reverse order; returns the first child's input gradient. */
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    Tensor g = gradOut;
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      g = layers.get(i).backward(g);
+    }
+    return g;
+  }
+
+  /** The children's parameters in order, named {@code CHILD.PARAM}. */
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> out = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      for (Parameter p : layers.get(i).parameters()) {
+        out.add(p.withPrefix(names.get(i)));
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** The children's buffers in order, named {@code CHILD.BUFFER}. */
+  @Override
+  public Map<String, Tensor> buffers() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (int i = 0; i < layers.size(); i++) {
+      for (Map.Entry<String, Tensor> e : layers.get(i).buffers().entrySet()) {
+        out.put(names.get(i) + "." + e.getKey(), e.getValue());
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Zeroes every child's parameter gradients. */
+  @Override
+  public void zeroGrad() {
+    for (Layer l : layers) {
+      l.zeroGrad();
+    }
+  }
+
+  /** The sum of the children's flops. */
+  @Override
+  public long flops(Shape input) {
+    long f = 0;
+    Shape s = input;
+    for (Layer l : layers) {
+      f += l.flops(s);
+      s = l.outputShape(s);
+    }
+    return f;
+  }
+
+  /** {@code Sequential}. */
+  @Override
+  public String typeName() {
+    return "Sequential";
+  }
+}
