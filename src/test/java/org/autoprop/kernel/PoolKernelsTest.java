@@ -189,4 +189,100 @@ class PoolKernelsTest {
       }
     }
   }
+
+  static final int[] AWKWARD = {1, 2, 3, 7, 15, 16, 17, 31, 33, 100};
+
+  /** The stride-2 fast paths (kh, kw, sh, sw, ph, pw) crossed with every awkward width. */
+  static Stream<Arguments> stride2() {
+    int[][] wins = {{2, 2, 2, 2, 0, 0}, {3, 3, 2, 2, 1, 1}, {3, 2, 3, 2, 0, 0}, {1, 3, 1, 2, 0, 1}};
+    return Stream.of(wins).flatMap(k -> java.util.stream.IntStream.of(AWKWARD).mapToObj(w -> Arguments.of(k, w)));
+  }
+
+  /** Values from a set of 3 (many ties), with -inf and optionally NaN sprinkled in. */
+  static float[] tied(SplittableRandom r, int n, boolean nan) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      int u = r.nextInt(40);
+      a[i] = u == 0 ? Float.NEGATIVE_INFINITY : nan && u == 1 ? Float.NaN : u % 3 - 1f;
+    }
+    return a;
+  }
+
+  @ParameterizedTest(name = "k={0} w={1}")
+  @MethodSource("stride2")
+  void stride2MatchesScalarWithTies(int[] k, int w) {
+    for (int h : AWKWARD) {
+      if (h + 2 * k[4] < k[0] || w + 2 * k[5] < k[1]) {
+        continue;
+      }
+      int oh = (h + 2 * k[4] - k[0]) / k[2] + 1;
+      int ow = (w + 2 * k[5] - k[1]) / k[3] + 1;
+      Window win = new Window(h, w, k[0], k[1], k[2], k[3], k[4], k[5], oh, ow);
+      String what = win.toString();
+      SplittableRandom r = new SplittableRandom(h * 1000L + w);
+      int planes = 3;
+      for (boolean nan : new boolean[] {false, true}) {
+        float[] x = tied(r, 2 + planes * h * w, nan);
+        int out = planes * win.outPlane();
+        float[] ys = new float[out + 1];
+        float[] yv = new float[out + 1];
+        int[] as = new int[out + 1];
+        int[] av = new int[out + 1];
+        SCALAR.maxForward(x, 2, 1, 3, win, ys, 1, as, 1);
+        VECTOR.maxForward(x, 2, 1, 3, win, yv, 1, av, 1);
+        assertArrayEquals(ys, yv, "max forward " + what);
+        assertArrayEquals(as, av, "argmax " + what);
+        if (!nan) {
+          assertFirstMax(x, 2, win, 1, 3, yv, 1, av, 1);
+        }
+        float[] gy = distinct(r, 1 + out);
+        gy[1 + out / 2] = -0f; // the scalar's 0 + g turns it into +0
+        float[] gs = new float[3 + planes * h * w];
+        float[] gv = new float[3 + planes * h * w];
+        java.util.Arrays.fill(gs, 9f);
+        java.util.Arrays.fill(gv, 9f);
+        SCALAR.maxBackward(gy, 1, as, 1, 1, 3, win, gs, 3);
+        VECTOR.maxBackward(gy, 1, av, 1, 1, 3, win, gv, 3);
+        assertArrayEquals(gs, gv, "max backward " + what);
+        assertEquals(9f, gv[3 + h * w - 1], "plane 0 untouched " + what);
+        float[] xa = distinct(r, 2 + planes * h * w);
+        SCALAR.avgForward(xa, 2, 1, 3, win, ys, 1);
+        VECTOR.avgForward(xa, 2, 1, 3, win, yv, 1);
+        assertArrayEquals(ys, yv, "avg forward " + what);
+        SCALAR.avgBackward(gy, 1, 1, 3, win, gs, 3);
+        VECTOR.avgBackward(gy, 1, 1, 3, win, gv, 3);
+        assertArrayEquals(gs, gv, "avg backward " + what);
+        assertEquals(9f, gv[3 + h * w - 1], "plane 0 untouched " + what);
+      }
+    }
+  }
+
+  /** Independent of both twins: y is the window maximum and argmax its first occurrence in window order. */
+  static void assertFirstMax(float[] x, int xOff, Window win, int p0, int p1, float[] y, int yOff, int[] argmax, int aOff) {
+    for (int p = p0; p < p1; p++) {
+      int in = xOff + p * win.inPlane();
+      for (int oy = 0; oy < win.oh(); oy++) {
+        for (int ox = 0; ox < win.ow(); ox++) {
+          int o = p * win.outPlane() + oy * win.ow() + ox;
+          float best = Float.NEGATIVE_INFINITY;
+          int first = -1;
+          for (int ky = 0; ky < win.kh(); ky++) {
+            for (int kx = 0; kx < win.kw(); kx++) {
+              int iy = oy * win.sh() - win.ph() + ky;
+              int ix = ox * win.sw() - win.pw() + kx;
+              if (iy >= 0 && iy < win.h() && ix >= 0 && ix < win.w()) {
+                float v = x[in + iy * win.w() + ix];
+                if (first < 0 || v > best) {
+                  best = v;
+                  first = iy * win.w() + ix;
+                }
+              }
+            }
+          }
+          assertEquals(best, y[yOff + o], "max of " + win + " at " + p + "," + oy + "," + ox);
+          assertEquals(first, argmax[aOff + o], "first argmax of " + win + " at " + p + "," + oy + "," + ox);
+        }
+      }
+    }
+  }
 }
