@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * loaded by their dotted names, then the output, the input gradient, every parameter gradient and
  * the BatchNorm running statistics after the forward pass are compared.
  */
-class GraphConformanceTest {
+public class GraphConformanceTest {
   /**
    * A 3x3 'same' convolution with an explicit seed: the weights are overwritten from the file, and
    * an explicit seed leaves the default seed sequence of other tests alone.
@@ -29,7 +29,8 @@ class GraphConformanceTest {
     return Conv2D.builder(in, out).kernel(3).padding(1).seed(1).build();
   }
 
-  static void check(String file, LayerGraph g) {
+  /** Loads the weights of {@code file} into {@code g} by name and compares one training step with it. */
+  public static void check(String file, LayerGraph g) {
     SafeTensors st = Conformance.load(file);
     for (Parameter p : g.parameters()) {
       assertTrue(st.contains(p.name()), file + " has no tensor '" + p.name() + "'");
