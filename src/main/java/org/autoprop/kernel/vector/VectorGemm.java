@@ -13,8 +13,8 @@ import org.autoprop.kernel.GemmKernels;
  * {@link #MR} tall, zero-padded), then {@link #MR} x {@link #NR} micro-tiles. The micro-kernel
  * broadcasts one element of A per row and FMAs it along two vectors of B into twelve named
  * accumulators; thanks to the padding its inner loop has neither mask nor tail. Transposes are
- * absorbed by the packing routines, never materialised. Edge tiles are computed in full into a scratch
- * tile and only their valid part is written back.
+ * absorbed by the packing routines, never materialised. Edge tiles are computed in full into a
+ * scratch tile and only their valid part is written back.
  *
  * <p>Packing buffers belong to the calling thread (a {@link ThreadLocal}), grow to the blocking
  * sizes once and are reused: no allocation per call in steady state.
