@@ -6,7 +6,7 @@ package org.autoprop.kernel;
  * <p>{@code C[m x n] := op(A)[m x k] * op(B)[k x n] (+ C when accumulate)}, where {@code op(A)} is
  * A or its transpose (A then stored {@code k x m}) without materialising the transpose. Leading
  * dimensions ({@code lda}, {@code ldb}, {@code ldc}) are the row strides of the stored matrices.
- * Single-threaded; callers split disjoint C tiles across threads.
+ * Single-threaded; callers split disjoint C tiles across threads ({@link Gemm} does).
  */
 public interface GemmKernels {
   /** C := op(A) * op(B) (+ C when accumulate). */
@@ -26,4 +26,17 @@ public interface GemmKernels {
       int cOff,
       int ldc,
       boolean accumulate);
+
+  /**
+   * Rows of the kernel's register tile: a caller that splits C across threads keeps row splits at
+   * multiples of it, so that only the last tile has a ragged edge.
+   */
+  default int microTileRows() {
+    return 1;
+  }
+
+  /** Columns of the kernel's register tile; see {@link #microTileRows()}. */
+  default int microTileCols() {
+    return 1;
+  }
 }

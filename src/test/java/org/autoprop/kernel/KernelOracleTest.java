@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every vector elementwise and GEMM kernel against its scalar twin, on sizes hitting every tail. */
+/** Every vector elementwise kernel against its scalar twin, on sizes hitting every tail (GEMM: GemmTest). */
 class KernelOracleTest {
   static final ElementwiseKernels SCALAR = KernelProvider.scalar().elementwise();
   static final ElementwiseKernels VECTOR = KernelProvider.vector().elementwise();
@@ -69,42 +69,6 @@ class KernelOracleTest {
     double tol = 1e-5 * (n + 1);
     assertEquals(SCALAR.sum(a, 1, n), VECTOR.sum(a, 1, n), tol, "sum n=" + n);
     assertEquals(SCALAR.dot(a, 1, b, 1, n), VECTOR.dot(a, 1, b, 1, n), tol, "dot n=" + n);
-  }
-
-  static IntStream gemmShapes() {
-    return IntStream.range(0, 12);
-  }
-
-  @ParameterizedTest(name = "shape #{0}")
-  @MethodSource("gemmShapes")
-  void gemmMatchesScalarInEveryTransposeAndOddShapes(int index) {
-    int[][] shapes = {
-      {1, 1, 1}, {7, 11, 13}, {17, 19, 255}, {4, 16, 3}, {6, 32, 9}, {33, 17, 31},
-      {64, 64, 64}, {5, 100, 7}, {13, 1, 29}, {1, 33, 65}, {48, 47, 46}, {3, 1021, 2}
-    };
-    int m = shapes[index][0];
-    int n = shapes[index][1];
-    int k = shapes[index][2];
-    for (int variant = 0; variant < 8; variant++) {
-      boolean ta = (variant & 1) != 0;
-      boolean tb = (variant & 2) != 0;
-      boolean acc = (variant & 4) != 0;
-      SplittableRandom r = new SplittableRandom(index * 8L + variant);
-      int lda = (ta ? m : k) + 2;
-      int ldb = (tb ? k : n) + 1;
-      int ldc = n + 3;
-      float[] a = random(r, (ta ? k : m) * lda + 1);
-      float[] b = random(r, (tb ? n : k) * ldb + 2);
-      float[] expected = random(r, m * ldc + 1);
-      float[] actual = expected.clone();
-      KernelProvider.scalar().gemm().gemm(ta, tb, m, n, k, a, 1, lda, b, 2, ldb, expected, 1, ldc, acc);
-      KernelProvider.vector().gemm().gemm(ta, tb, m, n, k, a, 1, lda, b, 2, ldb, actual, 1, ldc, acc);
-      for (int i = 0; i < expected.length; i++) {
-        float tol = 1e-5f * k + 1e-6f;
-        assertEquals(expected[i], actual[i], tol,
-            "gemm " + m + "x" + n + "x" + k + " transA=" + ta + " transB=" + tb + " acc=" + acc + " at " + i);
-      }
-    }
   }
 
   @Test
