@@ -1,6 +1,8 @@
 package org.autoprop.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import org.autoprop.graph.LayerGraph;
@@ -12,7 +14,8 @@ import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
 /**
- * The command-line entry point. {@code autoprop seed} builds the three example graphs of Luma's
+ * The command-line entry point. {@code autoprop} (or {@code autoprop train}) trains FMNIST-NET
+ * on Fashion-MNIST; {@code autoprop seed} builds the three example graphs of Luma's
  * AutoProp README, prints their summaries, runs a forward and backward pass on a random batch and
  * checks every gradient against finite differences.
  */
@@ -30,10 +33,12 @@ public final class Main {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    String command = args.length == 0 ? "seed" : args[0];
-    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    String command = args.length == 0 || args[0].startsWith("--") ? "train" : args[0];
+    String[] rest = args.length == 0 || args[0].startsWith("--") ? args : Arrays.copyOfRange(args, 1, args.length);
     try {
       switch (command) {
+        case "train":
+          return TrainCommand.run(rest, out);
         case "seed":
           return seed(rest, out);
         case "help":
@@ -48,6 +53,9 @@ public final class Main {
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
+    } catch (IOException | UncheckedIOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
     }
   }
 
@@ -56,6 +64,7 @@ public final class Main {
         "usage: autoprop [command] [options]",
         "",
         "commands:",
+        TrainCommand.usage(),
         "  seed [--batch N] [--size S] [--seed K]",
         "        build Luma's three README graphs, print their summaries, run forward and",
         "        backward on a random [N, 3, S, S] batch and check every gradient against",
