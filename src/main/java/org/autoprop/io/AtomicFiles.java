@@ -40,6 +40,9 @@ public final class AtomicFiles {
         out.flush();
         ch.force(true);
       }
+      // createTempFile makes an owner-only file; give the result the permissions a plain write
+      // would (those of the file it replaces, else rw-r--r--).
+      setPermissionsLike(abs, tmp);
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -51,5 +54,15 @@ public final class AtomicFiles {
         Files.deleteIfExists(tmp);
       }
     }
+  }
+
+  private static void setPermissionsLike(Path previous, Path tmp) throws IOException {
+    if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(previous)
+        ? Files.getPosixFilePermissions(previous)
+        : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(tmp, perms);
   }
 }

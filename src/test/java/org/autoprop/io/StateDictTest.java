@@ -50,6 +50,12 @@ class StateDictTest {
     try (Stream<Path> s = Files.list(dir)) {
       assertEquals(1, s.count(), "no temporary file left");
     }
+    assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+        "a new file gets ordinary permissions, not the temporary file's owner-only ones");
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+    SafeTensors.write(f, t, Map.of());
+    assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+        "a replaced file keeps its permissions");
   }
 
   @Test
