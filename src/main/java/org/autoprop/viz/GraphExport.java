@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.autoprop.graph.GraphSummary;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
+import org.autoprop.layer.Layer;
+import org.autoprop.layer.Sequential;
 import org.autoprop.tensor.Shape;
 
 /**
@@ -27,8 +29,8 @@ import org.autoprop.tensor.Shape;
  * System.out.println(s.message());    // where the SVG is, or how to render the .dot
  * }</pre>
  *
- * <p>Every node is drawn with its name, its layer type, its merge mode when it merges several
- * inputs, and its output shape when an input shape is given. Nodes get generated identifiers
+ * <p>Every node is drawn with its name, its layer type (a Sequential with its children's types),
+ * its merge mode when it merges several inputs, and its output shape when an input shape is given. Nodes get generated identifiers
  * ({@code n0}, {@code n1}, ... in execution order), so any name is safe; names appear only inside
  * escaped labels. The output is deterministic: a graph-input node {@code in} first (when a shape is
  * given), then the nodes in execution (topological) order, then the edges grouped by target in
@@ -62,7 +64,7 @@ public final class GraphExport {
       boolean merges = v != g.root() && g.predecessors(v).size() > 1;
       List<String> lines = new ArrayList<>();
       lines.add(v.name());
-      lines.add(v.layer().typeName() + (merges ? " (merge: " + v.mode() + ")" : ""));
+      lines.add(type(v.layer()) + (merges ? " (merge: " + v.mode() + ")" : ""));
       if (rows != null) {
         lines.add(rows.get(k).output().toString());
       }
@@ -82,6 +84,18 @@ public final class GraphExport {
       }
     }
     return new Drawing(input == null ? null : "input " + input, nodes, edges);
+  }
+
+  /** The type name; a Sequential lists its children's types: {@code Sequential(Conv2D, ReLU)}. */
+  private static String type(Layer l) {
+    if (l instanceof Sequential seq) {
+      List<String> types = new ArrayList<>();
+      for (Layer c : seq.layers()) {
+        types.add(c.typeName());
+      }
+      return l.typeName() + "(" + String.join(", ", types) + ")";
+    }
+    return l.typeName();
   }
 
   // ---------------------------------------------------------------- DOT
