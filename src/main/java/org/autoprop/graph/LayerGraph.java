@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.Merge;
@@ -621,24 +620,10 @@ public final class LayerGraph implements Layer {
     }
   }
 
-  /** The sum of the nodes' flops (merges not counted). */
+  /** The sum of the nodes' flops, merges included (see {@link GraphSummary#flops()}). */
   @Override
   public long flops(Shape input) {
-    requireBuilt();
-    Shape[] s = infer(input);
-    long f = 0;
-    for (int k = 0; k < order.length; k++) {
-      Shape in = k == rootIndex ? input : s[preds[k][0]];
-      if (preds[k].length > 1) {
-        List<Shape> incoming = new ArrayList<>();
-        for (int p : preds[k]) {
-          incoming.add(s[p]);
-        }
-        in = order[k].mode().outputShape(incoming);
-      }
-      f += order[k].layer().flops(in);
-    }
-    return f;
+    return GraphSummary.of(this, input).flops();
   }
 
   /** Element counts of the parameters: biases (local name {@code bias}) and weights (all others). */
@@ -663,65 +648,14 @@ public final class LayerGraph implements Layer {
   }
 
   /**
-   * A table with one row per node in execution order (name, layer type, output shape for an
-   * input of shape {@code input}, parameter count, predecessors with the merge mode when there are
-   * several) followed by the totals.
+   * A Keras-style table for an input of shape {@code input}: one row per node in execution order
+   * (name, layer type, output shape, parameters, FLOPs, predecessors with the merge mode when
+   * there are several; a Sequential node's children indented below it) followed by the totals
+   * (trainable and non-trainable parameters, FLOPs, activation memory for the input's batch). See
+   * {@link GraphSummary} for the definitions.
    */
   public String summary(Shape input) {
-    requireBuilt();
-    Shape[] s = infer(input);
-    String[][] rows = new String[order.length + 1][];
-    rows[0] = new String[] {"Node", "Layer", "Output Shape", "Params", "Connected to"};
-    long total = 0;
-    for (int k = 0; k < order.length; k++) {
-      LayerNode v = order[k];
-      long count = 0;
-      for (Parameter p : v.layer().parameters()) {
-        count += p.value().size();
-      }
-      total += count;
-      StringBuilder from = new StringBuilder();
-      if (k == rootIndex) {
-        from.append("input ").append(input);
-      }
-      for (int i = 0; i < preds[k].length; i++) {
-        from.append(i == 0 ? "" : ", ").append(order[preds[k][i]].name());
-      }
-      if (preds[k].length > 1) {
-        from.append(" [").append(v.mode()).append(']');
-      }
-      rows[k + 1] = new String[] {v.name(), v.layer().typeName(), s[k].toString(), Long.toString(count), from.toString()};
-    }
-    int[] width = new int[5];
-    for (String[] r : rows) {
-      for (int c = 0; c < 5; c++) {
-        width[c] = Math.max(width[c], r[c].length());
-      }
-    }
-    StringBuilder sb = new StringBuilder();
-    int line = 0;
-    for (int w : width) {
-      line += w + 2;
-    }
-    String rule = "-".repeat(line) + "\n";
-    for (int r = 0; r < rows.length; r++) {
-      StringBuilder row = new StringBuilder();
-      for (int c = 0; c < 5; c++) {
-        String cell = rows[r][c];
-        String pad = " ".repeat(width[c] - cell.length());
-        row.append(c == 3 ? pad + cell : cell + pad).append("  ");
-      }
-      sb.append(row.toString().stripTrailing()).append('\n');
-      if (r == 0) {
-        sb.append(rule);
-      }
-    }
-    ParamSize ps = paramSize();
-    sb.append(rule);
-    sb.append(String.format(Locale.ROOT, "Total params: %d (weights: %d, biases: %d)%n", total, ps.weights(), ps.biases()));
-    sb.append(String.format(Locale.ROOT, "Total layers: %d%n", order.length));
-    sb.append(String.format(Locale.ROOT, "Output shape: %s%n", s[termIndex]));
-    return sb.toString();
+    return GraphSummary.of(this, input).table();
   }
 
   /** {@code LayerGraph}. */

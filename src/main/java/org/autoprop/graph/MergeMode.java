@@ -73,6 +73,11 @@ public enum MergeMode {
     return Merge.outputShape(op, inputs);
   }
 
+  /** The FLOPs of merging inputs of the given shapes; see {@link Merge#flops}. */
+  public long flops(List<Shape> inputs) {
+    return Merge.flops(op, inputs);
+  }
+
   /** A new merge operator of this mode, with its own reusable buffers. */
   public Merge newMerge() {
     return new Merge(op);

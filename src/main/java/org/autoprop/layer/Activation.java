@@ -89,6 +89,15 @@ public abstract class Activation implements Layer {
    */
   protected abstract void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx);
 
+  /**
+   * One operation per element (the convention of {@link Layer#flops}: a transcendental function
+   * such as exp or tanh counts as one); {@link Softmax} counts more.
+   */
+  @Override
+  public long flops(Shape input) {
+    return outputShape(input).size();
+  }
+
   /** The type name with its settings, e.g. {@code LeakyReLU(slope=0.01)}; the type name by default. */
   @Override
   public String toString() {

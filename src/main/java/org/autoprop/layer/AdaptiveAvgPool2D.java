@@ -98,9 +98,23 @@ public class AdaptiveAvgPool2D implements Layer {
     return gradInput;
   }
 
+  /** One add per element of every window plus one division per output element. */
   @Override
   public long flops(Shape input) {
-    return input.size();
+    Shape y = outputShape(input);
+    long planes = (long) y.dim(0) * y.dim(1);
+    return planes * (windowSum(input.dim(2), oh) * windowSum(input.dim(3), ow) + (long) oh * ow);
+  }
+
+  /** The summed lengths of the {@code out} adaptive windows over an axis of length {@code in}. */
+  private static long windowSum(int in, int out) {
+    long s = 0;
+    for (int i = 0; i < out; i++) {
+      long start = (long) i * in / out;
+      long end = ((long) (i + 1) * in + out - 1) / out;
+      s += end - start;
+    }
+    return s;
   }
 
   @Override

@@ -249,9 +249,10 @@ abstract class BatchNormCore implements Layer {
     return m;
   }
 
+  /** Two per element: the inference-time normalisation folded into one multiply-add. */
   @Override
   public long flops(Shape input) {
-    return 2L * input.size();
+    return 2L * outputShape(input).size();
   }
 
   @Override

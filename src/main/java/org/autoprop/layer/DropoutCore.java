@@ -102,6 +102,13 @@ abstract class DropoutCore implements Layer {
     return gradInput;
   }
 
+  /** 0: data movement only (inference-time dropout is the identity). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   public String toString() {
     return describe();

@@ -34,6 +34,13 @@ public final class Flatten implements Layer {
     return buffers.backward(gradOut, typeName());
   }
 
+  /** 0: data movement only. */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   public String toString() {
     return typeName();

@@ -50,6 +50,13 @@ public class Identity implements Layer {
     return gradIn;
   }
 
+  /** 0: data movement only. */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   public String toString() {
     return typeName();

@@ -53,7 +53,18 @@ public interface Layer {
     }
   }
 
-  /** The multiply-adds times two of one forward pass on an input of shape {@code input} (0 if unknown). */
+  /**
+   * The floating-point operations of one inference forward pass ({@code training = false}) on an
+   * input of shape {@code input}, the batch included.
+   *
+   * <p>Convention: a multiply-add counts as 2 FLOPs (Conv2D and Dense are {@code 2 * MACs}; the
+   * bias add is folded into the multiply-adds, not counted again); an elementwise operation counts
+   * 1 per element per operation (ReLU 1, BatchNorm's folded scale-and-shift 2, the sum of
+   * {@code k} tensors {@code k - 1}); a transcendental function (exp, tanh, erf) counts as one
+   * operation; pure data movement (Identity, Flatten, Reshape, concatenation, inference-time
+   * Dropout) counts 0. Merges are counted by {@link Merge#flops}. The default, 0, means "no
+   * arithmetic"; a layer that does arithmetic must override it.
+   */
   default long flops(Shape input) {
     return 0;
   }

@@ -123,6 +123,29 @@ public final class Merge {
     }
   }
 
+  /**
+   * The FLOPs of merging inputs of the given shapes with {@code op} (convention of
+   * {@link Layer#flops}): for {@code k} inputs and an output of {@code n} elements, SUM, SUB,
+   * HADAMARD, MAX and MIN count {@code (k - 1) * n}, AVG {@code k * n} (the adds and the scaling),
+   * DOT {@code 2 * n * K} for the inner dimension {@code K}, CHCAT 0 (a copy). Checks the shapes
+   * like {@link #outputShape}.
+   */
+  public static long flops(Op op, List<Shape> shapes) {
+    Shape out = outputShape(op, shapes);
+    long n = out.size();
+    int k = shapes.size();
+    switch (op) {
+      case CHCAT:
+        return 0;
+      case DOT:
+        return 2L * n * shapes.get(0).dim(-1);
+      case AVG:
+        return k * n;
+      default:
+        return (k - 1) * n;
+    }
+  }
+
   private static Shape dotShape(List<Shape> shapes) {
     if (shapes.size() != 2) {
       throw error(Op.DOT, shapes, "takes exactly 2 inputs (got " + shapes.size() + ")");

@@ -216,6 +216,7 @@ public final class Pool2D implements Layer {
     return work >= PARALLEL_THRESHOLD && planes > 1 && Parallel.THREADS > 1;
   }
 
+  /** {@code kh * kw} per output element: the comparisons, or the adds and the division. */
   @Override
   public long flops(Shape input) {
     return (long) outputShape(input).size() * kh * kw;

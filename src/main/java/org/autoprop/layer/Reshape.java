@@ -88,6 +88,13 @@ public final class Reshape implements Layer {
     return buffers.backward(gradOut, describe());
   }
 
+  /** 0: data movement only (inference-time dropout is the identity). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   public String toString() {
     return describe();

@@ -45,6 +45,15 @@ public final class Softmax extends Activation {
     return input;
   }
 
+  /**
+   * Five operations per element: the running maximum, the subtraction, exp, the sum and the
+   * division.
+   */
+  @Override
+  public long flops(Shape input) {
+    return 5L * outputShape(input).size();
+  }
+
   @Override
   protected void apply(Tensor x, Tensor y) {
     Shape s = x.shape();

@@ -448,12 +448,16 @@ class LayerGraphTest {
     LayerGraph g = LayerGraph.builder().edges(stem, a, cat).edges(stem, b, cat).root(stem).term(cat).build();
     String s = g.summary(X);
     String[] lines = s.split("\n");
-    assertTrue(lines[0].matches("Node\\s+Layer\\s+Output Shape\\s+Params\\s+Connected to"), s);
+    // The summary table moved to GraphSummary: a FLOPs column (the test layers count 0) and
+    // trainable / non-trainable totals (GraphSummaryTest checks those on real layers).
+    assertTrue(lines[0].matches("Node\\s+Layer\\s+Output Shape\\s+Params\\s+FLOPs\\s+Connected to"), s);
     assertTrue(s.contains("stem   Scale   [2, 3, 4, 4]"), s);
-    assertTrue(s.matches("(?s).*\\nleft\\s+Mix\\s+\\[2, 2, 4, 4]\\s+8\\s+stem\\n.*"), s);
-    assertTrue(s.matches("(?s).*\\nright\\s+Mix\\s+\\[2, 4, 4, 4]\\s+16\\s+stem\\n.*"), s);
-    assertTrue(s.matches("(?s).*\\ncat\\s+Smooth\\s+\\[2, 6, 4, 4]\\s+0\\s+left, right \\[CHCAT]\\n.*"), s);
-    assertTrue(s.contains("Total params: 30 (weights: 21, biases: 9)"), s);
+    assertTrue(s.matches("(?s).*\\nleft\\s+Mix\\s+\\[2, 2, 4, 4]\\s+8\\s+0\\s+stem\\n.*"), s);
+    assertTrue(s.matches("(?s).*\\nright\\s+Mix\\s+\\[2, 4, 4, 4]\\s+16\\s+0\\s+stem\\n.*"), s);
+    assertTrue(s.matches("(?s).*\\ncat\\s+Smooth\\s+\\[2, 6, 4, 4]\\s+0\\s+0\\s+left, right \\[CHCAT]\\n.*"), s);
+    assertTrue(s.contains("Total params: 30 (30)"), s);
+    assertTrue(s.contains("Trainable params: 30 (weights: 21, biases: 9)"), s);
+    assertTrue(s.contains("Non-trainable params: 0 "), s);
     assertTrue(s.contains("Total layers: 4"), s);
   }
 
