@@ -24,6 +24,7 @@ import org.autoprop.train.LrSchedule;
 import org.autoprop.train.Reduction;
 import org.autoprop.train.Sgd;
 import org.autoprop.train.Trainer;
+import org.autoprop.viz.GraphExport;
 import org.autoprop.viz.SvgChart;
 
 /**
@@ -161,6 +162,16 @@ final class TrainCommand {
     out.println();
     out.println("checkpoint:   " + checkpoint + "   (resume with --resume " + checkpoint + ")");
     out.println("curves:       " + curves);
+    Shape input = Shape.of(batch, 1, 28, 28);
+    GraphExport.Saved graph = GraphExport.save(model, input, outDir.resolve("graph.dot"), true);
+    Path mermaid = outDir.resolve("graph.mmd");
+    String mmd = GraphExport.toMermaid(model, input);
+    org.autoprop.io.AtomicFiles.write(mermaid, os -> os.write(mmd.getBytes(StandardCharsets.UTF_8)));
+    if (graph.svg() != null) {
+      out.println("graph:        " + graph.svg() + " (Graphviz), " + graph.dot() + ", " + mermaid + " (Mermaid)");
+    } else {
+      out.println("graph:        " + graph.dot() + ", " + mermaid + " (Mermaid); " + graph.message());
+    }
     return 0;
   }
 

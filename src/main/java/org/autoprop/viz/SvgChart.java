@@ -21,7 +21,7 @@ public final class SvgChart {
   private static final int HEIGHT = 320;
   private static final int LEFT = 64;
   private static final int RIGHT = 20;
-  private static final int TOP = 36;
+  private static final int TOP = 52;
   private static final int BOTTOM = 48;
 
   private final String title;
@@ -126,11 +126,13 @@ public final class SvgChart {
       }
       sb.append(String.format(Locale.ROOT,
           "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", color, points.toString().trim()));
-      int ly = TOP + 14 + 16 * s;
+      // Legend in a row between the title and the plot, so it never hides a curve.
+      int lx = LEFT + 110 * s;
+      int ly = TOP - 12;
       sb.append(String.format(Locale.ROOT,
           "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>"
               + "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>%n",
-          LEFT + plotW - 110, LEFT + plotW - 92, ly, ly, color, LEFT + plotW - 88, ly + 4, escape(ser.name())));
+          lx, lx + 18, ly, ly, color, lx + 22, ly + 4, escape(ser.name())));
     }
     sb.append("</g>\n");
     return sb.toString();
