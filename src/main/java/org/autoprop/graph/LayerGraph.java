@@ -10,9 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.autoprop.layer.BatchNorm2D;
+import org.autoprop.layer.BatchNormReLU2D;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.Merge;
 import org.autoprop.layer.Parameter;
+import org.autoprop.layer.ReLU;
+import org.autoprop.layer.Sequential;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -50,6 +54,15 @@ import org.autoprop.tensor.Tensor;
  *       output feeds several nodes receives the sum of their gradients.
  *   <li>Parameter names are {@code NODE.PARAM} ({@code NODE.INDEX.PARAM} inside a Sequential,
  *       {@code OUTER.INNER.PARAM} for a nested graph).
+ *   <li>Fusion: where a node whose layer is a {@link BatchNorm2D} (not the term) has exactly one
+ *       successor, and that successor's layer is a {@link ReLU} whose only input is the batch norm
+ *       node, {@link #build()} pairs them: the batch norm node runs a {@link BatchNormReLU2D} over
+ *       its batch norm (one pass instead of two, the same numbers), and the ReLU node passes the
+ *       tensor through forward and the gradient through backward without running its layer. The
+ *       batch norm node's output (its layer's output buffer) then holds the post-ReLU values, the
+ *       same tensor as the ReLU node's output; when the ReLU node is the term, {@link #forward}
+ *       returns that tensor, owned by the batch norm layer. On by default
+ *       ({@link BatchNormReLU2D#FUSE_BY_DEFAULT}); {@link #fusion(boolean)} sets it per graph.
  * </ul>
  */
 public final class LayerGraph implements Layer {
@@ -81,6 +94,9 @@ public final class LayerGraph implements Layer {
   private int termIndex;
   private Merge[] merges;
   private List<Tensor>[] mergeInputs;
+  private Boolean fusion; // null: BatchNormReLU2D.FUSE_BY_DEFAULT, not pushed into nested layers
+  private Layer[] exec; // what node k runs: its layer, or a BatchNormReLU2D for a fused batch norm
+  private boolean[] passThrough; // node k is the ReLU of a fused pair
 
   // Run-time state, reused while the input shape stays the same.
   private Shape cachedInput;
@@ -154,6 +170,12 @@ public final class LayerGraph implements Layer {
     /** Sets the term. */
     public Builder term(LayerNode n) {
       g.term = n;
+      return this;
+    }
+
+    /** Sets BatchNorm2D + ReLU fusion; see {@link LayerGraph#fusion(boolean)}. */
+    public Builder fusion(boolean on) {
+      g.fusion(on);
       return this;
     }
 
@@ -306,6 +328,8 @@ public final class LayerGraph implements Layer {
     succs = null;
     merges = null;
     mergeInputs = null;
+    exec = null;
+    passThrough = null;
     cachedInput = null;
     shapes = null;
     outputs = null;
@@ -404,8 +428,77 @@ public final class LayerGraph implements Layer {
     invalidate();
     GraphValidator.Adjacency adj = GraphValidator.validate(nodes, edges, root, term);
     fixOrder(adj.out(), adj.in());
+    planFusion();
     built = true;
     return this;
+  }
+
+  // ---------------------------------------------------------------- fusion
+
+  /**
+   * Turns BatchNorm2D + ReLU fusion on or off for this graph (see the class documentation). Once
+   * set, {@link #build()} also applies it to the {@link Sequential} layers of the nodes and to
+   * nested graphs (rebuilding those that were built). Undoes the build. Returns this.
+   */
+  public LayerGraph fusion(boolean on) {
+    fusion = on;
+    invalidate();
+    return this;
+  }
+
+  /** Whether this graph fuses BatchNorm2D + ReLU node pairs. */
+  public boolean fusion() {
+    return fusion == null ? BatchNormReLU2D.FUSE_BY_DEFAULT : fusion;
+  }
+
+  /** Fills exec and passThrough for the order fixed by fixOrder. */
+  private void planFusion() {
+    int n = order.length;
+    exec = new Layer[n];
+    passThrough = new boolean[n];
+    for (int k = 0; k < n; k++) {
+      Layer l = order[k].layer();
+      exec[k] = l;
+      if (fusion != null) {
+        pushFusion(l, fusion);
+      }
+    }
+    if (!fusion()) {
+      return;
+    }
+    for (int k = 0; k < n; k++) {
+      if (order[k].layer() instanceof BatchNorm2D bn && k != termIndex && succs[k].length == 1) {
+        int r = succs[k][0];
+        if (order[r].layer() instanceof ReLU && preds[r].length == 1) {
+          exec[k] = new BatchNormReLU2D(bn);
+          passThrough[r] = true;
+        }
+      }
+    }
+  }
+
+  /** The fused pairs of the build, as {@code "bn->relu"} node names in execution order (for tests). */
+  List<String> fusedPairs() {
+    requireBuilt();
+    List<String> out = new ArrayList<>();
+    for (int k = 0; k < order.length; k++) {
+      if (exec[k] instanceof BatchNormReLU2D) {
+        out.add(order[k].name() + "->" + order[succs[k][0]].name());
+      }
+    }
+    return out;
+  }
+
+  private static void pushFusion(Layer l, boolean on) {
+    if (l instanceof Sequential s) {
+      s.fusion(on);
+    } else if (l instanceof LayerGraph g && (g.fusion == null || g.fusion != on)) {
+      boolean wasBuilt = g.built;
+      g.fusion(on);
+      if (wasBuilt) {
+        g.build();
+      }
+    }
   }
 
   private void fixOrder(Map<LayerNode, List<LayerNode>> out, Map<LayerNode, List<LayerNode>> in) {
@@ -515,6 +608,10 @@ public final class LayerGraph implements Layer {
       cachedInput = x.shape();
     }
     for (int k = 0; k < order.length; k++) {
+      if (passThrough[k]) {
+        outputs[k] = outputs[preds[k][0]]; // the fused batch norm already applied this ReLU
+        continue;
+      }
       Tensor in;
       if (k == rootIndex) {
         in = x;
@@ -527,7 +624,7 @@ public final class LayerGraph implements Layer {
         }
         in = merges[k].forward(list);
       }
-      outputs[k] = order[k].layer().forward(in, training);
+      outputs[k] = exec[k].forward(in, training);
     }
     forwardDone = true;
     return outputs[termIndex];
@@ -553,7 +650,7 @@ public final class LayerGraph implements Layer {
     gradRef[termIndex] = gradOut;
     Tensor inputGrad = null;
     for (int k = order.length - 1; k >= 0; k--) {
-      Tensor gin = order[k].layer().backward(gradRef[k]);
+      Tensor gin = passThrough[k] ? gradRef[k] : exec[k].backward(gradRef[k]);
       if (k == rootIndex) {
         inputGrad = gin;
       } else if (preds[k].length == 1) {

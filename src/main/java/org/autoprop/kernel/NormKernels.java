@@ -32,4 +32,26 @@ public interface NormKernels {
    */
   void backwardMap(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
       int c0, int c1, float[] coefG, float[] coefX, float[] center, float[] shift, float[] gx, int gxOff);
+
+  /**
+   * Fused batch norm + ReLU apply: y[n, c, s] := max(x[n, c, s] * scale[c] + shift[c], 0), one FMA
+   * and one max per element in the same pass.
+   */
+  void scaleShiftRelu(float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
+      float[] scale, float[] shift, float[] y, int yOff);
+
+  /**
+   * One reduction pass of the fused backward, with the ReLU mask m := (y &gt; 0) taken from the
+   * fused output: sumG[c] := sum of g * m over [., c, .]; sumGX[c] := sum of g * m * (x - center[c])
+   * (double results).
+   */
+  void gradSumsRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
+      int spatial, int c0, int c1, float[] center, double[] sumG, double[] sumGX);
+
+  /**
+   * One map pass of the fused backward: gx := coefG[c] * (y &gt; 0 ? g : 0) + coefX[c] * (x - center[c])
+   * + shift[c].
+   */
+  void backwardMapRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
+      int spatial, int c0, int c1, float[] coefG, float[] coefX, float[] center, float[] shift, float[] gx, int gxOff);
 }

@@ -13,6 +13,12 @@ import org.autoprop.tensor.Tensor;
  * The shared logic of {@link BatchNorm1D} and {@link BatchNorm2D} over data viewed as
  * {@code [batch, channels, spatial]}: statistics in double, apply as one FMA per element, backward
  * as one reduction pass and one map pass. Subclasses only check shapes.
+ *
+ * <p>A fused mode ({@link #forwardImpl} with {@code relu = true}, used by {@link BatchNormReLU2D})
+ * applies {@code max(., 0)} in the same pass and writes the result into this layer's own output
+ * buffer; its backward takes the ReLU mask from that output ({@code y > 0}). Statistics, running
+ * buffers and parameter gradients are computed exactly as in the plain mode. {@link #backward}
+ * follows the mode of the latest forward.
  */
 abstract class BatchNormCore implements Layer {
   /** Below this many elements the channel loop runs on the calling thread. */
@@ -44,6 +50,7 @@ abstract class BatchNormCore implements Layer {
   private Tensor gradInput;
   private Tensor lastInput;
   private boolean lastTraining;
+  private boolean lastRelu;
 
   BatchNormCore(int channels, NormKernels kernels) {
     if (channels < 1) {
@@ -126,6 +133,11 @@ abstract class BatchNormCore implements Layer {
 
   @Override
   public Tensor forward(Tensor x, boolean training) {
+    return forwardImpl(x, training, false);
+  }
+
+  /** The forward pass, followed by {@code max(., 0)} in the same pass when {@code relu}. */
+  final Tensor forwardImpl(Tensor x, boolean training, boolean relu) {
     Shape shape = x.shape();
     int sp = spatial(shape);
     int batch = shape.dim(0);
@@ -160,13 +172,20 @@ abstract class BatchNormCore implements Layer {
       }
     }
     float[] yd = output.data();
-    if (parallel(shape)) {
+    if (relu) {
+      if (parallel(shape)) {
+        Parallel.forRange(channels, c -> kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
+      } else {
+        kernels.scaleShiftRelu(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
+      }
+    } else if (parallel(shape)) {
       Parallel.forRange(channels, c -> kernels.scaleShift(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
     } else {
       kernels.scaleShift(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
     }
     lastInput = in;
     lastTraining = training;
+    lastRelu = relu;
     return output;
   }
 
@@ -178,11 +197,21 @@ abstract class BatchNormCore implements Layer {
     shift[c] = (float) (beta - m * gamma * is);
   }
 
+  /** The backward pass of the latest forward (fused with the ReLU if that forward was). */
   @Override
   public Tensor backward(Tensor gradOut) {
     if (lastInput == null) {
       throw new IllegalStateException(describe() + ": backward called before forward");
     }
+    return backwardImpl(gradOut);
+  }
+
+  /** Whether the latest forward was fused with a ReLU (false before any forward). */
+  final boolean lastForwardFused() {
+    return lastRelu;
+  }
+
+  private Tensor backwardImpl(Tensor gradOut) {
     Shape shape = lastInput.shape();
     if (!gradOut.shape().equals(shape)) {
       throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
@@ -196,10 +225,12 @@ abstract class BatchNormCore implements Layer {
     int batch = shape.dim(0);
     int sp = spatial(shape);
     double count = (double) batch * sp;
+    boolean relu = lastRelu;
+    float[] yd = output.data();
     if (parallel(shape)) {
-      Parallel.forRange(channels, c -> kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c, c + 1, center, sumG, sumGX));
+      Parallel.forRange(channels, c -> gradSums(relu, gd, go, yd, xd, xo, batch, sp, c, c + 1));
     } else {
-      kernels.gradSums(gd, go, xd, xo, batch, channels, sp, 0, channels, center, sumG, sumGX);
+      gradSums(relu, gd, go, yd, xd, xo, batch, sp, 0, channels);
     }
     float[] w = weight.value().data();
     float[] gw = weight.grad().data();
@@ -223,12 +254,31 @@ abstract class BatchNormCore implements Layer {
     gradInput = Tensor.reuse(gradInput, shape);
     float[] gxd = gradInput.data();
     if (parallel(shape)) {
-      Parallel.forRange(channels, c -> kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c, c + 1,
-          coefG, coefX, center, gShift, gxd, 0));
+      Parallel.forRange(channels, c -> backwardMap(relu, gd, go, yd, xd, xo, batch, sp, c, c + 1, gxd));
     } else {
-      kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, 0, channels, coefG, coefX, center, gShift, gxd, 0);
+      backwardMap(relu, gd, go, yd, xd, xo, batch, sp, 0, channels, gxd);
     }
     return gradInput;
+  }
+
+  /** The reduction pass over channels [c0, c1); with the ReLU mask from the output when fused. */
+  private void gradSums(boolean relu, float[] gd, int go, float[] yd, float[] xd, int xo, int batch, int sp,
+      int c0, int c1) {
+    if (relu) {
+      kernels.gradSumsRelu(gd, go, yd, 0, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
+    } else {
+      kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
+    }
+  }
+
+  /** The map pass over channels [c0, c1); with the ReLU mask from the output when fused. */
+  private void backwardMap(boolean relu, float[] gd, int go, float[] yd, float[] xd, int xo, int batch, int sp,
+      int c0, int c1, float[] gxd) {
+    if (relu) {
+      kernels.backwardMapRelu(gd, go, yd, 0, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
+    } else {
+      kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
+    }
   }
 
   /** Whether to split channels over the engine threads; the serial path allocates nothing. */

@@ -17,10 +17,21 @@ import org.autoprop.tensor.Tensor;
  * {@link #Sequential(LinkedHashMap)}); parameters and buffers carry the child's name as a prefix
  * ({@code 0.weight}, {@code 1.running_mean}). The same layer object may not appear twice, since a
  * layer keeps the state of its latest forward.
+ *
+ * <p>Fusion: a {@link BatchNorm2D} child immediately followed by a {@link ReLU} child runs as one
+ * {@link BatchNormReLU2D} over the batch norm's own parameters and buffers (the same numbers, one
+ * pass fewer); the ReLU child is then skipped in forward and backward, and the batch norm's output
+ * buffer holds the post-ReLU values. On by default ({@link BatchNormReLU2D#FUSE_BY_DEFAULT});
+ * {@link #fusion(boolean)} switches it for this sequential.
  */
 public final class Sequential implements Layer {
   private final List<String> names;
   private final List<Layer> layers;
+  // What runs at each child index: the child, a BatchNormReLU2D for a fused pair's first child,
+  // null for its second (skipped). Forward records the plan it used; backward follows that one.
+  private Layer[] plan;
+  private Layer[] lastPlan;
+  private boolean fusionOn;
 
   /** Children named {@code "0"}, {@code "1"}, ... in order; at least one. */
   public Sequential(Layer... layers) {
@@ -48,6 +59,36 @@ public final class Sequential implements Layer {
     }
     this.names = List.copyOf(layers.keySet());
     this.layers = List.copyOf(layers.values());
+    this.plan = plan(BatchNormReLU2D.FUSE_BY_DEFAULT);
+  }
+
+  /**
+   * Turns BatchNorm2D + ReLU fusion on or off for this sequential (not for nested ones); takes
+   * effect at the next forward. Returns this.
+   */
+  public Sequential fusion(boolean on) {
+    plan = plan(on);
+    return this;
+  }
+
+  /** Whether adjacent BatchNorm2D, ReLU children run fused (the setting, whether or not such a pair exists). */
+  public boolean fusion() {
+    return fusionOn;
+  }
+
+  private Layer[] plan(boolean fuse) {
+    fusionOn = fuse;
+    Layer[] p = layers.toArray(new Layer[0]);
+    if (fuse) {
+      for (int i = 0; i + 1 < p.length; i++) {
+        if (p[i] instanceof BatchNorm2D bn && p[i + 1] instanceof ReLU) {
+          p[i] = new BatchNormReLU2D(bn);
+          p[i + 1] = null;
+          i++;
+        }
+      }
+    }
+    return p;
   }
 
   private static LinkedHashMap<String, Layer> indexed(Layer[] layers) {
@@ -91,19 +132,26 @@ public final class Sequential implements Layer {
   /** Runs the children in order; returns the last child's output (owned by it). */
   @Override
   public Tensor forward(Tensor x, boolean training) {
+    Layer[] p = plan;
     Tensor t = x;
-    for (Layer l : layers) {
-      t = l.forward(t, training);
+    for (Layer l : p) {
+      if (l != null) {
+        t = l.forward(t, training);
+      }
     }
+    lastPlan = p;
     return t;
   }
 
   /** Runs the children backward in reverse order; returns the first child's input gradient. */
   @Override
   public Tensor backward(Tensor gradOut) {
+    Layer[] p = lastPlan == null ? plan : lastPlan;
     Tensor g = gradOut;
-    for (int i = layers.size() - 1; i >= 0; i--) {
-      g = layers.get(i).backward(g);
+    for (int i = p.length - 1; i >= 0; i--) {
+      if (p[i] != null) {
+        g = p[i].backward(g);
+      }
     }
     return g;
   }

@@ -1,0 +1,103 @@
+package org.autoprop.layer;
+
+import java.util.List;
+import java.util.Map;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * {@code ReLU(BatchNorm2D(x))} in one pass: {@code y = max(x * scale[c] + shift[c], 0)}, and a
+ * backward of one reduction pass and one map pass with the ReLU mask taken from {@code y > 0}.
+ *
+ * <p>A view over an existing {@link BatchNorm2D}: it has no state of its own. The parameters
+ * ({@code weight}, {@code bias}), the buffers ({@code running_mean}, {@code running_var}), the
+ * statistics and the output buffer are the batch norm's own objects, so names, state dicts and
+ * optimizers see no difference, and the running statistics are updated exactly as by
+ * {@link BatchNorm2D#forward}. The returned tensor is the batch norm's output buffer, which after a
+ * fused forward holds the post-ReLU values.
+ *
+ * <p>{@code LayerGraph} and {@code Sequential} use it automatically where a BatchNorm2D feeds only a
+ * ReLU (see their documentation for the switch that turns fusion off).
+ */
+public final class BatchNormReLU2D implements Layer {
+  /** The system property giving the default of fusion: {@code -Dautoprop.fuse=false} turns it off. */
+  public static final String PROPERTY = "autoprop.fuse";
+
+  /**
+   * Whether {@code LayerGraph} and {@code Sequential} fuse BatchNorm2D + ReLU unless told otherwise:
+   * true unless {@value #PROPERTY} is {@code false}; read once.
+   */
+  public static final boolean FUSE_BY_DEFAULT = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+
+  private final BatchNorm2D bn;
+
+  /** The fused layer over {@code bn}'s parameters, buffers and output. */
+  public BatchNormReLU2D(BatchNorm2D bn) {
+    if (bn == null) {
+      throw new IllegalArgumentException("BatchNormReLU2D: the batch norm must not be null");
+    }
+    this.bn = bn;
+  }
+
+  /** The wrapped batch norm. */
+  public BatchNorm2D batchNorm() {
+    return bn;
+  }
+
+  /** The batch norm's output shape (ReLU keeps it); errors name the batch norm. */
+  @Override
+  public Shape outputShape(Shape input) {
+    return bn.outputShape(input);
+  }
+
+  /** y := max(BatchNorm2D(x), 0), in the batch norm's output buffer; training updates its running statistics. */
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    return bn.forwardImpl(x, training, true);
+  }
+
+  /**
+   * The input gradient of the latest fused forward; accumulates the batch norm's parameter
+   * gradients.
+   *
+   * @throws IllegalStateException if the batch norm's latest forward was not a fused one
+   */
+  @Override
+  public Tensor backward(Tensor gradOut) {
+    if (!bn.lastForwardFused()) {
+      throw new IllegalStateException(this + ": backward called without a fused forward (the latest forward of "
+          + bn.describe() + " was unfused, or none ran)");
+    }
+    return bn.backward(gradOut);
+  }
+
+  /** The batch norm's parameters (the same objects). */
+  @Override
+  public List<Parameter> parameters() {
+    return bn.parameters();
+  }
+
+  /** The batch norm's buffers (the same objects). */
+  @Override
+  public Map<String, Tensor> buffers() {
+    return bn.buffers();
+  }
+
+  /** The batch norm's flops plus one per element for the ReLU. */
+  @Override
+  public long flops(Shape input) {
+    return bn.flops(input) + input.size();
+  }
+
+  /** {@code BatchNormReLU2D}. */
+  @Override
+  public String typeName() {
+    return "BatchNormReLU2D";
+  }
+
+  /** {@code BatchNormReLU2D(channels)}. */
+  @Override
+  public String toString() {
+    return "BatchNormReLU2D(" + bn.channels() + ")";
+  }
+}
