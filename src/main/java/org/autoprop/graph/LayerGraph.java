@@ -17,6 +17,7 @@ import org.autoprop.layer.Merge;
 import org.autoprop.layer.Parameter;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
+import org.autoprop.layer.Updater;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -68,6 +69,8 @@ import org.autoprop.tensor.Tensor;
 public final class LayerGraph implements Layer {
   /** The message of the exception thrown when an unbuilt graph is used. */
   public static final String NOT_BUILT = "'LayerGraph' has not built! Call 'build()' to build the graph.";
+
+  private Updater optimizer;
 
   /** A directed edge; declaration order matters (merge input order). */
   record Edge(LayerNode from, LayerNode to) {}
@@ -714,6 +717,76 @@ public final class LayerGraph implements Layer {
     requireBuilt();
     for (LayerNode v : order) {
       v.layer().zeroGrad();
+    }
+  }
+
+  /**
+   * Attaches an optimizer for Luma's training style: {@code forward}, {@code backward},
+   * {@link #update()}. It must update exactly this graph's parameters (build it over
+   * {@code graph.parameters()}).
+   *
+   * @throws IllegalArgumentException naming the parameters it misses or has in excess
+   */
+  public LayerGraph setOptimizer(Updater optimizer) {
+    requireBuilt();
+    java.util.Set<Tensor> mine = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    List<String> missing = new ArrayList<>();
+    for (Parameter p : parameters()) {
+      mine.add(p.value());
+    }
+    java.util.Set<Tensor> theirs = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    List<String> foreign = new ArrayList<>();
+    for (Parameter p : optimizer.parameters()) {
+      theirs.add(p.value());
+      if (!mine.contains(p.value())) {
+        foreign.add(p.name());
+      }
+    }
+    for (Parameter p : parameters()) {
+      if (!theirs.contains(p.value())) {
+        missing.add(p.name());
+      }
+    }
+    if (!missing.isEmpty() || !foreign.isEmpty()) {
+      throw new IllegalArgumentException("setOptimizer: the optimizer does not cover this graph's parameters"
+          + (missing.isEmpty() ? "" : "; missing: " + missing)
+          + (foreign.isEmpty() ? "" : "; not in this graph: " + foreign)
+          + " (build it over graph.parameters())");
+    }
+    this.optimizer = optimizer;
+    return this;
+  }
+
+  /** The optimizer attached by {@link #setOptimizer}, or null. */
+  public Updater optimizer() {
+    return optimizer;
+  }
+
+  /**
+   * Luma's {@code update()}: one optimizer step from the accumulated gradients, then
+   * {@link #zeroGrad()}, so that a forward / backward / update loop does not carry gradients over.
+   *
+   * @throws IllegalStateException without an optimizer
+   */
+  public void update() {
+    requireBuilt();
+    requireOptimizer("update()");
+    optimizer.step();
+    zeroGrad();
+  }
+
+  /** Luma's {@code update_lr(lr)}: sets the attached optimizer's learning rate. */
+  public void updateLr(double lr) {
+    requireOptimizer("updateLr()");
+    if (!(lr >= 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("updateLr: learning rate " + lr + " (expected: a finite number >= 0)");
+    }
+    optimizer.setLearningRate(lr);
+  }
+
+  private void requireOptimizer(String what) {
+    if (optimizer == null) {
+      throw new IllegalStateException("LayerGraph." + what + " needs an optimizer: call setOptimizer(...) first");
     }
   }
 

@@ -3,6 +3,7 @@ package org.autoprop.train;
 import java.util.List;
 import java.util.Map;
 import org.autoprop.layer.Parameter;
+import org.autoprop.layer.Updater;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -14,23 +15,27 @@ import org.autoprop.tensor.Tensor;
  * {@code fc.weight.exp_avg}) to the live state tensors, which with {@link #stepCount()} is all a
  * checkpoint needs to resume exactly.
  */
-public interface Optimizer {
+public interface Optimizer extends Updater {
   /** Applies one update to every parameter from its current gradient, then counts the step. */
+  @Override
   void step();
 
   /** Sets every parameter's gradient to zero. */
   void zeroGrad();
 
   /** The current learning rate. */
+  @Override
   double learningRate();
 
   /** Sets the learning rate used from the next {@link #step()} on. */
+  @Override
   void setLearningRate(double lr);
 
   /** The number of {@link #step()} calls so far (or the value restored by {@link #loadState}). */
   long stepCount();
 
   /** The parameters, in the order given at construction. */
+  @Override
   List<Parameter> parameters();
 
   /** The state tensors by {@code "<parameter name>.<state name>"}, live (not copies), in a fixed order. */
