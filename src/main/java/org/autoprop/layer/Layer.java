@@ -20,7 +20,10 @@ import org.autoprop.tensor.Tensor;
  *   <li>{@link #backward} takes the gradient of the loss with respect to the latest forward's
  *       output, <b>adds</b> the parameter gradients into {@link Parameter#grad()}, and returns the
  *       gradient with respect to the input (owned by the layer, valid until its next backward).
- *   <li>Layers never write into their input tensors.
+ *   <li>Layers never write into their input tensors, and callers never write into the tensors a
+ *       layer returns: a returned tensor may be the layer's own buffer, its input itself
+ *       ({@code Identity}) or a view of it ({@code Flatten}, {@code Reshape}), and a returned
+ *       gradient may be a view of {@code gradOut}. Copy a result to keep or change it.
  * </ul>
  */
 public interface Layer {
