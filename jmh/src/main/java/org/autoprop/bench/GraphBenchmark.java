@@ -162,7 +162,7 @@ public class GraphBenchmark {
     grads.add(c.layer.bias().grad());
   }
 
-  private static void addBn(List<String> names, List<Tensor> grads, String node, Ref.Bn b, Shape shape) {
+  private static void addBn(List<String> names, List<Tensor> grads, String node, Ref.Bn b) {
     names.add(node + ".weight");
     grads.add(Tensor.wrap(toFloat(b.gGamma), b.gGamma.length));
     names.add(node + ".bias");
@@ -198,7 +198,7 @@ public class GraphBenchmark {
       Tensor y = Ref.relu(b.forward(c.forward(x)));
       Tensor gx = c.backward(b.backward(Ref.reluBackward(y, g)));
       addConv(names, grads, "conv", c);
-      addBn(names, grads, "bn", b, null);
+      addBn(names, grads, "bn", b);
       return new Tensor[] {y, gx};
     }
   }
@@ -302,9 +302,9 @@ public class GraphBenchmark {
       Tensor gr1 = c2.backward(b2.backward(gs));
       Tensor gx = Ref.add(c1.backward(b1.backward(Ref.reluBackward(r1, gr1))), gs);
       addConv(names, grads, "conv1", c1);
-      addBn(names, grads, "bn1", b1, null);
+      addBn(names, grads, "bn1", b1);
       addConv(names, grads, "conv2", c2);
-      addBn(names, grads, "bn2", b2, null);
+      addBn(names, grads, "bn2", b2);
       return new Tensor[] {y, gx};
     }
 
@@ -422,17 +422,17 @@ public class GraphBenchmark {
       stemC.backward(stemB.backward(Ref.reluBackward(s, Ref.add(gs1, gsA))));
 
       addConv(names, grads, "stem.0", stemC);
-      addBn(names, grads, "stem.1", stemB, null);
+      addBn(names, grads, "stem.1", stemB);
       addConv(names, grads, "block1_a.0", aC);
-      addBn(names, grads, "block1_a.1", aB, null);
+      addBn(names, grads, "block1_a.1", aB);
       addConv(names, grads, "block1_b.0", bC);
-      addBn(names, grads, "block1_b.1", bB, null);
+      addBn(names, grads, "block1_b.1", bB);
       addConv(names, grads, "block2_a.0", cC);
-      addBn(names, grads, "block2_a.1", cB, null);
+      addBn(names, grads, "block2_a.1", cB);
       addConv(names, grads, "block2_b.0", dC);
-      addBn(names, grads, "block2_b.1", dB, null);
+      addBn(names, grads, "block2_b.1", dB);
       addConv(names, grads, "block2_shortcut.0", eC);
-      addBn(names, grads, "block2_shortcut.1", eB, null);
+      addBn(names, grads, "block2_shortcut.1", eB);
       names.add("head.2.weight");
       grads.add(Tensor.wrap(gw, out, in));
       names.add("head.2.bias");
