@@ -72,6 +72,14 @@ public interface ConvKernels {
   /** Depthwise input gradient: gx[c, iy, ix] += sum of w[c, i, j] * gy[c, oy, ox] over the taps that read it. */
   void depthwiseBackwardData(Geometry g, float[] gy, int gyOff, float[] w, int wOff, float[] gx, int gxOff);
 
+  /**
+   * C[m x n] += A[m x k] B[n x k]^T: every element of C is the dot product of a row of A and a row
+   * of B, both contiguous along k. The weight gradient {@code dY x cols^T} has this shape; a
+   * GEMM would have to transpose the (large) column matrix while packing it, this reads it as is.
+   */
+  void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc);
+
   /** Depthwise weight gradient: gw[c, i, j] += sum_{oy, ox} gy[c, oy, ox] * x[c, iy, ix]. */
   void depthwiseBackwardWeight(Geometry g, float[] x, int xOff, float[] gy, int gyOff, float[] gw, int gwOff);
 }

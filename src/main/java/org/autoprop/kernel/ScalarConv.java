@@ -138,4 +138,18 @@ final class ScalarConv implements ConvKernels {
       }
     }
   }
+
+  @Override
+  public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        float s = 0f;
+        for (int p = 0; p < k; p++) {
+          s += a[aOff + i * lda + p] * b[bOff + j * ldb + p];
+        }
+        c[cOff + i * ldc + j] += s;
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@ package org.autoprop.layer;
 
 import java.util.List;
 import java.util.Objects;
-import org.autoprop.kernel.GemmKernels;
+import java.util.function.IntConsumer;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Shape;
@@ -32,6 +32,16 @@ public final class Dense implements Layer {
   private Tensor input;
   private Tensor output;
   private Tensor gradInput;
+  private Tensor gy;
+  private Tensor inputCopy;
+  private Tensor gradOutCopy;
+  private Shape shapeIn;
+  private Shape shapeOut;
+  private int chunks;
+  // Built once: a capturing lambda per call would allocate.
+  private final IntConsumer forwardBlock = this::forwardBlock;
+  private final IntConsumer gradInputBlock = this::gradInputBlock;
+  private final IntConsumer gradWeightBlock = this::gradWeightBlock;
 
   /** An {@code in -> out} layer with a bias and the default initialization. */
   public Dense(int in, int out) {
@@ -107,38 +117,56 @@ public final class Dense implements Layer {
     return 2L * outputShape(x).dim(0) * in * out;
   }
 
-  /** Runs {@code body(from, to)} on disjoint blocks of {@code [0, rows)}, in parallel when the work is large. */
-  private static void blocks(int rows, long work, RowBlock body) {
-    int chunks = work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
-    Parallel.forRange(chunks, t -> body.run(rows * t / chunks, rows * (t + 1) / chunks));
+  /** The output shape of {@code x}, computed once per input shape. */
+  private Shape cachedOutputShape(Shape x) {
+    if (!x.equals(shapeIn)) {
+      shapeOut = outputShape(x);
+      shapeIn = x;
+    }
+    return shapeOut;
   }
 
-  @FunctionalInterface
-  private interface RowBlock {
-    void run(int from, int to);
+  /** Blocks to split {@code rows} into: one (run on the caller) when the work is small. */
+  private static int chunks(int rows, long work) {
+    return work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
+  }
+
+  /** Runs {@code body} over {@code chunks} blocks: directly when there is one, else on the pool. */
+  private static void run(int chunks, IntConsumer body) {
+    if (chunks == 1) {
+      body.accept(0);
+    } else {
+      Parallel.forRange(chunks, body);
+    }
   }
 
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    Shape yShape = outputShape(x.shape());
-    input = x.contiguous();
+    Shape yShape = cachedOutputShape(x.shape());
+    if (x.isContiguous()) {
+      input = x;
+    } else {
+      inputCopy = Tensor.reuse(inputCopy, x.shape());
+      input = inputCopy.copyFrom(x);
+    }
     output = Tensor.reuse(output, yShape);
-    final int n = x.dim(0);
-    final float[] xd = input.data();
-    final int xo = input.offset();
-    final float[] w = weight.value().data();
-    final float[] y = output.data();
-    GemmKernels gemm = kernels.gemm();
-    blocks(n, (long) n * in * out, (from, to) -> {
-      // Start each row at the bias, then accumulate x W^T onto it.
-      for (int r = from; r < to; r++) {
-        if (bias != null) {
-          System.arraycopy(bias.value().data(), 0, y, r * out, out);
-        }
-      }
-      gemm.gemm(false, true, to - from, out, in, xd, xo + from * in, in, w, 0, in, y, from * out, out, bias != null);
-    });
+    int n = x.dim(0);
+    chunks = chunks(n, (long) n * in * out);
+    run(chunks, forwardBlock);
     return output;
+  }
+
+  /** Rows of block {@code t} of the batch: y = bias, then y += x W^T. */
+  private void forwardBlock(int t) {
+    int n = input.dim(0);
+    int from = n * t / chunks;
+    int to = n * (t + 1) / chunks;
+    float[] y = output.data();
+    for (int r = from; r < to && bias != null; r++) {
+      System.arraycopy(bias.value().data(), 0, y, r * out, out);
+    }
+    kernels.gemm().gemm(false, true, to - from, out, in, input.data(), input.offset() + from * in, in,
+        weight.value().data(), 0, in, y, from * out, out, bias != null);
   }
 
   @Override
@@ -150,31 +178,46 @@ public final class Dense implements Layer {
       throw new IllegalArgumentException(description + ": gradient " + gradOut.shape()
           + " (expected: " + output.shape() + ", the shape of the latest output)");
     }
-    Tensor gyT = gradOut.contiguous();
-    final float[] gy = gyT.data();
-    final int gyo = gyT.offset();
-    final int n = input.dim(0);
-    final float[] xd = input.data();
-    final int xo = input.offset();
-    final float[] w = weight.value().data();
+    if (gradOut.isContiguous()) {
+      gy = gradOut;
+    } else {
+      gradOutCopy = Tensor.reuse(gradOutCopy, gradOut.shape());
+      gy = gradOutCopy.copyFrom(gradOut);
+    }
+    int n = input.dim(0);
     gradInput = Tensor.reuse(gradInput, input.shape());
-    final float[] gx = gradInput.data();
-    final float[] gw = weight.grad().data();
-    GemmKernels gemm = kernels.gemm();
     long work = (long) n * in * out;
     // gx = gy W, split over batch rows.
-    blocks(n, work, (from, to) ->
-        gemm.gemm(false, false, to - from, in, out, gy, gyo + from * out, out, w, 0, in, gx, from * in, in, false));
+    chunks = chunks(n, work);
+    run(chunks, gradInputBlock);
     // gW += gy^T x, split over output features (rows of gW).
-    blocks(out, work, (from, to) ->
-        gemm.gemm(true, false, to - from, in, n, gy, gyo + from, out, xd, xo, in, gw, from * in, in, true));
+    chunks = chunks(out, work);
+    run(chunks, gradWeightBlock);
     if (bias != null) {
       float[] gb = bias.grad().data();
       for (int r = 0; r < n; r++) {
-        kernels.elementwise().add(gb, 0, gy, gyo + r * out, gb, 0, out);
+        kernels.elementwise().add(gb, 0, gy.data(), gy.offset() + r * out, gb, 0, out);
       }
     }
+    gy = null;
     return gradInput;
+  }
+
+  /** Batch rows of block {@code t}: gx = gy W. */
+  private void gradInputBlock(int t) {
+    int n = input.dim(0);
+    int from = n * t / chunks;
+    int to = n * (t + 1) / chunks;
+    kernels.gemm().gemm(false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
+        weight.value().data(), 0, in, gradInput.data(), from * in, in, false);
+  }
+
+  /** Output features of block {@code t}: gW += gy^T x. */
+  private void gradWeightBlock(int t) {
+    int from = out * t / chunks;
+    int to = out * (t + 1) / chunks;
+    kernels.gemm().gemm(true, false, to - from, in, input.dim(0), gy.data(), gy.offset() + from, out,
+        input.data(), input.offset(), in, weight.grad().data(), from * in, in, true);
   }
 
   /** Configures a {@link Dense}; every setter returns this builder. */

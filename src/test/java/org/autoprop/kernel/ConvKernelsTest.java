@@ -175,4 +175,35 @@ class ConvKernelsTest {
     e = assertThrows(IllegalArgumentException.class, () -> new Geometry(1, 4, 4, 3, 3, 0, 1, 0, 0, 1, 1));
     assertTrue(e.getMessage().contains("strideH=0"), e.getMessage());
   }
+
+  /** C += A B^T on sizes around the 4 x 4 register tile and every vector tail of k. */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#seeds")
+  void accumulateABtMatchesScalar(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int[] sizes = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+    int[] ks = {1, 7, 15, 16, 17, 31, 33, 100, 1021};
+    int m = sizes[r.nextInt(sizes.length)];
+    int n = sizes[r.nextInt(sizes.length)];
+    int k = ks[r.nextInt(ks.length)];
+    int lda = k + r.nextInt(3);
+    int ldb = k + r.nextInt(3);
+    int ldc = n + r.nextInt(3);
+    int aOff = r.nextInt(4);
+    int bOff = r.nextInt(4);
+    int cOff = r.nextInt(4);
+    float[] a = random(r, aOff + m * lda);
+    float[] b = random(r, bOff + n * ldb);
+    float[] c0 = random(r, cOff + m * ldc);
+    float[] cs = c0.clone();
+    float[] cv = c0.clone();
+    SCALAR.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, cs, cOff, ldc);
+    VECTOR.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, cv, cOff, ldc);
+    assertArraysClose("C += A B^T, m=" + m + " n=" + n + " k=" + k, cs, cv, 1e-5 * Math.sqrt(k));
+    for (int i = 0; i < m; i++) {
+      for (int j = ldc > n ? n : ldc; j < ldc && i * ldc + j < cs.length - cOff; j++) {
+        assertEquals(c0[cOff + i * ldc + j], cv[cOff + i * ldc + j], "padding of C at row " + i + " untouched");
+      }
+    }
+  }
 }

@@ -151,7 +151,11 @@ class Conv2DTest {
         new Setting(5, 5, 5, 5, 1, 1, Padding.SAME, 1, 1, 5, false, Shape.of(2, 5, 6, 17)),
         new Setting(2, 6, 3, 3, 1, 1, Padding.SAME, 1, 1, 2, true, Shape.of(2, 2, 5, 4)),
         new Setting(6, 4, 2, 3, 3, 2, Padding.VALID, 2, 1, 2, true, Shape.of(3, 6, 9, 7)),
-        new Setting(1, 1, 5, 1, 1, 1, Padding.of(4, 0), 2, 1, 1, true, Shape.of(1, 1, 1, 3)));
+        new Setting(1, 1, 5, 1, 1, 1, Padding.of(4, 0), 2, 1, 1, true, Shape.of(1, 1, 1, 3)),
+        // Weight-gradient rows longer than Conv2D.DOT_WEIGHT_GRAD: the transposed-GEMM path.
+        new Setting(8, 5, 3, 3, 1, 1, Padding.SAME, 1, 1, 1, true, Shape.of(2, 8, 6, 7)),
+        new Setting(8, 4, 3, 3, 2, 2, Padding.of(1), 1, 1, 2, true, Shape.of(2, 8, 7, 9)),
+        new Setting(40, 3, 1, 1, 1, 1, Padding.VALID, 1, 1, 1, false, Shape.of(2, 40, 3, 5)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -190,6 +194,43 @@ class Conv2DTest {
     for (int i = 0; i < scalar.parameters().size(); i++) {
       Conformance.assertClose(scalar.parameters().get(i).name(), scalar.parameters().get(i).grad(),
           vector.parameters().get(i).grad(), 1e-5);
+    }
+  }
+
+  /**
+   * A batch large enough to be split across the engine threads (above Conv2D.PARALLEL_WORK) against
+   * the same layer fed one image at a time (serial): outputs, input and parameter gradients agree.
+   */
+  @ParameterizedTest(name = "stride={0}")
+  @ValueSource(ints = {1, 2})
+  void batchSplitAcrossThreadsMatchesImageByImage(int stride) {
+    for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
+      Conv2D batched = Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).kernels(kernels).build();
+      Conv2D single = Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).kernels(kernels).build();
+      Shape xs = Shape.of(5, 16, 24, 24);
+      assertTrue(batched.flops(xs) / 2 >= Conv2D.PARALLEL_WORK, "the batch must be above the threshold");
+      Tensor x = Tensor.uniform(xs, -1, 1, 8);
+      Tensor y = batched.forward(x, true);
+      Tensor gy = Tensor.uniform(y.shape(), -1, 1, 9);
+      Tensor gx = batched.backward(gy);
+      int imgIn = 16 * 24 * 24;
+      int imgOut = y.size() / 5;
+      for (int n = 0; n < 5; n++) {
+        Tensor xi = Tensor.zeros(1, 16, 24, 24);
+        System.arraycopy(x.data(), n * imgIn, xi.data(), 0, imgIn);
+        Tensor yi = single.forward(xi, true);
+        Tensor gyi = Tensor.zeros(yi.shape().dims());
+        System.arraycopy(gy.data(), n * imgOut, gyi.data(), 0, imgOut);
+        Tensor gxi = single.backward(gyi);
+        for (int i = 0; i < imgOut; i++) {
+          assertEquals(yi.getFlat(i), y.getFlat(n * imgOut + i), 1e-5, "y of image " + n + " at " + i);
+        }
+        for (int i = 0; i < imgIn; i++) {
+          assertEquals(gxi.getFlat(i), gx.getFlat(n * imgIn + i), 1e-5, "gx of image " + n + " at " + i);
+        }
+      }
+      Conformance.assertClose("weight grad", single.weight().grad(), batched.weight().grad(), 1e-4);
+      Conformance.assertClose("bias grad", single.bias().grad(), batched.bias().grad(), 1e-4);
     }
   }
 

@@ -1,0 +1,529 @@
+#!/usr/bin/python3
+"""PyTorch (CPU) measurements of the canonical workloads of
+../WORKLOADS.md (the file beside this folder).
+
+Usage (always under the shared lock so timed runs never overlap):
+    flock /tmp/bench.lock /usr/bin/python3 torch_bench.py --threads 1 --malloc reuse
+    flock /tmp/bench.lock /usr/bin/python3 torch_bench.py --threads 2 --malloc reuse --only GEMM-512,CONV-64
+    (--malloc reuse gives the steady-state numbers reported as primary in
+    torch_results.txt; --malloc glibc, the default, keeps glibc's settings)
+    ... --header      print torch version / build config first
+    ... --numpy       also time numpy.matmul for GEMM-512/1024 (reference point)
+    ... --json FILE   also write the results as a JSON list (jmh/report.py --torch FILE)
+
+Output: one line per workload and mode
+    ID mode threads median_ms rate unit
+
+Method: fp32, NCHW, fixed seed, inputs uniform in [-1, 1), weights as torch
+initialises them (Kaiming-uniform; the values do not affect the timing).
+3 warm-up calls, then >= 10 timed calls (GEMM: >= 20; more when a call is
+short, so that each timed series lasts about 1 s, capped at 200), median of
+the per-call wall times (time.perf_counter). The machine is shared: each
+line also says how many cores other processes used on average during the
+reported series (other_cpu, from /proc/stat minus this process), the steal
+time, and how many series were tried (a series with other_cpu > --max-other
+is repeated up to --retries times, each after waiting up to --wait-s for a
+quiet moment; the cleanest one is reported).
+Memory: this VM makes page faults expensive (~1.5 us each). With glibc's
+default malloc settings, tensors of several MB are mmap-ed and returned on
+free, so every call faults its output/scratch buffers in again, which can
+cost more than the compute (CONV-STEM fwd: ~10 ms with vs ~0.9 ms without)
+and flips from process to process with glibc's dynamic mmap threshold.
+--malloc reuse fixes the thresholds (env re-exec) so freed buffers are
+reused: steady-state numbers, comparable with an engine that reuses its
+buffers. Each line reports page faults per call.
+  fwd      : under torch.no_grad() (BatchNorm stays in training mode: batch
+             statistics, running stats updated).
+  fwd+bwd  : autograd forward, then y.backward(g) with a fixed random upstream
+             gradient g (= loss sum(y*g)); the input requires grad, so the
+             gradient of the input and of every parameter is computed.
+             Gradients are reset to None before each call (no accumulation).
+  step     : fwd+bwd plus optimizer.step() of SGD(momentum=0.9) and
+             optimizer.zero_grad(set_to_none=True), all inside the timed call.
+Rates:
+  GEMM          GFLOP/s = 2*M*N*K / t
+  CONV-*        GFLOP/s, fwd FLOP = 2*N*Cout*Hout*Wout*Cin*9, fwd+bwd = 3x fwd
+  BNRELU-64     GB/s (1e9 B), fwd bytes = x + y; fwd+bwd bytes = x + y + g + dx
+  MERGE-3/*     GB/s, fwd bytes = 3 inputs + output; fwd+bwd adds g and the
+                3 input gradients
+  BLOCK-64      step ms; rate = conv GFLOP/s (the 2 convs, 3x fwd FLOP)
+  SEED-*        fwd+bwd ms; rate = conv GFLOP/s (3x fwd FLOP of the convs)
+  FMNIST-NET    step ms; rate = images/s (128 / t)
+"""
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--only", default="", help="comma-separated workload ids (prefix match, e.g. MERGE-3)")
+ap.add_argument("--header", action="store_true", help="print version/config header")
+ap.add_argument("--numpy", action="store_true", help="also time numpy.matmul GEMM-512/1024")
+ap.add_argument("--min-runs", type=int, default=10)
+ap.add_argument("--gemm-min-runs", type=int, default=20)
+ap.add_argument("--warmup", type=int, default=3)
+ap.add_argument("--target-s", type=float, default=1.0,
+                help="extend a timed series to about this many seconds (capped at 200 runs)")
+ap.add_argument("--json", default="", help="also write the results to this file as a JSON list of objects "
+                "{id, mode, threads, median_ms, rate, unit, runs, other_cpu, steal, pagefaults, tries, malloc}")
+ap.add_argument("--tag", default="", help="label appended to each line (e.g. openblas)")
+ap.add_argument("--max-other", type=float, default=0.10,
+                help="repeat a timed series when other processes used more than this many cores")
+ap.add_argument("--retries", type=int, default=4)
+ap.add_argument("--wait-s", type=float, default=10.0,
+                help="before a repeated series, wait up to this long for the machine to go quiet")
+ap.add_argument("--malloc", default="glibc", choices=["glibc", "reuse"],
+                help="glibc: the C library's defaults (large buffers are mmap-ed and handed "
+                     "back, so every call page-faults them in again); reuse: "
+                     "MALLOC_MMAP_THRESHOLD_=32MiB, MALLOC_TRIM_THRESHOLD_=64GiB, so freed "
+                     "buffers are reused without page faults (what jemalloc/tcmalloc give)")
+args = ap.parse_args()
+
+# glibc reads its malloc tunables at start-up only: re-exec with them set.
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 30)}
+if args.malloc == "reuse" and any(os.environ.get(k) != v for k, v in MALLOC_ENV.items()):
+    os.environ.update(MALLOC_ENV)
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+if args.malloc == "glibc" and any(k in os.environ for k in MALLOC_ENV):
+    for k in MALLOC_ENV:
+        os.environ.pop(k, None)
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+# Thread counts must be fixed before the libraries load.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(args.threads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(args.threads)
+try:
+    torch.set_num_interop_threads(1)
+except RuntimeError:
+    pass
+torch.manual_seed(1234)
+
+T = args.threads
+SUFFIX = (" " + args.tag) if args.tag else ""
+
+
+def out(line):
+    print(line + SUFFIX, flush=True)
+
+
+def cpu_jiffies():
+    """(busy jiffies of the whole machine, steal jiffies, jiffies of this process)."""
+    with open("/proc/stat") as fh:
+        f = [int(v) for v in fh.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    busy = f[0] + f[1] + f[2] + f[5] + f[6]
+    steal = f[7] if len(f) > 7 else 0
+    with open("/proc/self/stat") as fh:
+        st = fh.read().rsplit(")", 1)[1].split()
+    mine = int(st[11]) + int(st[12])  # utime + stime, all threads
+    return busy, steal, mine
+
+
+HZ = os.sysconf("SC_CLK_TCK")
+LAST = {}
+
+
+def series(fn, runs):
+    b0, s0, m0 = cpu_jiffies()
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    w0 = time.perf_counter()
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - w0
+    f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b1, s1, m1 = cpu_jiffies()
+    # average number of cores used by other processes during the series
+    other = max(0.0, ((b1 - b0) - (m1 - m0)) / HZ / wall)
+    steal = (s1 - s0) / HZ / wall
+    return statistics.median(ts) * 1e3, other, steal, (f1 - f0) / runs
+
+
+def wait_quiet():
+    """Wait (at most --wait-s) until other processes use <= --max-other cores
+    over a 0.5 s sample."""
+    deadline = time.perf_counter() + args.wait_s
+    while time.perf_counter() < deadline:
+        b0, _, m0 = cpu_jiffies()
+        w0 = time.perf_counter()
+        time.sleep(0.5)
+        b1, _, m1 = cpu_jiffies()
+        if ((b1 - b0) - (m1 - m0)) / HZ / (time.perf_counter() - w0) <= args.max_other:
+            return
+
+
+def timeit(fn, min_runs):
+    """3 warm-up calls, then a timed series; a series during which other
+    processes used more than --max-other cores on average is repeated (up to
+    --retries times) and the cleanest series is reported."""
+    for _ in range(args.warmup):
+        fn()
+    t0 = time.perf_counter()
+    fn()
+    est = time.perf_counter() - t0
+    runs = max(min_runs, min(200, int(args.target_s / max(est, 1e-9))))
+    best = None
+    for attempt in range(args.retries + 1):
+        if attempt:
+            wait_quiet()
+            fn()  # re-warm after the pause
+        ms, other, steal, faults = series(fn, runs)
+        if best is None or other < best[1]:
+            best = (ms, other, steal, faults)
+        if other <= args.max_other:
+            break
+    LAST.update(runs=runs, other=best[1], steal=best[2], faults=best[3], attempts=attempt + 1)
+    return best[0], runs
+
+
+RESULTS = []
+
+
+def report(wid, mode, ms, rate, unit):
+    RESULTS.append({"id": wid, "mode": mode, "threads": T, "median_ms": ms, "rate": rate, "unit": unit,
+                    "runs": LAST["runs"], "other_cpu": LAST["other"], "steal": LAST["steal"],
+                    "pagefaults": LAST["faults"], "tries": LAST["attempts"], "malloc": args.malloc,
+                    "torch": torch.__version__, "tag": args.tag})
+    out(f"{wid} {mode} {T} {ms:.3f} {rate:.2f} {unit}"
+        f"  # malloc={args.malloc} runs={LAST['runs']} pagefaults/call={LAST['faults']:.0f}"
+        f" other_cpu={LAST['other']:.2f} steal={LAST['steal']:.2f} tries={LAST['attempts']}")
+
+
+def U(*shape):
+    return torch.rand(*shape) * 2 - 1
+
+
+def conv_flop(n, cin, cout, hout, wout, k=3):
+    return 2.0 * n * cout * hout * wout * cin * k * k
+
+
+def reset_grads(params, inputs):
+    for p in params:
+        p.grad = None
+    for x in inputs:
+        x.grad = None
+
+
+# ---------------------------------------------------------------- workloads
+def bench_gemm(n):
+    a, b = U(n, n), U(n, n)
+    c = torch.empty(n, n)
+
+    def f():
+        torch.mm(a, b, out=c)
+
+    ms, _ = timeit(f, args.gemm_min_runs)
+    report(f"GEMM-{n}", "fwd", ms, 2.0 * n ** 3 / (ms * 1e-3) / 1e9, "GFLOP/s")
+
+
+def numpy_gemm(n):
+    rng = np.random.default_rng(1234)
+    a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+    b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+    c = np.empty((n, n), np.float32)
+
+    def f():
+        np.matmul(a, b, out=c)
+
+    ms, _ = timeit(f, args.gemm_min_runs)
+    report(f"NUMPY-GEMM-{n}", "fwd", ms, 2.0 * n ** 3 / (ms * 1e-3) / 1e9, "GFLOP/s")
+
+
+def bench_conv(wid, n, cin, cout, h, w, stride):
+    conv = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=True)
+    x = U(n, cin, h, w)
+    with torch.no_grad():
+        y = conv(x)
+    hout, wout = y.shape[2], y.shape[3]
+    flop = conv_flop(n, cin, cout, hout, wout)
+    g = U(*y.shape)
+
+    def fwd():
+        with torch.no_grad():
+            conv(x)
+
+    ms, _ = timeit(fwd, args.min_runs)
+    report(wid, "fwd", ms, flop / (ms * 1e-3) / 1e9, "GFLOP/s")
+
+    xg = x.clone().requires_grad_(True)
+    params = list(conv.parameters())
+
+    def fb():
+        reset_grads(params, [xg])
+        conv(xg).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report(wid, "fwd+bwd", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s")
+
+
+def bench_bnrelu():
+    n, c, h, w = 32, 64, 32, 32
+    bn = nn.BatchNorm2d(c, eps=1e-5, momentum=0.1).train()
+    x = U(n, c, h, w)
+    g = U(n, c, h, w)
+    tb = x.numel() * 4
+
+    def fwd():
+        with torch.no_grad():
+            F.relu(bn(x))
+
+    ms, _ = timeit(fwd, args.min_runs)
+    report("BNRELU-64", "fwd", ms, 2 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+    xg = x.clone().requires_grad_(True)
+    params = list(bn.parameters())
+
+    def fb():
+        reset_grads(params, [xg])
+        F.relu(bn(xg)).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report("BNRELU-64", "fwd+bwd", ms, 4 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+
+MERGES = {
+    # idiomatic torch; in-place on the fresh intermediate where autograd allows
+    "SUM": lambda a, b, c: (a + b).add_(c),
+    "SUB": lambda a, b, c: (a - b).sub_(c),                  # x1 - x2 - x3
+    "HADAMARD": lambda a, b, c: a * b * c,
+    "AVG": lambda a, b, c: (a + b).add_(c).mul_(1.0 / 3.0),
+    "MAX": lambda a, b, c: torch.maximum(torch.maximum(a, b), c),
+    "MIN": lambda a, b, c: torch.minimum(torch.minimum(a, b), c),
+    "CHCAT": lambda a, b, c: torch.cat([a, b, c], dim=1),    # -> [32,192,32,32]
+}
+
+
+def bench_merge(mode_name):
+    shape = (32, 64, 32, 32)
+    xs = [U(*shape) for _ in range(3)]
+    fn = MERGES[mode_name]
+    with torch.no_grad():
+        y = fn(*xs)
+    g = U(*y.shape)
+    in_b = 3 * xs[0].numel() * 4
+    out_b = y.numel() * 4
+    wid = f"MERGE-3/{mode_name}"
+
+    def fwd():
+        with torch.no_grad():
+            fn(*xs)
+
+    ms, _ = timeit(fwd, args.min_runs)
+    report(wid, "fwd", ms, (in_b + out_b) / (ms * 1e-3) / 1e9, "GB/s")
+
+    xg = [x.clone().requires_grad_(True) for x in xs]
+
+    def fb():
+        reset_grads([], xg)
+        fn(*xg).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report(wid, "fwd+bwd", ms, 2 * (in_b + out_b) / (ms * 1e-3) / 1e9, "GB/s")
+
+
+class BasicBlock(nn.Module):
+    """x -> conv3x3+BN+ReLU -> conv3x3+BN -> (+ shortcut) -> ReLU.
+    Identity shortcut when cin == cout, else conv1x1+BN (FMNIST-NET block2)."""
+
+    def __init__(self, cin, cout, bias=True):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, padding=1, bias=bias)
+        self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, padding=1, bias=bias)
+        self.b2 = nn.BatchNorm2d(cout)
+        if cin != cout:
+            self.sc = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=bias), nn.BatchNorm2d(cout))
+        else:
+            self.sc = nn.Identity()
+
+    def forward(self, x):
+        y = F.relu(self.b1(self.c1(x)))
+        y = self.b2(self.c2(y))
+        return F.relu(y + self.sc(x))
+
+
+def bench_block():
+    blk = BasicBlock(64, 64).train()
+    x = U(32, 64, 32, 32).requires_grad_(True)
+    g = U(32, 64, 32, 32)
+    opt = torch.optim.SGD(blk.parameters(), lr=0.01, momentum=0.9)
+    flop = 2 * conv_flop(32, 64, 64, 32, 32)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        x.grad = None
+        blk(x).backward(g)
+        opt.step()
+
+    ms, _ = timeit(step, args.min_runs)
+    report("BLOCK-64", "step", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(conv)")
+
+
+class SeedLinear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class SeedShortcut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+
+    def forward(self, x):
+        c = self.conv(x)
+        return F.relu(c) + c  # term(SUM) of relu(conv) and conv's output
+
+
+class SeedChcat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b = nn.ModuleList([nn.Conv2d(3, co, 3, padding=1) for co in (6, 12, 18)])
+
+    def forward(self, x):  # identity root feeds the three branches
+        return torch.cat([F.relu(conv(x)) for conv in self.b], dim=1)
+
+
+def bench_seed(wid, model, couts):
+    model.train()
+    x = U(32, 3, 32, 32).requires_grad_(True)
+    with torch.no_grad():
+        y = model(x)
+    g = U(*y.shape)
+    params = list(model.parameters())
+    flop = sum(conv_flop(32, 3, co, 32, 32) for co in couts)
+
+    def fb():
+        reset_grads(params, [x])
+        model(x).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report(wid, "fwd+bwd", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(conv)")
+
+
+class FmnistNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU())
+        self.block1 = BasicBlock(32, 32)
+        self.block2 = BasicBlock(32, 64)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = self.block1(x)
+        x = F.max_pool2d(x, 2, 2)
+        x = self.block2(x)
+        x = F.max_pool2d(x, 2, 2)
+        x = x.mean(dim=(2, 3))
+        return self.fc(x)
+
+
+def bench_fmnist():
+    model = FmnistNet().train()
+    x = torch.randn(128, 1, 28, 28)
+    yl = torch.randint(0, 10, (128,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), yl).backward()
+        opt.step()
+
+    ms, _ = timeit(step, args.min_runs)
+    report("FMNIST-NET", "step", ms, 128 / (ms * 1e-3), "img/s")
+
+
+WORKLOADS = [
+    ("GEMM-256", lambda: bench_gemm(256)),
+    ("GEMM-512", lambda: bench_gemm(512)),
+    ("GEMM-1024", lambda: bench_gemm(1024)),
+    ("CONV-64", lambda: bench_conv("CONV-64", 32, 64, 64, 32, 32, 1)),
+    ("CONV-STEM", lambda: bench_conv("CONV-STEM", 128, 1, 32, 28, 28, 1)),
+    ("CONV-DOWN", lambda: bench_conv("CONV-DOWN", 32, 64, 128, 32, 32, 2)),
+    ("BNRELU-64", bench_bnrelu),
+] + [(f"MERGE-3/{m}", (lambda m=m: bench_merge(m))) for m in MERGES] + [
+    ("BLOCK-64", bench_block),
+    ("SEED-LINEAR", lambda: bench_seed("SEED-LINEAR", SeedLinear(), [6])),
+    ("SEED-SHORTCUT", lambda: bench_seed("SEED-SHORTCUT", SeedShortcut(), [6])),
+    ("SEED-CHCAT", lambda: bench_seed("SEED-CHCAT", SeedChcat(), [6, 12, 18])),
+    ("FMNIST-NET", bench_fmnist),
+]
+
+
+def header():
+    print("# torch.__version__ =", torch.__version__)
+    print("# torch.get_num_threads() =", torch.get_num_threads(), "(after set_num_threads(%d))" % T)
+    print("# torch.backends.mkldnn.is_available() =", torch.backends.mkldnn.is_available())
+    print("# torch.backends.mkldnn.enabled =", torch.backends.mkldnn.enabled)
+    for line in torch.__config__.show().splitlines():
+        print("#   " + line)
+    for line in torch.__config__.parallel_info().splitlines():
+        print("#   " + line)
+    print("# malloc mode:", args.malloc, {k: os.environ.get(k) for k in MALLOC_ENV})
+    print("# numpy", np.__version__, "python", sys.version.split()[0], sys.executable)
+    print("# numpy.show_config() names the build-time BLAS; the library loaded at run time is:")
+    for line in loaded_libs():
+        print("#   " + line)
+    sys.stdout.flush()
+
+
+def loaded_libs():
+    """BLAS / LAPACK / oneDNN / OpenMP libraries actually mapped into this process
+    (Debian resolves libblas.so.3 through update-alternatives at run time)."""
+    import ctypes
+    seen, lines = set(), []
+    with open("/proc/self/maps") as fh:
+        for ln in fh:
+            parts = ln.split()
+            if len(parts) < 6:
+                continue
+            path = parts[5]
+            base = os.path.basename(path)
+            if path in seen or not any(k in base for k in ("blas", "lapack", "dnnl", "gomp", "mkl")):
+                continue
+            seen.add(path)
+            lines.append(f"{path} -> {os.path.realpath(path)}")
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        lines.append("libblas.so.3 is OpenBLAS: %s; core=%s; threads=%d" % (
+            lib.openblas_get_config().decode(), lib.openblas_get_corename().decode(),
+            lib.openblas_get_num_threads()))
+    except (OSError, AttributeError):
+        lines.append("libblas.so.3 exports no openblas_get_config (not OpenBLAS)")
+    return lines
+
+
+if __name__ == "__main__":
+    if args.header:
+        header()
+    sel = [s for s in args.only.split(",") if s]
+    for wid, fn in WORKLOADS:
+        if sel and not any(wid == s or wid.startswith(s + "/") or wid.startswith(s) for s in sel):
+            continue
+        fn()
+    if args.numpy:
+        numpy_gemm(512)
+        numpy_gemm(1024)
+    if args.json:
+        import json
+        with open(args.json, "w") as fh:
+            json.dump(RESULTS, fh, indent=1)
