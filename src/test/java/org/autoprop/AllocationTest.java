@@ -12,8 +12,11 @@ import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.graph.SequentialNode;
 import org.autoprop.layer.BatchNorm2D;
+import org.autoprop.layer.Conv2D;
+import org.autoprop.layer.Dense;
 import org.autoprop.layer.Flatten;
 import org.autoprop.layer.GlobalAvgPool2D;
+import org.autoprop.layer.Padding;
 import org.autoprop.layer.Pool2D;
 import org.autoprop.layer.ReLU;
 import org.autoprop.tensor.Shape;
@@ -23,36 +26,36 @@ import org.autoprop.train.Sgd;
 import org.junit.jupiter.api.Test;
 
 /**
- * A training step in steady state allocates (almost) nothing: a small FMNIST-like graph (BN +
- * ReLU, a SUM merge, max pool, global average pool, flatten, cross-entropy, SGD) whose
+ * A training step in steady state allocates (almost) nothing: a small FMNIST-like graph (conv,
+ * BN + ReLU, a SUM merge, max pool, global average pool, flatten, dense, cross-entropy, SGD) whose
  * sizes stay under every parallel threshold, so that it runs on the calling thread and its
  * allocation can be read from that thread alone.
  */
 class AllocationTest {
   private static final int BATCH = 4;
-  /** Channels, kept through to the logits by the global average pool. */
   private static final int CLASSES = 10;
   private static final int STEPS = 10;
   /** Allowed bytes for {@link #STEPS} steps: room for a few stray small objects, not for a buffer. */
   private static final long BUDGET = 4096;
 
-  /**
-   * The FMNIST-NET pattern without Conv2D and Dense, which still allocate a few hundred bytes per
-   * call while their rework is in progress: add 3x3 convolutions to the stem and
-   * the branch and a {@code Dense} to the head once it lands.
-   */
   private static LayerGraph smallNet() {
-    LayerNode stem = new SequentialNode("stem", new BatchNorm2D(CLASSES), new ReLU());
-    LayerNode branch = new SequentialNode("branch", new BatchNorm2D(CLASSES), new ReLU(), new BatchNorm2D(CLASSES));
+    LayerNode stem = new SequentialNode("stem", conv(1, 4, 1), new BatchNorm2D(4), new ReLU());
+    LayerNode branch = new SequentialNode("branch", conv(4, 4, 2), new BatchNorm2D(4), new ReLU(), conv(4, 4, 3),
+        new BatchNorm2D(4));
     LayerNode sum = new LayerNode(new ReLU(), MergeMode.SUM, "sum");
     LayerNode pool = new LayerNode(Pool2D.max(2, 2, 0), "pool");
-    LayerNode head = new SequentialNode("head", new GlobalAvgPool2D(), new Flatten());
+    LayerNode head = new SequentialNode("head", new GlobalAvgPool2D(), new Flatten(),
+        Dense.builder(4, CLASSES).seed(4).build());
     Map<LayerNode, List<LayerNode>> edges = new LinkedHashMap<>();
     edges.put(stem, List.of(branch, sum));
     edges.put(branch, List.of(sum));
     edges.put(sum, List.of(pool));
     edges.put(pool, List.of(head));
     return new LayerGraph(edges, stem, head).build();
+  }
+
+  private static Conv2D conv(int in, int out, long seed) {
+    return Conv2D.builder(in, out).kernel(3, 3).padding(Padding.SAME).seed(seed).build();
   }
 
   @Test
@@ -65,7 +68,7 @@ class AllocationTest {
       mx.setThreadAllocatedMemoryEnabled(true);
     }
     LayerGraph g = smallNet();
-    Tensor x = Tensor.uniform(Shape.of(BATCH, CLASSES, 12, 12), -1, 1, 5);
+    Tensor x = Tensor.uniform(Shape.of(BATCH, 1, 12, 12), -1, 1, 5);
     int[] labels = new int[BATCH];
     for (int i = 0; i < BATCH; i++) {
       labels[i] = i % 10;
