@@ -6,6 +6,7 @@ import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.MergeKernels;
+import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -35,6 +36,13 @@ import org.autoprop.tensor.Tensor;
  * is summed over its broadcast axes. A merge never writes into its inputs. The output and the
  * gradients are owned by this object and reused while the input shapes stay the same; the output
  * is valid until the next {@link #forward}, the gradients until the next {@link #backward}.
+ * Gradients are read-only (the {@link Layer} contract): where they are equal, SUM, SUB and AVG
+ * hand back the upstream gradient itself (SUM, and SUB's first input) or one tensor shared by
+ * several inputs (AVG, SUB's others), so a returned gradient may also change with the upstream
+ * gradient tensor.
+ *
+ * <p>Three inputs of the output's shape (no broadcasting) take one-pass kernels: the forward and
+ * the backward each read every operand once. Large merges run on the engine pool.
  */
 public final class Merge {
   /** The merge operations; see the class comment for their semantics. */
@@ -73,7 +81,11 @@ public final class Merge {
   private Tensor[] operands;
   private Tensor[] expanded;
   private Tensor[] grads;
-  private List<Tensor> gradView;
+  private Tensor[] result;
+  private List<Tensor> resultView;
+  /** Three inputs of the output's shape: the one-pass kernels apply. */
+  private boolean fused3;
+  private final Pass pass = new Pass();
   private Tensor out;
   private Tensor tmp;
   private Tensor cnt;
@@ -227,7 +239,11 @@ public final class Merge {
         chcatForward();
         break;
       default:
-        elementwiseForward(k);
+        if (fused3) {
+          pass.run(Pass.FORWARD3, null, 0f);
+        } else {
+          elementwiseForward(k);
+        }
     }
     forwardDone = true;
     return out;
@@ -251,11 +267,14 @@ public final class Merge {
     expanded = new Tensor[shapes.length];
     operands = new Tensor[shapes.length];
     grads = new Tensor[shapes.length];
-    gradView = Arrays.asList(grads);
+    result = new Tensor[shapes.length];
+    resultView = Arrays.asList(result);
+    fused3 = op.elementwise() && shapes.length == 3;
     for (int i = 0; i < shapes.length; i++) {
       if (op.elementwise() && !shapes[i].equals(outShape)) {
         plans[i] = new Plan(shapes[i], outShape);
         expanded[i] = Tensor.zeros(outShape);
+        fused3 = false;
       }
       grads[i] = Tensor.zeros(shapes[i]);
     }
@@ -309,16 +328,40 @@ public final class Merge {
   }
 
   private void chcatForward() {
-    int outer = outShape.dim(0);
+    pass.run(Pass.CHCAT_FORWARD, null, 0f);
+  }
+
+  /**
+   * Copies blocks {@code [from, to)} of the concatenation: block {@code q} is image
+   * {@code q / k} of input {@code q % k}, one contiguous run in both the input (or its gradient)
+   * and the output (or g).
+   */
+  private void chcatBlocks(boolean forward, Tensor g, int from, int to) {
+    int k = operands.length;
     int inner = outShape.sizeOf(2, outShape.rank());
     int total = outShape.dim(1) * inner;
+    float[] big = forward ? out.data() : g.data();
+    int bigOff = forward ? 0 : g.offset();
+    int b = from / k;
+    int i = from % k;
     int at = 0;
-    for (Tensor x : operands) {
+    for (int j = 0; j < i; j++) {
+      at += operands[j].dim(1) * inner;
+    }
+    for (int q = from; q < to; q++) {
+      Tensor x = operands[i];
       int block = x.dim(1) * inner;
-      for (int b = 0; b < outer; b++) {
-        System.arraycopy(x.data(), x.offset() + b * block, out.data(), b * total + at, block);
+      if (forward) {
+        System.arraycopy(x.data(), x.offset() + b * block, big, b * total + at, block);
+      } else {
+        System.arraycopy(big, bigOff + b * total + at, grads[i].data(), b * block, block);
       }
       at += block;
+      if (++i == k) {
+        i = 0;
+        at = 0;
+        b++;
+      }
     }
   }
 
@@ -353,16 +396,27 @@ public final class Merge {
       default:
         extremeBackward(g);
     }
-    return gradView;
+    return resultView;
   }
 
   private void linearBackward(Tensor g) {
     int k = grads.length;
+    int scaled = -1;
     for (int i = 0; i < k; i++) {
       float f = op == Op.AVG ? 1f / k : (op == Op.SUB && i > 0 ? -1f : 1f);
       Tensor gi = grads[i];
+      result[i] = gi;
       if (plans[i] == null) {
-        ew.scale(f, g.data(), g.offset(), gi.data(), 0, gi.size());
+        // Unbroadcast inputs share their gradient: g itself, or the one scaled copy (f is the
+        // same for every input that is scaled).
+        if (f == 1f) {
+          result[i] = g;
+        } else if (scaled >= 0) {
+          result[i] = result[scaled];
+        } else {
+          pass.run(Pass.SCALE, g, f, gi);
+          scaled = i;
+        }
       } else {
         reduce(plans[i], g, gi);
         if (f != 1f) {
@@ -373,6 +427,11 @@ public final class Merge {
   }
 
   private void hadamardBackward(Tensor g) {
+    System.arraycopy(grads, 0, result, 0, grads.length);
+    if (fused3) {
+      pass.run(Pass.MUL3_BACKWARD, g, 0f);
+      return;
+    }
     int n = outShape.size();
     for (int i = 0; i < grads.length; i++) {
       Tensor target = plans[i] == null ? grads[i] : (tmp = Tensor.reuse(tmp, outShape));
@@ -390,6 +449,11 @@ public final class Merge {
   }
 
   private void extremeBackward(Tensor g) {
+    System.arraycopy(grads, 0, result, 0, grads.length);
+    if (fused3) {
+      pass.run(Pass.EXTREME3_BACKWARD, g, 0f);
+      return;
+    }
     int n = outShape.size();
     cnt = Tensor.reuse(cnt, outShape);
     cnt.fill(0f);
@@ -408,6 +472,7 @@ public final class Merge {
   }
 
   private void dotBackward(Tensor g) {
+    System.arraycopy(grads, 0, result, 0, grads.length);
     Tensor a = operands[0];
     Tensor b = operands[1];
     int m = a.dim(-2);
@@ -426,16 +491,108 @@ public final class Merge {
   }
 
   private void chcatBackward(Tensor g) {
-    int outer = outShape.dim(0);
-    int inner = outShape.sizeOf(2, outShape.rank());
-    int total = outShape.dim(1) * inner;
-    int at = 0;
-    for (Tensor gi : grads) {
-      int block = gi.dim(1) * inner;
-      for (int b = 0; b < outer; b++) {
-        System.arraycopy(g.data(), g.offset() + b * total + at, gi.data(), b * block, block);
+    System.arraycopy(grads, 0, result, 0, grads.length);
+    pass.run(Pass.CHCAT_BACKWARD, g, 0f);
+  }
+
+  /**
+   * The one-pass loops as a reusable {@link Parallel.Chunk} (no allocation per call): the
+   * elementwise passes split the output's elements, the CHCAT copies split (image, input) blocks.
+   * Small merges run serially.
+   */
+  private final class Pass implements Parallel.Chunk {
+    static final int FORWARD3 = 0;
+    static final int SCALE = 1;
+    static final int MUL3_BACKWARD = 2;
+    static final int EXTREME3_BACKWARD = 3;
+    static final int CHCAT_FORWARD = 4;
+    static final int CHCAT_BACKWARD = 5;
+    /** Below this many elements a pass is not worth waking the pool for. */
+    static final int PARALLEL_MIN = 1 << 15;
+
+    private int kind;
+    private Tensor g;
+    private float f;
+    private Tensor target;
+
+    void run(int what, Tensor grad, float factor) {
+      run(what, grad, factor, null);
+    }
+
+    void run(int what, Tensor grad, float factor, Tensor into) {
+      kind = what;
+      g = grad;
+      f = factor;
+      target = into;
+      int n = outShape.size();
+      int count = what >= CHCAT_FORWARD ? outShape.dim(0) * operands.length : n;
+      try {
+        if (n >= PARALLEL_MIN) {
+          Parallel.forChunks(count, this);
+        } else {
+          run(0, count);
+        }
+      } finally {
+        g = null;
+        target = null;
       }
-      at += block;
+    }
+
+    @Override
+    public void run(int from, int to) {
+      int n = to - from;
+      Tensor a = operands[0];
+      if (kind == SCALE) {
+        ew.scale(f, g.data(), g.offset() + from, target.data(), from, n);
+        return;
+      }
+      if (kind >= CHCAT_FORWARD) {
+        chcatBlocks(kind == CHCAT_FORWARD, g, from, to);
+        return;
+      }
+      Tensor b = operands[1];
+      Tensor c = operands[2];
+      float[] ad = a.data();
+      float[] bd = b.data();
+      float[] cd = c.data();
+      int ao = a.offset() + from;
+      int bo = b.offset() + from;
+      int co = c.offset() + from;
+      if (kind == FORWARD3) {
+        float[] y = out.data();
+        switch (op) {
+          case SUM:
+            mk.sum3(ad, ao, bd, bo, cd, co, 1f, y, from, n);
+            break;
+          case AVG:
+            mk.sum3(ad, ao, bd, bo, cd, co, 1f / 3, y, from, n);
+            break;
+          case SUB:
+            mk.sub3(ad, ao, bd, bo, cd, co, y, from, n);
+            break;
+          case HADAMARD:
+            mk.mul3(ad, ao, bd, bo, cd, co, y, from, n);
+            break;
+          case MAX:
+            mk.max3(ad, ao, bd, bo, cd, co, y, from, n);
+            break;
+          case MIN:
+            mk.min3(ad, ao, bd, bo, cd, co, y, from, n);
+            break;
+          default:
+            throw new AssertionError(op);
+        }
+        return;
+      }
+      float[] gd = g.data();
+      int go = g.offset() + from;
+      if (kind == MUL3_BACKWARD) {
+        mk.mul3Backward(ad, ao, bd, bo, cd, co, gd, go,
+            grads[0].data(), from, grads[1].data(), from, grads[2].data(), from, n);
+      } else {
+        mk.extreme3Backward(op == Op.MAX, ad, ao, bd, bo, cd, co, gd, go,
+            grads[0].data(), from, grads[1].data(), from, grads[2].data(), from, n);
+      }
     }
   }
 

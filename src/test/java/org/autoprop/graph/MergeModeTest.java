@@ -258,12 +258,19 @@ class MergeModeTest {
       List<Tensor> xs = randomInputs(mode, r);
       Merge m = mode.newMerge();
       Tensor y1 = m.forward(xs);
-      List<Tensor> g1 = List.copyOf(m.backward(Tensor.uniform(y1.shape(), -1, 1, 1)));
+      Tensor up1 = Tensor.uniform(y1.shape(), -1, 1, 1);
+      List<Tensor> g1 = List.copyOf(m.backward(up1));
       Tensor y2 = m.forward(xs);
-      List<Tensor> g2 = m.backward(Tensor.uniform(y1.shape(), -1, 1, 2));
+      Tensor up2 = Tensor.uniform(y1.shape(), -1, 1, 2);
+      List<Tensor> g2 = m.backward(up2);
       assertSame(y1, y2, mode + " output buffer");
       for (int i = 0; i < g1.size(); i++) {
-        assertSame(g1.get(i), g2.get(i), mode + " gradient buffer " + i);
+        // A gradient is the merge's own buffer, or the upstream gradient itself (SUM, SUB's x0).
+        if (g1.get(i) == up1) {
+          assertSame(up2, g2.get(i), mode + " gradient " + i + " passes g through");
+        } else {
+          assertSame(g1.get(i), g2.get(i), mode + " gradient buffer " + i);
+        }
       }
     }
   }
@@ -284,6 +291,98 @@ class MergeModeTest {
       List<Tensor> gv = v.backward(g);
       for (int i = 0; i < gs.size(); i++) {
         Conformance.assertClose(mode + " g" + i, gs.get(i), gv.get(i), 1e-5);
+      }
+    }
+  }
+
+  /**
+   * Three inputs of one shape take the one-pass kernels (split over the engine pool when large):
+   * output and gradients against the definitions in double precision, ties included, both kernel
+   * sets; small ones also against finite differences.
+   */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#fewSeeds")
+  void threeEqualInputsMatchTheDefinitions(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    boolean large = r.nextBoolean();
+    Shape shape = large ? Shape.of(2, 1 + r.nextInt(4), 60 + r.nextInt(9), 61 + r.nextInt(7))
+        : Shape.of(1 + r.nextInt(3), 1 + r.nextInt(5), 1 + r.nextInt(9));
+    List<Tensor> xs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Tensor x = Tensor.zeros(shape);
+      for (int j = 0; j < x.size(); j++) {
+        x.data()[j] = r.nextInt(4) == 0 ? 0.5f * r.nextInt(3) : (float) r.nextDouble(-1, 1); // ties too
+      }
+      xs.add(x);
+    }
+    int n = shape.size();
+    for (MergeMode mode : MergeMode.values()) {
+      if (mode == MergeMode.DOT) {
+        continue;
+      }
+      for (KernelProvider kp : providers()) {
+        Merge m = new Merge(mode.op(), kp);
+        Tensor y = m.forward(xs);
+        Tensor g = Tensor.uniform(y.shape(), -1, 1, seed + 7);
+        List<Tensor> gs = m.backward(g);
+        String id = mode + " " + kp + " " + shape;
+        for (int j = 0; j < n; j++) {
+          double a = xs.get(0).data()[j];
+          double b = xs.get(1).data()[j];
+          double c = xs.get(2).data()[j];
+          double[] v = {a, b, c};
+          if (mode == MergeMode.CHCAT) {
+            int inner = n / shape.dim(0);
+            int img = j / inner;
+            for (int t = 0; t < 3; t++) {
+              int o = (img * 3 + t) * inner + j % inner;
+              assertEquals(v[t], y.data()[o], 0, id + " y at " + o);
+              assertEquals(g.data()[o], gs.get(t).data()[j], 0, id + " g" + t + " at " + j);
+            }
+            continue;
+          }
+          double gj = g.data()[j];
+          double e = mode == MergeMode.MAX ? Math.max(a, Math.max(b, c)) : Math.min(a, Math.min(b, c));
+          int ties = (a == e ? 1 : 0) + (b == e ? 1 : 0) + (c == e ? 1 : 0);
+          for (int t = -1; t < 3; t++) {
+            double expected;
+            switch (mode) {
+              case SUM:
+                expected = t < 0 ? a + b + c : gj;
+                break;
+              case SUB:
+                expected = t < 0 ? a - b - c : t == 0 ? gj : -gj;
+                break;
+              case AVG:
+                expected = t < 0 ? (a + b + c) / 3 : gj / 3;
+                break;
+              case HADAMARD:
+                expected = t < 0 ? a * b * c : gj * v[(t + 1) % 3] * v[(t + 2) % 3];
+                break;
+              default:
+                expected = t < 0 ? e : v[t] == e ? gj / ties : 0;
+            }
+            float actual = t < 0 ? y.data()[j] : gs.get(t).data()[j];
+            assertEquals(expected, actual, 1e-6, id + (t < 0 ? " y" : " g" + t) + " at " + j);
+          }
+        }
+        if (!large) {
+          // Finite differences need distinct values (no kinks): a shuffled grid 0.03 apart.
+          List<Tensor> ds = new ArrayList<>();
+          int[] perm = r.ints(0, 1 << 30).distinct().limit(3L * n).toArray();
+          int[] rank = java.util.stream.IntStream.range(0, 3 * n).boxed()
+              .sorted(java.util.Comparator.comparingInt(q -> perm[q])).mapToInt(Integer::intValue).toArray();
+          for (int t = 0; t < 3; t++) {
+            Tensor x = Tensor.zeros(shape);
+            for (int j = 0; j < n; j++) {
+              x.data()[j] = 0.03f * (rank[t * n + j] - 1.5f * n);
+            }
+            ds.add(x);
+          }
+          List<String> names = List.of("x0", "x1", "x2");
+          GradCheck.Report rep = GradCheck.checkFunction(names, ds, () -> m.forward(ds), m::backward, 5e-3, 100, seed);
+          assertTrue(rep.passed(1e-2), () -> id + " seed " + seed + "\n" + rep);
+        }
       }
     }
   }

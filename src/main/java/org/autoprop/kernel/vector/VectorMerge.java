@@ -46,4 +46,153 @@ final class VectorMerge implements MergeKernels {
       out[oOff + i] = x[xOff + i] == y[yOff + i] ? g[gOff + i] / cnt[cOff + i] : 0f;
     }
   }
+
+  @Override
+  public void sum3(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float s, float[] out, int oOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i))
+          .add(FloatVector.fromArray(S, c, cOff + i)).mul(s).intoArray(out, oOff + i);
+    }
+    for (; i < n; i++) {
+      out[oOff + i] = (a[aOff + i] + b[bOff + i] + c[cOff + i]) * s;
+    }
+  }
+
+  @Override
+  public void sub3(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int oOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i))
+          .sub(FloatVector.fromArray(S, c, cOff + i)).intoArray(out, oOff + i);
+    }
+    for (; i < n; i++) {
+      out[oOff + i] = a[aOff + i] - b[bOff + i] - c[cOff + i];
+    }
+  }
+
+  @Override
+  public void mul3(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int oOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i))
+          .mul(FloatVector.fromArray(S, c, cOff + i)).intoArray(out, oOff + i);
+    }
+    for (; i < n; i++) {
+      out[oOff + i] = a[aOff + i] * b[bOff + i] * c[cOff + i];
+    }
+  }
+
+  @Override
+  public void max3(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int oOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).max(FloatVector.fromArray(S, b, bOff + i))
+          .max(FloatVector.fromArray(S, c, cOff + i)).intoArray(out, oOff + i);
+    }
+    for (; i < n; i++) {
+      out[oOff + i] = Math.max(Math.max(a[aOff + i], b[bOff + i]), c[cOff + i]);
+    }
+  }
+
+  @Override
+  public void min3(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int oOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).min(FloatVector.fromArray(S, b, bOff + i))
+          .min(FloatVector.fromArray(S, c, cOff + i)).intoArray(out, oOff + i);
+    }
+    for (; i < n; i++) {
+      out[oOff + i] = Math.min(Math.min(a[aOff + i], b[bOff + i]), c[cOff + i]);
+    }
+  }
+
+  @Override
+  public void mul3Backward(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] g, int gOff,
+      float[] ga, int gaOff, float[] gb, int gbOff, float[] gc, int gcOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+      FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+      FloatVector z = FloatVector.fromArray(S, c, cOff + i);
+      FloatVector d = FloatVector.fromArray(S, g, gOff + i);
+      d.mul(y).mul(z).intoArray(ga, gaOff + i);
+      FloatVector dx = d.mul(x);
+      dx.mul(z).intoArray(gb, gbOff + i);
+      dx.mul(y).intoArray(gc, gcOff + i);
+    }
+    for (; i < n; i++) {
+      float x = a[aOff + i];
+      float y = b[bOff + i];
+      float z = c[cOff + i];
+      float d = g[gOff + i];
+      ga[gaOff + i] = d * y * z;
+      gb[gbOff + i] = d * x * z;
+      gc[gcOff + i] = d * x * y;
+    }
+  }
+
+  @Override
+  public void extreme3Backward(boolean max, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+      float[] g, int gOff, float[] ga, int gaOff, float[] gb, int gbOff, float[] gc, int gcOff, int n) {
+    if (max) {
+      extreme3Max(a, aOff, b, bOff, c, cOff, g, gOff, ga, gaOff, gb, gbOff, gc, gcOff, n);
+    } else {
+      extreme3Min(a, aOff, b, bOff, c, cOff, g, gOff, ga, gaOff, gb, gbOff, gc, gcOff, n);
+    }
+    int i = S.loopBound(n);
+    for (; i < n; i++) {
+      float x = a[aOff + i];
+      float y = b[bOff + i];
+      float z = c[cOff + i];
+      float e = max ? Math.max(Math.max(x, y), z) : Math.min(Math.min(x, y), z);
+      float ties = (x == e ? 1f : 0f) + (y == e ? 1f : 0f) + (z == e ? 1f : 0f);
+      float share = g[gOff + i] / ties;
+      ga[gaOff + i] = x == e ? share : 0f;
+      gb[gbOff + i] = y == e ? share : 0f;
+      gc[gcOff + i] = z == e ? share : 0f;
+    }
+  }
+
+  /** The vector part of {@link #extreme3Backward} for MAX (a separate loop per operation keeps it intrinsic). */
+  private static void extreme3Max(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+      float[] g, int gOff, float[] ga, int gaOff, float[] gb, int gbOff, float[] gc, int gcOff, int n) {
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (int i = 0, bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+      FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+      FloatVector z = FloatVector.fromArray(S, c, cOff + i);
+      FloatVector e = x.max(y).max(z);
+      VectorMask<Float> ex = x.compare(VectorOperators.EQ, e);
+      VectorMask<Float> ey = y.compare(VectorOperators.EQ, e);
+      VectorMask<Float> ez = z.compare(VectorOperators.EQ, e);
+      FloatVector ties = zero.blend(one, ex).add(zero.blend(one, ey)).add(zero.blend(one, ez));
+      FloatVector share = FloatVector.fromArray(S, g, gOff + i).div(ties);
+      zero.blend(share, ex).intoArray(ga, gaOff + i);
+      zero.blend(share, ey).intoArray(gb, gbOff + i);
+      zero.blend(share, ez).intoArray(gc, gcOff + i);
+    }
+  }
+
+  /** The vector part of {@link #extreme3Backward} for MIN. */
+  private static void extreme3Min(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+      float[] g, int gOff, float[] ga, int gaOff, float[] gb, int gbOff, float[] gc, int gcOff, int n) {
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (int i = 0, bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+      FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+      FloatVector z = FloatVector.fromArray(S, c, cOff + i);
+      FloatVector e = x.min(y).min(z);
+      VectorMask<Float> ex = x.compare(VectorOperators.EQ, e);
+      VectorMask<Float> ey = y.compare(VectorOperators.EQ, e);
+      VectorMask<Float> ez = z.compare(VectorOperators.EQ, e);
+      FloatVector ties = zero.blend(one, ex).add(zero.blend(one, ey)).add(zero.blend(one, ez));
+      FloatVector share = FloatVector.fromArray(S, g, gOff + i).div(ties);
+      zero.blend(share, ex).intoArray(ga, gaOff + i);
+      zero.blend(share, ey).intoArray(gb, gbOff + i);
+      zero.blend(share, ez).intoArray(gc, gcOff + i);
+    }
+  }
 }
