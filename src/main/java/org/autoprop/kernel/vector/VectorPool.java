@@ -344,13 +344,15 @@ final class VectorPool implements PoolKernels {
    * are compared lane-wise in the scalar order (first max, last NaN), positions ride along as
    * exact floats, and the even lanes are copied out of a small per-thread spill. Windows a vector
    * cannot reach without reading past the row go through the scalar sequence (whose float selects
-   * compile to branches: about 7x slower on random data).
+   * compile to branches: 5x slower on random data).
    */
   private static void max2x2(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
     int w = win.w();
     int oh = win.oh();
     int ow = win.ow();
-    float[] spill = win.inPlane() < 1 << 24 ? SPILL.get() : null;
+    // Rows of fewer than PL windows stay scalar: little to gain, and until C2 compiles this loop
+    // (JDK 17 needs more calls than small planes give) its vectors are boxed.
+    float[] spill = ow >= PL && win.inPlane() < 1 << 24 ? SPILL.get() : null;
     FloatVector iota = FloatVector.fromArray(P, IOTA_F, 0);
     for (int p = p0; p < p1; p++) {
       int in = xOff + p * win.inPlane();
