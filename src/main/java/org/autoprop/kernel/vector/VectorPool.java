@@ -353,43 +353,12 @@ final class VectorPool implements PoolKernels {
     // Rows of fewer than PL windows stay scalar: little to gain, and until C2 compiles this loop
     // (JDK 17 needs more calls than small planes give) its vectors are boxed.
     float[] spill = ow >= PL && win.inPlane() < 1 << 24 ? SPILL.get() : null;
-    FloatVector iota = FloatVector.fromArray(P, IOTA_F, 0);
     for (int p = p0; p < p1; p++) {
       int in = xOff + p * win.inPlane();
       for (int oy = 0; oy < oh; oy++) {
         int out = p * win.outPlane() + oy * ow;
         int row = 2 * oy * w;
-        int ox = 0;
-        if (spill != null) {
-          // Lane PL - 1 of the +1 loads reads column j + PL, which must stay inside the window columns.
-          int j = 0;
-          for (; j + PL < 2 * ow; j += PL) {
-            int i = in + row + j;
-            FloatVector pos = iota.add(row + j);
-            FloatVector best = FloatVector.fromArray(P, x, i);
-            FloatVector arg = pos;
-            FloatVector v = FloatVector.fromArray(P, x, i + 1);
-            VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-            best = best.blend(v, take);
-            arg = arg.blend(pos.add(1f), take);
-            v = FloatVector.fromArray(P, x, i + w);
-            take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-            best = best.blend(v, take);
-            arg = arg.blend(pos.add(w), take);
-            v = FloatVector.fromArray(P, x, i + w + 1);
-            take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-            best = best.blend(v, take);
-            arg = arg.blend(pos.add(w + 1), take);
-            best.intoArray(spill, 0);
-            arg.intoArray(spill, PL);
-            int o = out + j / 2;
-            for (int m = 0; m < PL / 2; m++) {
-              y[yOff + o + m] = spill[2 * m];
-              argmax[aOff + o + m] = (int) spill[PL + 2 * m];
-            }
-          }
-          ox = j / 2;
-        }
+        int ox = spill == null ? 0 : max2x2Vectors(x, in, row, w, ow, y, yOff + out, argmax, aOff + out, spill);
         for (; ox < ow; ox++) {
           int i = row + 2 * ox;
           int best = i;
@@ -411,6 +380,43 @@ final class VectorPool implements PoolKernels {
         }
       }
     }
+  }
+
+  /**
+   * The vector part of {@link #max2x2} for the row pair starting at {@code in + row}: outputs go to
+   * {@code y[yAt + ...]}, {@code argmax[aAt + ...]}. Returns the number of windows done.
+   */
+  private static int max2x2Vectors(float[] x, int in, int row, int w, int ow, float[] y, int yAt, int[] argmax,
+      int aAt, float[] spill) {
+    FloatVector iota = FloatVector.fromArray(P, IOTA_F, 0);
+    // Lane PL - 1 of the +1 loads reads column j + PL, which must stay inside the window columns.
+    int j = 0;
+    for (; j + PL < 2 * ow; j += PL) {
+      int i = in + row + j;
+      FloatVector pos = iota.add(row + j);
+      FloatVector best = FloatVector.fromArray(P, x, i);
+      FloatVector arg = pos;
+      FloatVector v = FloatVector.fromArray(P, x, i + 1);
+      VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      arg = arg.blend(pos.add(1f), take);
+      v = FloatVector.fromArray(P, x, i + w);
+      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      arg = arg.blend(pos.add(w), take);
+      v = FloatVector.fromArray(P, x, i + w + 1);
+      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      arg = arg.blend(pos.add(w + 1), take);
+      best.intoArray(spill, 0);
+      arg.intoArray(spill, PL);
+      int o = j / 2;
+      for (int m = 0; m < PL / 2; m++) {
+        y[yAt + o + m] = spill[2 * m];
+        argmax[aAt + o + m] = (int) spill[PL + 2 * m];
+      }
+    }
+    return j / 2;
   }
 
   /** One max-pool output, exactly as the scalar twin. */
