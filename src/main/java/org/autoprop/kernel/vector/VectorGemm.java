@@ -2,6 +2,7 @@ package org.autoprop.kernel.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.autoprop.kernel.ConvKernels.Geometry;
 import org.autoprop.kernel.GemmKernels;
 
 /**
@@ -43,6 +44,7 @@ final class VectorGemm implements GemmKernels {
   private static final class Workspace {
     float[] packA = new float[0];
     float[] packB = new float[0];
+    float[] padded = new float[0];
     final float[] tile = new float[MR * NR];
   }
 
@@ -85,7 +87,7 @@ final class VectorGemm implements GemmKernels {
         for (int ic = 0; ic < m; ic += mb) {
           int mc = Math.min(mb, m - ic);
           packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
-          macroKernel(pa, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, overwrite, ws.tile);
+          macroKernel(pa, 0, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, overwrite, ws.tile);
         }
       }
     }
@@ -99,6 +101,252 @@ final class VectorGemm implements GemmKernels {
   @Override
   public int microTileCols() {
     return NR;
+  }
+
+  /**
+   * Floats of packed columns per N block of a convolution: with the packed weights, the block
+   * stays in L2 while every row block of A passes over it.
+   */
+  static final int CONV_B_BLOCK = 64 * 1024;
+
+  @Override
+  public void convGemm(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    int k = g.colRows();
+    int n = g.colCols();
+    if (m == 0) {
+      return;
+    }
+    Workspace ws = WORKSPACE.get();
+    int wp = g.inW() + 2 * g.padW();
+    int plane = (g.inH() + 2 * g.padH()) * wp;
+    float[] xp = x;
+    int xpOff = xOff;
+    if (g.padH() != 0 || g.padW() != 0) {
+      xp = pad(ws, g, x, xOff);
+      xpOff = 0;
+    }
+    int kb = blockSize(k, KC, 1);
+    int mp = roundUp(m, MR);
+    int nb = Math.min(roundUp(n, NR), Math.max(NR, CONV_B_BLOCK / kb / NR * NR));
+    if (ws.packA.length < kb * mp) {
+      ws.packA = new float[kb * mp];
+    }
+    if (ws.packB.length < kb * nb) {
+      ws.packB = new float[kb * nb];
+    }
+    float[] pa = ws.packA;
+    float[] pb = ws.packB;
+    for (int pc = 0; pc < k; pc += kb) {
+      int kc = Math.min(kb, k - pc);
+      // All of A (the weights, small) once per K block; the columns block by block.
+      packA(false, a, aOff, lda, 0, pc, m, kc, pa);
+      boolean overwrite = pc == 0 && !accumulate;
+      for (int jc = 0; jc < n; jc += nb) {
+        int nc = Math.min(nb, n - jc);
+        packColumns(g, xp, xpOff, wp, plane, pc, jc, kc, nc, pb);
+        for (int ic = 0; ic < m; ic += MC) {
+          int mc = Math.min(MC, m - ic);
+          macroKernel(pa, ic * kc, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, overwrite, ws.tile);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void convGemmWeightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    int m = g.colRows();
+    int k = g.colCols();
+    if (n == 0) {
+      return;
+    }
+    Workspace ws = WORKSPACE.get();
+    int wp = g.inW() + 2 * g.padW();
+    int plane = (g.inH() + 2 * g.padH()) * wp;
+    float[] xp = x;
+    int xpOff = xOff;
+    if (g.padH() != 0 || g.padW() != 0) {
+      xp = pad(ws, g, x, xOff);
+      xpOff = 0;
+    }
+    int kb = blockSize(k, KC, 1);
+    int mb = blockSize(m, MC, MR);
+    int nb = blockSize(n, NC, NR);
+    if (ws.packB.length < kb * roundUp(nb, NR)) {
+      ws.packB = new float[kb * roundUp(nb, NR)];
+    }
+    if (ws.packA.length < kb * roundUp(mb, MR)) {
+      ws.packA = new float[kb * roundUp(mb, MR)];
+    }
+    float[] pa = ws.packA;
+    float[] pb = ws.packB;
+    for (int jc = 0; jc < n; jc += nb) {
+      int nc = Math.min(nb, n - jc);
+      for (int pc = 0; pc < k; pc += kb) {
+        int kc = Math.min(kb, k - pc);
+        packB(true, b, bOff, ldb, pc, jc, kc, nc, pb);
+        for (int ic = 0; ic < m; ic += mb) {
+          int mc = Math.min(mb, m - ic);
+          packColumnRows(g, xp, xpOff, wp, plane, ic, pc, mc, kc, pa);
+          macroKernel(pa, 0, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, false, ws.tile);
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies the image into the workspace with its zero padding made explicit, so that every tap
+   * of every output pixel is an unconditional read: [channels, inH + 2 padH, inW + 2 padW].
+   */
+  private static float[] pad(Workspace ws, Geometry g, float[] x, int xOff) {
+    int h = g.inH();
+    int w = g.inW();
+    int ph = g.padH();
+    int pw = g.padW();
+    int wp = w + 2 * pw;
+    int hp = h + 2 * ph;
+    int size = g.channels() * hp * wp;
+    if (ws.padded.length < size) {
+      ws.padded = new float[size];
+    }
+    float[] xp = ws.padded;
+    int d = 0;
+    for (int ch = 0; ch < g.channels(); ch++) {
+      java.util.Arrays.fill(xp, d, d + ph * wp, 0f);
+      d += ph * wp;
+      int src = xOff + ch * h * w;
+      for (int y = 0; y < h; y++, src += w, d += wp) {
+        java.util.Arrays.fill(xp, d, d + pw, 0f);
+        System.arraycopy(x, src, xp, d + pw, w);
+        java.util.Arrays.fill(xp, d + pw + w, d + wp, 0f);
+      }
+      java.util.Arrays.fill(xp, d, d + ph * wp, 0f);
+      d += ph * wp;
+    }
+    return xp;
+  }
+
+  /**
+   * Packs columns rows [pc, pc+kc) x output pixels [jc, jc+nc) of the padded image into NR-wide
+   * k-major panels, zero-padding the last: what packB would make of the materialised im2col.
+   */
+  private static void packColumns(Geometry g, float[] xp, int xpOff, int wp, int plane, int pc, int jc,
+      int kc, int nc, float[] pb) {
+    final int kh = g.kernelH();
+    final int kw = g.kernelW();
+    final int sh = g.strideH();
+    final int sw = g.strideW();
+    final int dh = g.dilationH();
+    final int dw = g.dilationW();
+    final int outW = g.outW();
+    final int khw = kh * kw;
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int cols = Math.min(NR, nc - j0);
+      int base = j0 * kc;
+      int n0 = jc + j0;
+      int oy0 = n0 / outW;
+      int ox0 = n0 % outW;
+      // A full panel inside one output row at stride 1 is one contiguous run of the padded image.
+      boolean run = sw == 1 && cols == NR && ox0 + NR <= outW;
+      int pixel0 = xpOff + oy0 * sh * wp + ox0 * sw;
+      int ch = pc / khw;
+      int ky = pc % khw / kw;
+      int kx = pc % kw;
+      for (int p = 0; p < kc; p++) {
+        int dst = base + p * NR;
+        int tap = ch * plane + ky * dh * wp + kx * dw;
+        if (run) {
+          int src = pixel0 + tap;
+          FloatVector.fromArray(S, xp, src).intoArray(pb, dst);
+          FloatVector.fromArray(S, xp, src + L).intoArray(pb, dst + L);
+        } else {
+          int oy = oy0;
+          int ox = ox0;
+          int j = 0;
+          while (j < cols) {
+            int seg = Math.min(cols - j, outW - ox);
+            int src = xpOff + tap + oy * sh * wp + ox * sw;
+            if (sw == 1) {
+              for (int t = 0; t < seg; t++) {
+                pb[dst + j + t] = xp[src + t];
+              }
+            } else {
+              for (int t = 0; t < seg; t++) {
+                pb[dst + j + t] = xp[src + t * sw];
+              }
+            }
+            j += seg;
+            ox = 0;
+            oy++;
+          }
+          for (; j < NR; j++) {
+            pb[dst + j] = 0f;
+          }
+        }
+        if (++kx == kw) {
+          kx = 0;
+          if (++ky == kh) {
+            ky = 0;
+            ch++;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Packs columns rows [ic, ic+mc) x output pixels [pc, pc+kc) of the padded image into MR-tall
+   * k-major panels (the A operand of the weight gradient), zero-padding the last.
+   */
+  private static void packColumnRows(Geometry g, float[] xp, int xpOff, int wp, int plane, int ic, int pc,
+      int mc, int kc, float[] pa) {
+    final int kh = g.kernelH();
+    final int kw = g.kernelW();
+    final int sh = g.strideH();
+    final int sw = g.strideW();
+    final int dh = g.dilationH();
+    final int dw = g.dilationW();
+    final int outW = g.outW();
+    final int khw = kh * kw;
+    final int oyStart = pc / outW;
+    final int oxStart = pc % outW;
+    for (int i0 = 0; i0 < mc; i0 += MR) {
+      int rows = Math.min(MR, mc - i0);
+      int base = i0 * kc;
+      for (int r = 0; r < rows; r++) {
+        int kk = ic + i0 + r;
+        int ch = kk / khw;
+        int ky = kk % khw / kw;
+        int kx = kk % kw;
+        int tap = xpOff + ch * plane + ky * dh * wp + kx * dw;
+        int oy = oyStart;
+        int ox = oxStart;
+        int p = 0;
+        while (p < kc) {
+          int seg = Math.min(kc - p, outW - ox);
+          int src = tap + oy * sh * wp + ox * sw;
+          int dst = base + p * MR + r;
+          if (sw == 1) {
+            for (int t = 0; t < seg; t++) {
+              pa[dst + t * MR] = xp[src + t];
+            }
+          } else {
+            for (int t = 0; t < seg; t++) {
+              pa[dst + t * MR] = xp[src + t * sw];
+            }
+          }
+          p += seg;
+          ox = 0;
+          oy++;
+        }
+      }
+      for (int r = rows; r < MR; r++) {
+        for (int p = 0; p < kc; p++) {
+          pa[base + p * MR + r] = 0f;
+        }
+      }
+    }
   }
 
   /** The size of ceil(total / max) equal blocks, rounded up to a multiple of unit. */
@@ -189,7 +437,7 @@ final class VectorGemm implements GemmKernels {
    * All micro-tiles of one packed block. The B micro-panel is the outer loop, so it is reused
    * across every A micro-panel of the block (measured 245 vs 205 GFLOP/s the other way round).
    */
-  private static void macroKernel(float[] pa, float[] pb, int mc, int nc, int kc,
+  private static void macroKernel(float[] pa, int paOff, float[] pb, int mc, int nc, int kc,
       float[] c, int cBase, int ldc, boolean overwrite, float[] tile) {
     for (int j0 = 0; j0 < nc; j0 += NR) {
       int cols = Math.min(NR, nc - j0);
@@ -197,13 +445,13 @@ final class VectorGemm implements GemmKernels {
         int rows = Math.min(MR, mc - i0);
         int cIdx = cBase + i0 * ldc + j0;
         if (overwrite && rows == MR && cols == NR) {
-          micro(pa, i0 * kc, pb, j0 * kc, kc, c, cIdx, ldc);
+          micro(pa, paOff + i0 * kc, pb, j0 * kc, kc, c, cIdx, ldc);
         } else {
           // Accumulating or edge tile: the micro-kernel writes a scratch tile, added or copied to
           // C here. Keeping one plain store path in the micro-kernel matters: with a
           // load-add-store path inlined there too, C2 hit its inlining node limit, the vectors
           // were boxed, and accumulating GEMMs ran at 86 instead of 234 GFLOP/s (1024, JDK 17).
-          micro(pa, i0 * kc, pb, j0 * kc, kc, tile, 0, NR);
+          micro(pa, paOff + i0 * kc, pb, j0 * kc, kc, tile, 0, NR);
           if (rows == MR && cols == NR) {
             addTile(tile, c, cIdx, ldc);
           } else {
