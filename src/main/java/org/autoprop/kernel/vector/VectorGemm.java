@@ -171,28 +171,126 @@ final class VectorGemm implements GemmKernels {
       xpOff = 0;
     }
     int kb = blockSize(k, KC, 1);
-    int mb = blockSize(m, MC, MR);
     int nb = blockSize(n, NC, NR);
     if (ws.packB.length < kb * roundUp(nb, NR)) {
       ws.packB = new float[kb * roundUp(nb, NR)];
     }
-    if (ws.packA.length < kb * roundUp(mb, MR)) {
-      ws.packA = new float[kb * roundUp(mb, MR)];
-    }
-    float[] pa = ws.packA;
     float[] pb = ws.packB;
+    float[] tile = ws.tile;
+    int khw = g.kernelH() * g.kernelW();
+    int kw = g.kernelW();
+    int tapRow = g.dilationH() * wp;
+    int tapCol = g.dilationW();
+    int outW = g.outW();
+    int rowStep = g.strideH() * wp;
     for (int jc = 0; jc < n; jc += nb) {
       int nc = Math.min(nb, n - jc);
       for (int pc = 0; pc < k; pc += kb) {
         int kc = Math.min(kb, k - pc);
         packB(true, b, bOff, ldb, pc, jc, kc, nc, pb);
-        for (int ic = 0; ic < m; ic += mb) {
-          int mc = Math.min(mb, m - ic);
-          packColumnRows(g, xp, xpOff, wp, plane, ic, pc, mc, kc, pa);
-          macroKernel(pa, 0, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, false, ws.tile);
+        int pixel0 = xpOff + pc / outW * rowStep;
+        for (int j0 = 0; j0 < nc; j0 += NR) {
+          int cols = Math.min(NR, nc - j0);
+          for (int i0 = 0; i0 < m; i0 += MR) {
+            int rows = Math.min(MR, m - i0);
+            // The A operand is read from the image where it lies: row r of the tile is column
+            // row i0 + r, i.e. the padded image shifted by that row's tap. Rows past m repeat
+            // the last one and are dropped when the tile is added.
+            int t0 = tap(i0, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            int t1 = tap(i0 + 1, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            int t2 = tap(i0 + 2, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            int t3 = tap(i0 + 3, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            int t4 = tap(i0 + 4, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            int t5 = tap(i0 + 5, m, khw, kw, plane, tapRow, tapCol) + pixel0;
+            microImage(xp, t0, t1, t2, t3, t4, t5, pc % outW, outW, g.strideW(), rowStep, kc, pb, j0 * kc, tile);
+            int cIdx = cOff + i0 * ldc + jc + j0;
+            if (rows == MR && cols == NR) {
+              addTile(tile, c, cIdx, ldc);
+            } else {
+              for (int r = 0; r < rows; r++) {
+                int row = cIdx + r * ldc;
+                int e = r * NR;
+                for (int j = 0; j < cols; j++) {
+                  c[row + j] += tile[e + j];
+                }
+              }
+            }
+          }
         }
       }
     }
+  }
+
+  /** Offset in the padded image of column row min(kk, m-1): its channel plane plus its tap shift. */
+  private static int tap(int kk, int m, int khw, int kw, int plane, int tapRow, int tapCol) {
+    int r = Math.min(kk, m - 1);
+    return r / khw * plane + r % khw / kw * tapRow + r % kw * tapCol;
+  }
+
+  /**
+   * tile[MR x NR] := A * Bpanel over kc output pixels, where A[r][p] = xp[t_r + offset of pixel p]:
+   * pixels run along output rows (starting at column ox0), {@code sw} apart within a row and
+   * {@code rowStep} from row to row. The inner loop is the packed micro-kernel's with the six
+   * broadcasts read from the image instead of a packed A panel.
+   */
+  private static void microImage(float[] xp, int t0, int t1, int t2, int t3, int t4, int t5,
+      int ox0, int outW, int sw, int rowStep, int kc, float[] pb, int bBase, float[] out) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    int bi = bBase;
+    int row = 0; // offset of the current output row's first pixel, relative to the taps
+    int ox = ox0;
+    int a = ox0 * sw;
+    for (int p = 0; p < kc; p++, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
+      FloatVector av = FloatVector.broadcast(S, xp[t0 + a]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, xp[t1 + a]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, xp[t2 + a]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, xp[t3 + a]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, xp[t4 + a]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, xp[t5 + a]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      a += sw;
+      if (++ox == outW) {
+        ox = 0;
+        row += rowStep;
+        a = row;
+      }
+    }
+    c00.intoArray(out, 0);
+    c01.intoArray(out, L);
+    c10.intoArray(out, NR);
+    c11.intoArray(out, NR + L);
+    c20.intoArray(out, 2 * NR);
+    c21.intoArray(out, 2 * NR + L);
+    c30.intoArray(out, 3 * NR);
+    c31.intoArray(out, 3 * NR + L);
+    c40.intoArray(out, 4 * NR);
+    c41.intoArray(out, 4 * NR + L);
+    c50.intoArray(out, 5 * NR);
+    c51.intoArray(out, 5 * NR + L);
   }
 
   /**
@@ -290,60 +388,6 @@ final class VectorGemm implements GemmKernels {
             ky = 0;
             ch++;
           }
-        }
-      }
-    }
-  }
-
-  /**
-   * Packs columns rows [ic, ic+mc) x output pixels [pc, pc+kc) of the padded image into MR-tall
-   * k-major panels (the A operand of the weight gradient), zero-padding the last.
-   */
-  private static void packColumnRows(Geometry g, float[] xp, int xpOff, int wp, int plane, int ic, int pc,
-      int mc, int kc, float[] pa) {
-    final int kh = g.kernelH();
-    final int kw = g.kernelW();
-    final int sh = g.strideH();
-    final int sw = g.strideW();
-    final int dh = g.dilationH();
-    final int dw = g.dilationW();
-    final int outW = g.outW();
-    final int khw = kh * kw;
-    final int oyStart = pc / outW;
-    final int oxStart = pc % outW;
-    for (int i0 = 0; i0 < mc; i0 += MR) {
-      int rows = Math.min(MR, mc - i0);
-      int base = i0 * kc;
-      for (int r = 0; r < rows; r++) {
-        int kk = ic + i0 + r;
-        int ch = kk / khw;
-        int ky = kk % khw / kw;
-        int kx = kk % kw;
-        int tap = xpOff + ch * plane + ky * dh * wp + kx * dw;
-        int oy = oyStart;
-        int ox = oxStart;
-        int p = 0;
-        while (p < kc) {
-          int seg = Math.min(kc - p, outW - ox);
-          int src = tap + oy * sh * wp + ox * sw;
-          int dst = base + p * MR + r;
-          if (sw == 1) {
-            for (int t = 0; t < seg; t++) {
-              pa[dst + t * MR] = xp[src + t];
-            }
-          } else {
-            for (int t = 0; t < seg; t++) {
-              pa[dst + t * MR] = xp[src + t * sw];
-            }
-          }
-          p += seg;
-          ox = 0;
-          oy++;
-        }
-      }
-      for (int r = rows; r < MR; r++) {
-        for (int p = 0; p < kc; p++) {
-          pa[base + p * MR + r] = 0f;
         }
       }
     }
