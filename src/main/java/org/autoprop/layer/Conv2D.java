@@ -71,6 +71,7 @@ public final class Conv2D implements Layer {
   private float[][] cols;
   private float[][] gradCols;
   private float[][] gradWeight;
+  private double[][] gradBias;
 
   /** A {@code kernel x kernel} convolution at stride 1 with {@link Padding#SAME} padding and a bias. */
   public Conv2D(int in, int out, int kernel) {
@@ -264,6 +265,7 @@ public final class Conv2D implements Layer {
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
     gradCols = new float[threads][transposed ? 0 : colSize];
     gradWeight = new float[threads][weight.value().size()];
+    gradBias = new double[threads][out];
   }
 
   /** The output shape of {@code x}, computed once per input shape. */
@@ -395,11 +397,12 @@ public final class Conv2D implements Layer {
     }
     if (bias != null) {
       Tensor gb = bias.grad();
-      int p = geometry.colCols();
-      for (int img = 0; img < n; img++) {
-        for (int o = 0; o < out; o++) {
-          gb.data()[gb.offset() + o] += (float) kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+      for (int o = 0; o < out; o++) {
+        double s = 0;
+        for (int t = 0; t < chunks; t++) {
+          s += gradBias[t][o];
         }
+        gb.data()[gb.offset() + o] += (float) s;
       }
     }
     gy = null;
@@ -435,8 +438,18 @@ public final class Conv2D implements Layer {
   private void backwardChunk(int t) {
     int n = input.dim(0);
     Arrays.fill(gradWeight[t], 0f);
+    Arrays.fill(gradBias[t], 0.0);
+    int p = geometry.colCols();
     for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
       backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
+      if (bias != null) {
+        // Here, while this image's gradient is still in cache (after the loop it would be
+        // streamed from memory again: 0.5 ms of CONV-STEM's 4).
+        double[] gb = gradBias[t];
+        for (int o = 0; o < out; o++) {
+          gb[o] += kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+        }
+      }
     }
   }
 
