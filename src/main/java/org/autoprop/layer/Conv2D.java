@@ -303,11 +303,11 @@ public final class Conv2D implements Layer {
   private void forwardChunk(int t) {
     int n = input.dim(0);
     for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
-      forwardImage(img, cols[t]);
+      forwardImage(img);
     }
   }
 
-  private void forwardImage(int img, float[] colBuf) {
+  private void forwardImage(int img) {
     Geometry g = geometry;
     int p = g.colCols();
     int inSize = in * g.inH() * g.inW();
