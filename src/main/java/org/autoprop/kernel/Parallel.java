@@ -1,23 +1,27 @@
 package org.autoprop.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The engine's one thread pool (never the common pool) and a parallel loop over disjoint work
- * items.
+ * The engine's threads (never the common pool) and parallel loops over disjoint work items.
  *
  * <p>The size comes from {@code -Dautoprop.threads} (default: the available processors) and is
- * fixed for the JVM's life. Work is never nested: a loop started from inside a pool thread runs
- * serially.
+ * fixed for the JVM's life. A loop splits its range into at most {@link #THREADS} contiguous
+ * chunks; the calling thread runs chunks too, helped by {@code THREADS - 1} daemon workers. A loop
+ * allocates nothing: the job lives in fields of one engine object. Work is never nested and loops
+ * never wait for each other: a loop started from inside a loop body, from an engine thread, or
+ * while another thread's loop is running runs serially on the calling thread.
  */
 public final class Parallel {
   /** The system property that sets the number of engine threads. */
   public static final String PROPERTY = "autoprop.threads";
 
-  /** The number of engine threads, at least 1. */
+  /** The number of engine threads (the calling thread included), at least 1. */
   public static final int THREADS = readThreads();
 
   private Parallel() {}
@@ -38,56 +42,172 @@ public final class Parallel {
     throw new IllegalArgumentException("-D" + PROPERTY + "=" + v + " (expected: an integer >= 1)");
   }
 
-  private static final class Pool {
-    static final ForkJoinPool POOL = new ForkJoinPool(THREADS, p -> {
-      var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-      t.setName("autoprop-" + t.getPoolIndex());
-      t.setDaemon(true);
-      return t;
-    }, null, false);
+  /** The body of {@link #forChunks}: handles the items {@code [from, to)}. */
+  @FunctionalInterface
+  public interface Chunk {
+    /** Processes items {@code from} (inclusive) to {@code to} (exclusive). */
+    void run(int from, int to);
   }
 
   /**
    * Runs {@code body.accept(i)} for every {@code i} in {@code [0, count)}, split into at most
    * {@link #THREADS} contiguous chunks. Serial when {@code count < 2}, when there is one thread, or
-   * when called from an engine thread.
+   * when the engine is busy or called from an engine thread.
    */
   public static void forRange(int count, IntConsumer body) {
-    if (count < 2 || THREADS == 1 || ForkJoinTask.inForkJoinPool()) {
+    if (count < 2 || THREADS == 1 || !Engine.INSTANCE.run(count, body, null)) {
       for (int i = 0; i < count; i++) {
         body.accept(i);
       }
-      return;
     }
-    int chunks = Math.min(THREADS, count);
-    Pool.POOL.invoke(new RangeTask(body, 0, count, chunks));
   }
 
-  private static final class RangeTask extends RecursiveAction {
-    private static final long serialVersionUID = 1L;
-    private final transient IntConsumer body;
-    private final int from;
-    private final int to;
-    private final int chunks;
+  /**
+   * Runs {@code body.run(from, to)} over at most {@link #THREADS} contiguous chunks that cover
+   * {@code [0, count)} (chunk {@code c} of {@code n}: {@code [count c / n, count (c + 1) / n)}).
+   * Serial (one call {@code body.run(0, count)}) when {@code count < 2}, when there is one thread,
+   * or when the engine is busy or called from an engine thread. Pass a reused object rather than a
+   * capturing lambda to allocate nothing.
+   */
+  public static void forChunks(int count, Chunk body) {
+    if (count < 1) {
+      return;
+    }
+    if (count < 2 || THREADS == 1 || !Engine.INSTANCE.run(count, null, body)) {
+      body.run(0, count);
+    }
+  }
 
-    RangeTask(IntConsumer body, int from, int to, int chunks) {
-      this.body = body;
-      this.from = from;
-      this.to = to;
-      this.chunks = chunks;
+  /** A worker thread: loops it starts run serially. */
+  private static final class Worker extends Thread {
+    Worker(Runnable r, String name) {
+      super(r, name);
+      setDaemon(true);
+    }
+  }
+
+  /**
+   * One job at a time. {@code next} holds the job's generation (high 32 bits) and the next chunk
+   * to claim (low 32 bits): a worker that wakes late for an old job cannot claim a chunk of the
+   * new one, and a successful claim sees the job's fields (written before {@code next}).
+   */
+  private static final class Engine {
+    static final Engine INSTANCE = new Engine(THREADS - 1);
+    /** Busy-wait this many times before parking: a step's loops follow each other closely. */
+    private static final int SPINS = 1 << 11;
+
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final AtomicLong next = new AtomicLong();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Worker[] workers;
+    private int generation;
+    // The job; written by the caller before next, stable until pending reaches 0.
+    private int count;
+    private int chunks;
+    private IntConsumer each;
+    private Chunk chunk;
+    private volatile Thread caller;
+
+    Engine(int n) {
+      workers = new Worker[n];
+      for (int i = 0; i < n; i++) {
+        workers[i] = new Worker(this::workerLoop, "autoprop-" + (i + 1));
+        workers[i].start();
+      }
     }
 
-    @Override
-    protected void compute() {
-      if (chunks <= 1) {
-        for (int i = from; i < to; i++) {
-          body.accept(i);
-        }
-        return;
+    /** Runs the job with the calling thread's help; false (nothing run) when it must be serial. */
+    boolean run(int n, IntConsumer eachBody, Chunk chunkBody) {
+      Thread me = Thread.currentThread();
+      if (me instanceof Worker || !busy.compareAndSet(false, true)) {
+        return false;
       }
-      int leftChunks = chunks / 2;
-      int mid = from + (int) ((long) (to - from) * leftChunks / chunks);
-      invokeAll(new RangeTask(body, from, mid, leftChunks), new RangeTask(body, mid, to, chunks - leftChunks));
+      try {
+        count = n;
+        chunks = Math.min(THREADS, n);
+        each = eachBody;
+        chunk = chunkBody;
+        caller = me;
+        failure.set(null);
+        pending.set(chunks);
+        int gen = ++generation;
+        next.set((long) gen << 32);
+        for (Worker w : workers) {
+          LockSupport.unpark(w);
+        }
+        work(gen);
+        for (int spins = 0; pending.get() != 0; spins++) {
+          if (spins < SPINS) {
+            Thread.onSpinWait();
+          } else {
+            LockSupport.park(this);
+          }
+        }
+        Throwable t = failure.get();
+        if (t != null) {
+          failure.set(null);
+          if (t instanceof RuntimeException) {
+            throw (RuntimeException) t;
+          }
+          if (t instanceof Error) {
+            throw (Error) t;
+          }
+          throw new IllegalStateException("parallel loop failed", t);
+        }
+        return true;
+      } finally {
+        each = null;
+        chunk = null;
+        caller = null;
+        busy.set(false);
+      }
+    }
+
+    /** Claims and runs chunks of job {@code gen} until none is left. */
+    private void work(int gen) {
+      while (true) {
+        long v = next.get();
+        if ((int) (v >>> 32) != gen || (int) v >= chunks) {
+          return;
+        }
+        if (!next.compareAndSet(v, v + 1)) {
+          continue;
+        }
+        int c = (int) v;
+        int from = (int) ((long) count * c / chunks);
+        int to = (int) ((long) count * (c + 1) / chunks);
+        try {
+          if (chunk != null) {
+            chunk.run(from, to);
+          } else {
+            for (int i = from; i < to; i++) {
+              each.accept(i);
+            }
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        }
+        if (pending.decrementAndGet() == 0) {
+          LockSupport.unpark(caller);
+        }
+      }
+    }
+
+    private void workerLoop() {
+      int seen = 0;
+      while (true) {
+        int gen;
+        for (int spins = 0; (gen = (int) (next.get() >>> 32)) == seen; spins++) {
+          if (spins < SPINS) {
+            Thread.onSpinWait();
+          } else {
+            LockSupport.park(this);
+          }
+        }
+        seen = gen;
+        work(gen);
+      }
     }
   }
 }

@@ -19,6 +19,8 @@ public class AdaptiveAvgPool2D implements Layer {
   private Tensor output;
   private Tensor gradInput;
   private Shape lastInput;
+  private Shape lastOutput;
+  private final Pass pass = new Pass();
 
   /** Pools to {@code outH x outW}. */
   public AdaptiveAvgPool2D(int outH, int outW) {
@@ -55,21 +57,12 @@ public class AdaptiveAvgPool2D implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shape shape = x.shape();
-    Shape outShape = outputShape(shape);
+    Shape outShape = shape.equals(lastInput) ? lastOutput : outputShape(shape);
     Tensor in = x.contiguous();
     output = Tensor.reuse(output, outShape);
-    int h = shape.dim(2);
-    int w = shape.dim(3);
-    float[] xd = in.data();
-    int xo = in.offset();
-    float[] yd = output.data();
-    int planes = shape.dim(0) * shape.dim(1);
-    if (Pool2D.parallel(planes, shape.size())) {
-      Parallel.forRange(planes, p -> kernels.adaptiveAvgForward(xd, xo, p, p + 1, h, w, oh, ow, yd, 0));
-    } else {
-      kernels.adaptiveAvgForward(xd, xo, 0, planes, h, w, oh, ow, yd, 0);
-    }
+    pass.run(true, shape, in.data(), in.offset(), output.data());
     lastInput = shape;
+    lastOutput = outShape;
     return output;
   }
 
@@ -84,18 +77,50 @@ public class AdaptiveAvgPool2D implements Layer {
     }
     Tensor g = gradOut.contiguous();
     gradInput = Tensor.reuse(gradInput, lastInput);
-    int h = lastInput.dim(2);
-    int w = lastInput.dim(3);
-    float[] gd = g.data();
-    int go = g.offset();
-    float[] gxd = gradInput.data();
-    int planes = lastInput.dim(0) * lastInput.dim(1);
-    if (Pool2D.parallel(planes, lastInput.size())) {
-      Parallel.forRange(planes, p -> kernels.adaptiveAvgBackward(gd, go, p, p + 1, h, w, oh, ow, gxd, 0));
-    } else {
-      kernels.adaptiveAvgBackward(gd, go, 0, planes, h, w, oh, ow, gxd, 0);
-    }
+    pass.run(false, lastInput, g.data(), g.offset(), gradInput.data());
     return gradInput;
+  }
+
+  /**
+   * The arguments of a forward or backward pass over planes, reused so that a parallel pass
+   * allocates nothing; {@link #run(int, int)} handles planes [p0, p1).
+   */
+  private final class Pass implements Parallel.Chunk {
+    private boolean forward;
+    private int h;
+    private int w;
+    private float[] src;
+    private int srcOff;
+    private float[] dst;
+
+    void run(boolean fwd, Shape input, float[] from, int fromOff, float[] to) {
+      forward = fwd;
+      h = input.dim(2);
+      w = input.dim(3);
+      src = from;
+      srcOff = fromOff;
+      dst = to;
+      int planes = input.dim(0) * input.dim(1);
+      try {
+        if (Pool2D.parallel(planes, input.size())) {
+          Parallel.forChunks(planes, this);
+        } else {
+          run(0, planes);
+        }
+      } finally {
+        src = null;
+        dst = null;
+      }
+    }
+
+    @Override
+    public void run(int p0, int p1) {
+      if (forward) {
+        kernels.adaptiveAvgForward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
+      } else {
+        kernels.adaptiveAvgBackward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
+      }
+    }
   }
 
   /** One add per element of every window plus one division per output element. */

@@ -155,11 +155,7 @@ abstract class BatchNormCore implements Layer {
     float[] rm = runningMean.data();
     float[] rv = runningVar.data();
     if (training) {
-      if (parallel(shape)) {
-        Parallel.forRange(channels, c -> kernels.moments(xd, xo, batch, channels, sp, c, c + 1, mean, var));
-      } else {
-        kernels.moments(xd, xo, batch, channels, sp, 0, channels, mean, var);
-      }
+      runPass(MOMENTS, shape, false, xd, xo, batch, sp, null, 0, null, null);
       double unbiased = perChannel / (double) (perChannel - 1);
       for (int c = 0; c < channels; c++) {
         rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
@@ -172,17 +168,7 @@ abstract class BatchNormCore implements Layer {
       }
     }
     float[] yd = output.data();
-    if (relu) {
-      if (parallel(shape)) {
-        Parallel.forRange(channels, c -> kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
-      } else {
-        kernels.scaleShiftRelu(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
-      }
-    } else if (parallel(shape)) {
-      Parallel.forRange(channels, c -> kernels.scaleShift(xd, xo, batch, channels, sp, c, c + 1, scale, shift, yd, 0));
-    } else {
-      kernels.scaleShift(xd, xo, batch, channels, sp, 0, channels, scale, shift, yd, 0);
-    }
+    runPass(APPLY, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     lastInput = in;
     lastTraining = training;
     lastRelu = relu;
@@ -227,11 +213,7 @@ abstract class BatchNormCore implements Layer {
     double count = (double) batch * sp;
     boolean relu = lastRelu;
     float[] yd = output.data();
-    if (parallel(shape)) {
-      Parallel.forRange(channels, c -> gradSums(relu, gd, go, yd, xd, xo, batch, sp, c, c + 1));
-    } else {
-      gradSums(relu, gd, go, yd, xd, xo, batch, sp, 0, channels);
-    }
+    runPass(GRAD_SUMS, shape, relu, xd, xo, batch, sp, gd, go, yd, null);
     float[] w = weight.value().data();
     float[] gw = weight.grad().data();
     float[] gb = bias.grad().data();
@@ -253,12 +235,82 @@ abstract class BatchNormCore implements Layer {
     }
     gradInput = Tensor.reuse(gradInput, shape);
     float[] gxd = gradInput.data();
-    if (parallel(shape)) {
-      Parallel.forRange(channels, c -> backwardMap(relu, gd, go, yd, xd, xo, batch, sp, c, c + 1, gxd));
-    } else {
-      backwardMap(relu, gd, go, yd, xd, xo, batch, sp, 0, channels, gxd);
-    }
+    runPass(BACKWARD_MAP, shape, relu, xd, xo, batch, sp, gd, go, yd, gxd);
     return gradInput;
+  }
+
+  private static final int MOMENTS = 0;
+  private static final int APPLY = 1;
+  private static final int GRAD_SUMS = 2;
+  private static final int BACKWARD_MAP = 3;
+
+  /**
+   * One per-channel pass, split over the engine threads for large inputs. The arguments live in
+   * the reused {@link #pass} object, so that a parallel pass allocates nothing.
+   */
+  private void runPass(int op, Shape shape, boolean relu, float[] xd, int xo, int batch, int sp, float[] gd, int go,
+      float[] yd, float[] gxd) {
+    Pass t = pass;
+    t.op = op;
+    t.relu = relu;
+    t.xd = xd;
+    t.xo = xo;
+    t.batch = batch;
+    t.sp = sp;
+    t.gd = gd;
+    t.go = go;
+    t.yd = yd;
+    t.gxd = gxd;
+    try {
+      if (parallel(shape)) {
+        Parallel.forChunks(channels, t);
+      } else {
+        t.run(0, channels);
+      }
+    } finally {
+      t.xd = null;
+      t.gd = null;
+      t.yd = null;
+      t.gxd = null;
+    }
+  }
+
+  private final Pass pass = new Pass();
+
+  /** The arguments of a per-channel pass; {@link #run} handles channels [c0, c1). */
+  private final class Pass implements Parallel.Chunk {
+    int op;
+    boolean relu;
+    float[] xd;
+    int xo;
+    int batch;
+    int sp;
+    float[] gd;
+    int go;
+    float[] yd;
+    float[] gxd;
+
+    @Override
+    public void run(int c0, int c1) {
+      switch (op) {
+        case MOMENTS:
+          kernels.moments(xd, xo, batch, channels, sp, c0, c1, mean, var);
+          break;
+        case APPLY:
+          if (relu) {
+            kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+          } else {
+            kernels.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+          }
+          break;
+        case GRAD_SUMS:
+          gradSums(relu, gd, go, yd, xd, xo, batch, sp, c0, c1);
+          break;
+        default:
+          backwardMap(relu, gd, go, yd, xd, xo, batch, sp, c0, c1, gxd);
+          break;
+      }
+    }
   }
 
   /** The reduction pass over channels [c0, c1); with the ReLU mask from the output when fused. */

@@ -35,6 +35,8 @@ public final class Pool2D implements Layer {
   private int[] argmax = new int[0];
   private Shape lastInput;
   private Window lastWindow;
+  private Shape lastOutput;
+  private final Pass pass = new Pass();
 
   private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding, PoolKernels kernels) {
     String type = max ? "MaxPool2D" : "AvgPool2D";
@@ -148,33 +150,21 @@ public final class Pool2D implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shape shape = x.shape();
-    Window win = shape.equals(lastInput) ? lastWindow : window(shape);
-    Shape outShape = Shape.of(shape.dim(0), shape.dim(1), win.oh(), win.ow());
+    boolean same = shape.equals(lastInput);
+    Window win = same ? lastWindow : window(shape);
+    Shape outShape = same ? lastOutput : Shape.of(shape.dim(0), shape.dim(1), win.oh(), win.ow());
     Tensor in = x.contiguous();
     output = Tensor.reuse(output, outShape);
     int planes = shape.dim(0) * shape.dim(1);
     float[] xd = in.data();
     int xo = in.offset();
-    float[] yd = output.data();
-    if (max) {
-      if (argmax.length != outShape.size()) {
-        argmax = new int[outShape.size()];
-      }
-      int[] am = argmax;
-      if (parallel(planes, outShape.size())) {
-        Parallel.forRange(planes, p -> kernels.maxForward(xd, xo, p, p + 1, win, yd, 0, am, 0));
-      } else {
-        kernels.maxForward(xd, xo, 0, planes, win, yd, 0, am, 0);
-      }
-    } else {
-      if (parallel(planes, outShape.size())) {
-        Parallel.forRange(planes, p -> kernels.avgForward(xd, xo, p, p + 1, win, yd, 0));
-      } else {
-        kernels.avgForward(xd, xo, 0, planes, win, yd, 0);
-      }
+    if (max && argmax.length != outShape.size()) {
+      argmax = new int[outShape.size()];
     }
+    pass.run(true, planes, outShape.size(), win, in.data(), in.offset(), output.data());
     lastInput = shape;
     lastWindow = win;
+    lastOutput = outShape;
     return output;
   }
 
@@ -190,25 +180,54 @@ public final class Pool2D implements Layer {
     Tensor g = gradOut.contiguous();
     gradInput = Tensor.reuse(gradInput, lastInput);
     Window win = lastWindow;
-    float[] gd = g.data();
-    int go = g.offset();
-    float[] gxd = gradInput.data();
     int planes = lastInput.dim(0) * lastInput.dim(1);
-    if (max) {
-      int[] am = argmax;
-      if (parallel(planes, lastInput.size())) {
-        Parallel.forRange(planes, p -> kernels.maxBackward(gd, go, am, 0, p, p + 1, win, gxd, 0));
-      } else {
-        kernels.maxBackward(gd, go, am, 0, 0, planes, win, gxd, 0);
-      }
-    } else {
-      if (parallel(planes, lastInput.size())) {
-        Parallel.forRange(planes, p -> kernels.avgBackward(gd, go, p, p + 1, win, gxd, 0));
-      } else {
-        kernels.avgBackward(gd, go, 0, planes, win, gxd, 0);
+    pass.run(false, planes, lastInput.size(), win, g.data(), g.offset(), gradInput.data());
+    return gradInput;
+  }
+
+  /**
+   * The arguments of a forward or backward pass over planes, reused so that a parallel pass
+   * allocates nothing; {@link #run(int, int)} handles planes [p0, p1).
+   */
+  private final class Pass implements Parallel.Chunk {
+    private boolean forward;
+    private Window win;
+    private float[] src;
+    private int srcOff;
+    private float[] dst;
+
+    void run(boolean fwd, int planes, int work, Window w, float[] from, int fromOff, float[] to) {
+      forward = fwd;
+      win = w;
+      src = from;
+      srcOff = fromOff;
+      dst = to;
+      try {
+        if (parallel(planes, work)) {
+          Parallel.forChunks(planes, this);
+        } else {
+          run(0, planes);
+        }
+      } finally {
+        src = null;
+        dst = null;
       }
     }
-    return gradInput;
+
+    @Override
+    public void run(int p0, int p1) {
+      if (forward) {
+        if (max) {
+          kernels.maxForward(src, srcOff, p0, p1, win, dst, 0, argmax, 0);
+        } else {
+          kernels.avgForward(src, srcOff, p0, p1, win, dst, 0);
+        }
+      } else if (max) {
+        kernels.maxBackward(src, srcOff, argmax, 0, p0, p1, win, dst, 0);
+      } else {
+        kernels.avgBackward(src, srcOff, p0, p1, win, dst, 0);
+      }
+    }
   }
 
   /** Whether to split planes over the engine threads; the serial path allocates nothing. */

@@ -30,9 +30,28 @@ final class ViewBuffers {
     return view(gradOut, inShape, false);
   }
 
+  // The latest views and their sources: a reused source buffer gets the same view back.
+  private Tensor outSource;
+  private Tensor outView;
+  private Tensor gradSource;
+  private Tensor gradView;
+
   private Tensor view(Tensor t, Shape target, boolean forward) {
     if (t.isContiguous()) {
-      return t.reshape(target);
+      Tensor source = forward ? outSource : gradSource;
+      Tensor v = forward ? outView : gradView;
+      // Tensors are mutable only in their values, so same object and same shapes = same view.
+      if (source != t || !v.shape().equals(target)) {
+        v = t.reshape(target);
+        if (forward) {
+          outSource = t;
+          outView = v;
+        } else {
+          gradSource = t;
+          gradView = v;
+        }
+      }
+      return v;
     }
     Tensor buf = Tensor.reuse(forward ? outCopy : gradCopy, target);
     if (forward) {

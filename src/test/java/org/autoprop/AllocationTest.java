@@ -1,0 +1,100 @@
+package org.autoprop;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.autoprop.graph.LayerGraph;
+import org.autoprop.graph.LayerNode;
+import org.autoprop.graph.MergeMode;
+import org.autoprop.graph.SequentialNode;
+import org.autoprop.layer.BatchNorm2D;
+import org.autoprop.layer.Conv2D;
+import org.autoprop.layer.Dense;
+import org.autoprop.layer.Flatten;
+import org.autoprop.layer.GlobalAvgPool2D;
+import org.autoprop.layer.Padding;
+import org.autoprop.layer.Pool2D;
+import org.autoprop.layer.ReLU;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+import org.autoprop.train.CrossEntropyLoss;
+import org.autoprop.train.Sgd;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A training step in steady state allocates (almost) nothing: a small FMNIST-like graph (conv,
+ * BN + ReLU, a SUM merge, max pool, global average pool, flatten, dense, cross-entropy, SGD) whose
+ * sizes stay under every parallel threshold, so that it runs on the calling thread and its
+ * allocation can be read from that thread alone.
+ */
+class AllocationTest {
+  private static final int BATCH = 4;
+  private static final int CLASSES = 10;
+  private static final int STEPS = 10;
+  /** Allowed bytes for {@link #STEPS} steps: room for a few stray small objects, not for a buffer. */
+  private static final long BUDGET = 4096;
+
+  private static LayerGraph smallNet() {
+    LayerNode stem = new SequentialNode("stem", conv(1, 4, 1), new BatchNorm2D(4), new ReLU());
+    LayerNode branch = new SequentialNode("branch", conv(4, 4, 2), new BatchNorm2D(4), new ReLU(), conv(4, 4, 3),
+        new BatchNorm2D(4));
+    LayerNode sum = new LayerNode(new ReLU(), MergeMode.SUM, "sum");
+    LayerNode pool = new LayerNode(Pool2D.max(2, 2, 0), "pool");
+    LayerNode head = new SequentialNode("head", new GlobalAvgPool2D(), new Flatten(),
+        Dense.builder(4, CLASSES).seed(4).build());
+    Map<LayerNode, List<LayerNode>> edges = new LinkedHashMap<>();
+    edges.put(stem, List.of(branch, sum));
+    edges.put(branch, List.of(sum));
+    edges.put(sum, List.of(pool));
+    edges.put(pool, List.of(head));
+    return new LayerGraph(edges, stem, head).build();
+  }
+
+  private static Conv2D conv(int in, int out, long seed) {
+    return Conv2D.builder(in, out).kernel(3, 3).padding(Padding.SAME).seed(seed).build();
+  }
+
+  @Test
+  void trainingStepAllocatesAlmostNothing() {
+    var bean = ManagementFactory.getThreadMXBean();
+    assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
+    var mx = (com.sun.management.ThreadMXBean) bean;
+    assumeTrue(mx.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
+    if (!mx.isThreadAllocatedMemoryEnabled()) {
+      mx.setThreadAllocatedMemoryEnabled(true);
+    }
+    LayerGraph g = smallNet();
+    Tensor x = Tensor.uniform(Shape.of(BATCH, 1, 12, 12), -1, 1, 5);
+    int[] labels = new int[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      labels[i] = i % 10;
+    }
+    Sgd sgd = new Sgd(g.parameters(), 0.01, 0.9, 0, 5e-4, false);
+    CrossEntropyLoss ce = new CrossEntropyLoss();
+    // Warm up until the JIT has compiled the step (interpreted vector code boxes every vector).
+    for (int i = 0; i < 3000; i++) {
+      step(g, x, labels, sgd, ce);
+    }
+    long best = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 5 && best > BUDGET; attempt++) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < STEPS; i++) {
+        step(g, x, labels, sgd, ce);
+      }
+      best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
+    }
+    assertTrue(best <= BUDGET, STEPS + " training steps allocated " + best + " bytes (expected: <= " + BUDGET + ")");
+  }
+
+  private static void step(LayerGraph g, Tensor x, int[] labels, Sgd sgd, CrossEntropyLoss ce) {
+    sgd.zeroGrad();
+    Tensor y = g.forward(x, true);
+    ce.forward(y, labels);
+    g.backward(ce.backward());
+    sgd.step();
+  }
+}
