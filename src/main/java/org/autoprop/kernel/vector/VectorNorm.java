@@ -35,22 +35,32 @@ final class VectorNorm implements NormKernels {
     }
     long count = (long) batch * spatial;
     for (int c = c0; c < c1; c++) {
-      double s = 0;
-      for (int n = 0; n < batch; n++) {
-        s += rowSum(x, xOff + (n * channels + c) * spatial, spatial);
-      }
-      float mf = (float) (s / count);
-      // mean[c] and var[c] accumulate sum(d) and sum(d * d), d = x - mf, until the channel ends.
-      mean[c] = 0;
-      var[c] = 0;
-      for (int n = 0; n < batch; n++) {
-        rowCentered(x, xOff + (n * channels + c) * spatial, spatial, mf, mean, var, c);
+      // One pass of sums shifted by the first row's mean; the second pass (shifted by the mean
+      // itself) only when that shift lies beyond one standard deviation of the mean, where the
+      // cancellation in sum(d * d) - sum(d)^2 / count would cost more than the two-pass rounding.
+      float k = (float) (rowSum(x, xOff + c * spatial, spatial) / spatial);
+      centeredSums(x, xOff, batch, channels, spatial, c, k, mean, var);
+      double off = mean[c] / count;
+      double msq = var[c] / count;
+      if (off * off > 0.5 * msq) {
+        k = (float) (k + off);
+        centeredSums(x, xOff, batch, channels, spatial, c, k, mean, var);
       }
       double sd = mean[c];
       double sdd = var[c];
-      // sd / count is the offset of the float mean from the exact one: the corrected two-pass formula.
-      mean[c] = mf + sd / count;
+      // sd / count is the offset of the float shift from the exact mean: the corrected two-pass formula.
+      mean[c] = k + sd / count;
       var[c] = Math.max(0, (sdd - sd * sd / count) / count);
+    }
+  }
+
+  /** sd[c] := sum of d, sdd[c] := sum of d * d over channel c, d = x - k. */
+  private static void centeredSums(float[] x, int xOff, int batch, int channels, int spatial, int c, float k,
+      double[] sd, double[] sdd) {
+    sd[c] = 0;
+    sdd[c] = 0;
+    for (int n = 0; n < batch; n++) {
+      rowCentered(x, xOff + (n * channels + c) * spatial, spatial, k, sd, sdd, c);
     }
   }
 
