@@ -1,5 +1,6 @@
 package org.autoprop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,11 +12,14 @@ import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.graph.SequentialNode;
+import org.autoprop.kernel.KernelProvider;
 import org.autoprop.layer.BatchNorm2D;
+import org.autoprop.layer.BatchNormReLU2D;
 import org.autoprop.layer.Conv2D;
 import org.autoprop.layer.Dense;
 import org.autoprop.layer.Flatten;
 import org.autoprop.layer.GlobalAvgPool2D;
+import org.autoprop.layer.Layer;
 import org.autoprop.layer.Padding;
 import org.autoprop.layer.Pool2D;
 import org.autoprop.layer.ReLU;
@@ -88,6 +92,56 @@ class AllocationTest {
       best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
     }
     assertTrue(best <= BUDGET, STEPS + " training steps allocated " + best + " bytes (expected: <= " + BUDGET + ")");
+  }
+
+  @Test
+  void batchNormReluStepOnVectorKernelsAllocatesNothing() {
+    BatchNorm2D bn = new BatchNorm2D(4);
+    assertEquals(0L, warmBatchNormBytes(new BatchNormReLU2D(bn)), "bytes of " + STEPS + " warm BatchNormReLU2D steps");
+  }
+
+  @Test
+  void batchNormStepOnVectorKernelsAllocatesNothing() {
+    assertEquals(0L, warmBatchNormBytes(new BatchNorm2D(4)), "bytes of " + STEPS + " warm BatchNorm2D steps");
+  }
+
+  /**
+   * The least that {@link #STEPS} training forward + backward steps of {@code layer} allocated on
+   * this thread over a few attempts, after enough calls for C2 to compile the vector kernels (until
+   * then vectors are boxed). [2, 4, 8, 8]: rows of 64 take the vector path, and the size stays under
+   * the parallel threshold, so everything runs here.
+   */
+  private static long warmBatchNormBytes(Layer layer) {
+    var mx = threadAllocation();
+    assumeTrue(KernelProvider.get().norm().getClass() == KernelProvider.vector().norm().getClass(),
+        "the vector kernels are not the default here");
+    Tensor x = Tensor.uniform(Shape.of(2, 4, 8, 8), -1, 1, 7);
+    Tensor gy = Tensor.uniform(Shape.of(2, 4, 8, 8), -1, 1, 8);
+    for (int i = 0; i < 6000; i++) {
+      layer.forward(x, true);
+      layer.backward(gy);
+    }
+    long best = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 20 && best > 0; attempt++) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < STEPS; i++) {
+        layer.forward(x, true);
+        layer.backward(gy);
+      }
+      best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
+    }
+    return best;
+  }
+
+  private static com.sun.management.ThreadMXBean threadAllocation() {
+    var bean = ManagementFactory.getThreadMXBean();
+    assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
+    var mx = (com.sun.management.ThreadMXBean) bean;
+    assumeTrue(mx.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
+    if (!mx.isThreadAllocatedMemoryEnabled()) {
+      mx.setThreadAllocatedMemoryEnabled(true);
+    }
+    return mx;
   }
 
   private static void step(LayerGraph g, Tensor x, int[] labels, Sgd sgd, CrossEntropyLoss ce) {

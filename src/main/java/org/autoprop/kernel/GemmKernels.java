@@ -39,4 +39,23 @@ public interface GemmKernels {
   default int microTileCols() {
     return 1;
   }
+
+  /**
+   * Convolution as a GEMM whose column matrix is never materialised:
+   * {@code C[m x P] := A[m x K] * cols (+ C when accumulate)}, where {@code cols[K x P]} is the
+   * im2col of one CHW image {@code x} at {@code xOff} under {@code g} ({@code K = g.colRows()},
+   * {@code P = g.colCols()}, rows and columns as in {@link ConvKernels}). Implementations pack
+   * the columns straight from the image.
+   */
+  void convGemm(int m, ConvKernels.Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate);
+
+  /**
+   * The weight-gradient product with implicit columns: {@code C[K x n] += cols * B^T}, where
+   * {@code cols[K x P]} is the im2col of the image {@code x} under {@code g} and {@code B} is
+   * stored {@code n x P} (row stride {@code ldb}). With {@code B = dY} of one image this adds
+   * the transposed weight gradient {@code (dY x cols^T)^T}.
+   */
+  void convGemmWeightGrad(int n, ConvKernels.Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc);
 }

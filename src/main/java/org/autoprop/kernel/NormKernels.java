@@ -41,17 +41,18 @@ public interface NormKernels {
       float[] scale, float[] shift, float[] y, int yOff);
 
   /**
-   * One reduction pass of the fused backward, with the ReLU mask m := (y &gt; 0) taken from the
-   * fused output: sumG[c] := sum of g * m over [., c, .]; sumGX[c] := sum of g * m * (x - center[c])
-   * (double results).
+   * One reduction pass of the fused backward, with the ReLU mask recomputed from the input:
+   * m := (fma(x, scale[c], shift[c]) &gt; 0), exactly the test {@link #scaleShiftRelu} applied, so the
+   * fused output need not be read again. sumG[c] := sum of g * m over [., c, .];
+   * sumGX[c] := sum of g * m * (x - center[c]) (double results).
    */
-  void gradSumsRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
-      int spatial, int c0, int c1, float[] center, double[] sumG, double[] sumGX);
+  void gradSumsRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
+      float[] scale, float[] shift, float[] center, double[] sumG, double[] sumGX);
 
   /**
-   * One map pass of the fused backward: gx := coefG[c] * (y &gt; 0 ? g : 0) + coefX[c] * (x - center[c])
-   * + shift[c].
+   * One map pass of the fused backward, with the mask m as in {@link #gradSumsRelu}:
+   * gx := coefG[c] * (m ? g : 0) + coefX[c] * (x - center[c]) + gShift[c].
    */
-  void backwardMapRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
-      int spatial, int c0, int c1, float[] coefG, float[] coefX, float[] center, float[] shift, float[] gx, int gxOff);
+  void backwardMapRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
+      float[] scale, float[] shift, float[] coefG, float[] coefX, float[] center, float[] gShift, float[] gx, int gxOff);
 }

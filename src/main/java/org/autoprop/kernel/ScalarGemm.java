@@ -26,4 +26,52 @@ final class ScalarGemm implements GemmKernels {
       }
     }
   }
+
+  /** The column-matrix element {@code cols[kk][pix]} of the image, 0 in the padding. */
+  private static float col(ConvKernels.Geometry g, float[] x, int xOff, int kk, int pix) {
+    int khw = g.kernelH() * g.kernelW();
+    int ch = kk / khw;
+    int i = kk % khw / g.kernelW();
+    int j = kk % g.kernelW();
+    int outW = g.outW();
+    int iy = pix / outW * g.strideH() - g.padH() + i * g.dilationH();
+    int ix = pix % outW * g.strideW() - g.padW() + j * g.dilationW();
+    if (iy < 0 || iy >= g.inH() || ix < 0 || ix >= g.inW()) {
+      return 0f;
+    }
+    return x[xOff + (ch * g.inH() + iy) * g.inW() + ix];
+  }
+
+  @Override
+  public void convGemm(int m, ConvKernels.Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    int k = g.colRows();
+    int n = g.colCols();
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        float s = 0f;
+        for (int p = 0; p < k; p++) {
+          s += a[aOff + i * lda + p] * col(g, x, xOff, p, j);
+        }
+        int e = cOff + i * ldc + j;
+        c[e] = accumulate ? c[e] + s : s;
+      }
+    }
+  }
+
+  @Override
+  public void convGemmWeightGrad(int n, ConvKernels.Geometry g, float[] x, int xOff, float[] b, int bOff,
+      int ldb, float[] c, int cOff, int ldc) {
+    int k = g.colRows();
+    int pixels = g.colCols();
+    for (int r = 0; r < k; r++) {
+      for (int j = 0; j < n; j++) {
+        float s = 0f;
+        for (int p = 0; p < pixels; p++) {
+          s += col(g, x, xOff, r, p) * b[bOff + j * ldb + p];
+        }
+        c[cOff + r * ldc + j] += s;
+      }
+    }
+  }
 }

@@ -98,19 +98,22 @@ final class ScalarNorm implements NormKernels {
   }
 
   @Override
-  public void gradSumsRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
-      int spatial, int c0, int c1, float[] center, double[] sumG, double[] sumGX) {
+  public void gradSumsRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
+      int c0, int c1, float[] scale, float[] shift, float[] center, double[] sumG, double[] sumGX) {
     for (int c = c0; c < c1; c++) {
       double sg = 0;
       double sgx = 0;
+      float sa = scale[c];
+      float sb = shift[c];
       float m = center[c];
       for (int n = 0; n < batch; n++) {
         int off = (n * channels + c) * spatial;
         for (int i = 0; i < spatial; i++) {
-          if (y[yOff + off + i] > 0f) {
+          float xi = x[xOff + off + i];
+          if (Math.fma(xi, sa, sb) > 0f) {
             float gi = g[gOff + off + i];
             sg += gi;
-            sgx += (double) gi * (x[xOff + off + i] - m);
+            sgx += (double) gi * (xi - m);
           }
         }
       }
@@ -120,18 +123,22 @@ final class ScalarNorm implements NormKernels {
   }
 
   @Override
-  public void backwardMapRelu(float[] g, int gOff, float[] y, int yOff, float[] x, int xOff, int batch, int channels,
-      int spatial, int c0, int c1, float[] coefG, float[] coefX, float[] center, float[] shift, float[] gx, int gxOff) {
+  public void backwardMapRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
+      int c0, int c1, float[] scale, float[] shift, float[] coefG, float[] coefX, float[] center, float[] gShift,
+      float[] gx, int gxOff) {
     for (int n = 0; n < batch; n++) {
       for (int c = c0; c < c1; c++) {
         int off = (n * channels + c) * spatial;
+        float sa = scale[c];
+        float sb = shift[c];
         float a = coefG[c];
         float b = coefX[c];
         float m = center[c];
-        float d = shift[c];
+        float d = gShift[c];
         for (int i = 0; i < spatial; i++) {
-          float gm = y[yOff + off + i] > 0f ? g[gOff + off + i] : 0f;
-          gx[gxOff + off + i] = Math.fma(a, gm, Math.fma(b, x[xOff + off + i] - m, d));
+          float xi = x[xOff + off + i];
+          float gm = Math.fma(xi, sa, sb) > 0f ? g[gOff + off + i] : 0f;
+          gx[gxOff + off + i] = Math.fma(a, gm, Math.fma(b, xi - m, d));
         }
       }
     }

@@ -16,8 +16,9 @@ import org.autoprop.tensor.Tensor;
  *
  * <p>A fused mode ({@link #forwardImpl} with {@code relu = true}, used by {@link BatchNormReLU2D})
  * applies {@code max(., 0)} in the same pass and writes the result into this layer's own output
- * buffer; its backward takes the ReLU mask from that output ({@code y > 0}). Statistics, running
- * buffers and parameter gradients are computed exactly as in the plain mode. {@link #backward}
+ * buffer; its backward recomputes the ReLU mask from the input and the same scale and shift
+ * ({@code x * scale + shift > 0}, bit for bit the forward's test), so the output is not read
+ * again. Statistics, running buffers and parameter gradients are computed exactly as in the plain mode. {@link #backward}
  * follows the mode of the latest forward.
  */
 abstract class BatchNormCore implements Layer {
@@ -154,21 +155,16 @@ abstract class BatchNormCore implements Layer {
     float[] b = bias.value().data();
     float[] rm = runningMean.data();
     float[] rv = runningVar.data();
+    float[] yd = output.data();
     if (training) {
-      runPass(MOMENTS, shape, false, xd, xo, batch, sp, null, 0, null, null);
-      double unbiased = perChannel / (double) (perChannel - 1);
-      for (int c = 0; c < channels; c++) {
-        rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
-        rv[c] = (float) ((1 - momentum) * rv[c] + momentum * var[c] * unbiased);
-        setAffine(c, mean[c], var[c], w[c], b[c]);
-      }
+      // Statistics, affine and apply in one parallel job: each chunk of channels is independent.
+      runPass(FORWARD_TRAIN, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     } else {
       for (int c = 0; c < channels; c++) {
         setAffine(c, rm[c], rv[c], w[c], b[c]);
       }
+      runPass(APPLY, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     }
-    float[] yd = output.data();
-    runPass(APPLY, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     lastInput = in;
     lastTraining = training;
     lastRelu = relu;
@@ -210,39 +206,46 @@ abstract class BatchNormCore implements Layer {
     int xo = lastInput.offset();
     int batch = shape.dim(0);
     int sp = spatial(shape);
-    double count = (double) batch * sp;
     boolean relu = lastRelu;
-    float[] yd = output.data();
-    runPass(GRAD_SUMS, shape, relu, xd, xo, batch, sp, gd, go, yd, null);
-    float[] w = weight.value().data();
-    float[] gw = weight.grad().data();
-    float[] gb = bias.grad().data();
-    for (int c = 0; c < channels; c++) {
-      double is = invStd[c];
-      double sgxhat = sumGX[c] * is; // sum of g * xhat
-      gw[c] += (float) sgxhat;
-      gb[c] += (float) sumG[c];
-      double a = w[c] * is;
-      coefG[c] = (float) a;
-      if (lastTraining) {
-        // gx = gamma * is * (g - mean(g) - xhat * mean(g * xhat))
-        coefX[c] = (float) (-a * is * sgxhat / count);
-        gShift[c] = (float) (-a * sumG[c] / count);
-      } else {
-        coefX[c] = 0f;
-        gShift[c] = 0f;
-      }
-    }
     gradInput = Tensor.reuse(gradInput, shape);
     float[] gxd = gradInput.data();
-    runPass(BACKWARD_MAP, shape, relu, xd, xo, batch, sp, gd, go, yd, gxd);
+    // Sums, coefficients and map in one parallel job: each chunk of channels is independent.
+    runPass(BACKWARD, shape, relu, xd, xo, batch, sp, gd, go, null, gxd);
     return gradInput;
   }
 
-  private static final int MOMENTS = 0;
+  private static final int FORWARD_TRAIN = 0;
   private static final int APPLY = 1;
-  private static final int GRAD_SUMS = 2;
-  private static final int BACKWARD_MAP = 3;
+  private static final int BACKWARD = 2;
+
+  /** Training statistics of channel c into the running buffers and the affine of the apply. */
+  private void trainAffine(int c, long perChannel) {
+    float[] rm = runningMean.data();
+    float[] rv = runningVar.data();
+    double unbiased = perChannel / (double) (perChannel - 1);
+    rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean[c]);
+    rv[c] = (float) ((1 - momentum) * rv[c] + momentum * var[c] * unbiased);
+    setAffine(c, mean[c], var[c], weight.value().data()[c], bias.value().data()[c]);
+  }
+
+  /** Parameter gradients of channel c and the coefficients of its map, from its gradient sums. */
+  private void backwardCoefficients(int c, long perChannel) {
+    double count = perChannel;
+    double is = invStd[c];
+    double sgxhat = sumGX[c] * is; // sum of g * xhat
+    weight.grad().data()[c] += (float) sgxhat;
+    bias.grad().data()[c] += (float) sumG[c];
+    double a = weight.value().data()[c] * is;
+    coefG[c] = (float) a;
+    if (lastTraining) {
+      // gx = gamma * is * (g - mean(g) - xhat * mean(g * xhat))
+      coefX[c] = (float) (-a * is * sgxhat / count);
+      gShift[c] = (float) (-a * sumG[c] / count);
+    } else {
+      coefX[c] = 0f;
+      gShift[c] = 0f;
+    }
+  }
 
   /**
    * One per-channel pass, split over the engine threads for large inputs. The arguments live in
@@ -293,41 +296,52 @@ abstract class BatchNormCore implements Layer {
     @Override
     public void run(int c0, int c1) {
       switch (op) {
-        case MOMENTS:
+        case FORWARD_TRAIN:
           kernels.moments(xd, xo, batch, channels, sp, c0, c1, mean, var);
+          for (int c = c0; c < c1; c++) {
+            trainAffine(c, (long) batch * sp);
+          }
+          apply(relu, xd, xo, batch, sp, c0, c1, yd);
           break;
         case APPLY:
-          if (relu) {
-            kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
-          } else {
-            kernels.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
-          }
-          break;
-        case GRAD_SUMS:
-          gradSums(relu, gd, go, yd, xd, xo, batch, sp, c0, c1);
+          apply(relu, xd, xo, batch, sp, c0, c1, yd);
           break;
         default:
-          backwardMap(relu, gd, go, yd, xd, xo, batch, sp, c0, c1, gxd);
+          gradSums(relu, gd, go, xd, xo, batch, sp, c0, c1);
+          for (int c = c0; c < c1; c++) {
+            backwardCoefficients(c, (long) batch * sp);
+          }
+          backwardMap(relu, gd, go, xd, xo, batch, sp, c0, c1, gxd);
           break;
       }
     }
   }
 
-  /** The reduction pass over channels [c0, c1); with the ReLU mask from the output when fused. */
-  private void gradSums(boolean relu, float[] gd, int go, float[] yd, float[] xd, int xo, int batch, int sp,
+  /** The apply pass over channels [c0, c1), with the ReLU when fused. */
+  private void apply(boolean relu, float[] xd, int xo, int batch, int sp, int c0, int c1, float[] yd) {
+    if (relu) {
+      kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+    } else {
+      kernels.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+    }
+  }
+
+  /** The reduction pass over channels [c0, c1); with the ReLU mask recomputed from x when fused. */
+  private void gradSums(boolean relu, float[] gd, int go, float[] xd, int xo, int batch, int sp,
       int c0, int c1) {
     if (relu) {
-      kernels.gradSumsRelu(gd, go, yd, 0, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
+      kernels.gradSumsRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, center, sumG, sumGX);
     } else {
       kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
     }
   }
 
-  /** The map pass over channels [c0, c1); with the ReLU mask from the output when fused. */
-  private void backwardMap(boolean relu, float[] gd, int go, float[] yd, float[] xd, int xo, int batch, int sp,
+  /** The map pass over channels [c0, c1); with the ReLU mask recomputed from x when fused. */
+  private void backwardMap(boolean relu, float[] gd, int go, float[] xd, int xo, int batch, int sp,
       int c0, int c1, float[] gxd) {
     if (relu) {
-      kernels.backwardMapRelu(gd, go, yd, 0, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
+      kernels.backwardMapRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, coefG, coefX, center, gShift,
+          gxd, 0);
     } else {
       kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
     }

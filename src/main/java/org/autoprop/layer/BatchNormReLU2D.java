@@ -7,7 +7,8 @@ import org.autoprop.tensor.Tensor;
 
 /**
  * {@code ReLU(BatchNorm2D(x))} in one pass: {@code y = max(x * scale[c] + shift[c], 0)}, and a
- * backward of one reduction pass and one map pass with the ReLU mask taken from {@code y > 0}.
+ * backward of one reduction pass and one map pass with the ReLU mask recomputed from the input
+ * ({@code x * scale[c] + shift[c] > 0}, bit for bit the forward's test).
  *
  * <p>A view over an existing {@link BatchNorm2D}: it has no state of its own. The parameters
  * ({@code weight}, {@code bias}), the buffers ({@code running_mean}, {@code running_var}), the

@@ -16,12 +16,14 @@ import org.autoprop.tensor.Tensor;
  * {@code y[n, o, oy, ox] = bias[o] + sum_{c in group(o), i, j} weight[o, c, i, j] * x[n, c, oy*sH - pH + i*dH, ox*sW - pW + j*dW]}
  * (zero outside the input), weight {@code [out, in/groups, kh, kw]}, bias {@code [out]}.
  *
- * <p>Computation: per image, im2col then one GEMM per group, in parallel over the batch with one
- * column buffer per thread; a 1x1 kernel at stride 1 without padding multiplies the image
- * directly. Backward recomputes the columns: input gradient {@code W^T x dY} then an accumulating
- * col2im, weight gradient {@code dY x cols^T} into a per-thread partial that is reduced after the
- * loop (no races, and a result independent of scheduling). Depthwise convolutions
- * ({@code groups == in == out}) use a direct kernel instead.
+ * <p>Computation: per image, one GEMM per group whose packing reads the columns straight from the
+ * image ({@link GemmKernels#convGemm}: the column matrix is never materialised), in parallel over
+ * the batch; a 1x1 kernel at stride 1 without padding multiplies the image directly. Backward:
+ * weight gradient {@code dY x cols^T} with implicit columns into a per-thread partial that is
+ * reduced after the loop (no races, and a result independent of scheduling); input gradient at
+ * stride 1 as the convolution of {@code dY} with the flipped, transposed kernel (again implicit
+ * columns, no col2im), at other strides {@code W^T x dY} then an accumulating col2im. Depthwise
+ * convolutions ({@code groups == in == out}) use a direct kernel instead.
  *
  * <p>Weights default to {@link Initializer#HE_UNIFORM} (He for ReLU networks, {@code U(-b, b)},
  * {@code b = sqrt(6 / fanIn)}), biases to zeros; without {@link Builder#seed} the seed is
@@ -50,6 +52,11 @@ public final class Conv2D implements Layer {
   // State of the latest forward, and buffers reused while the input shape is unchanged.
   private Tensor input;
   private Geometry geometry;
+  // One group's view of the input (channels = in/groups), for the implicit-column GEMMs.
+  private Geometry groupGeometry;
+  // The input gradient at stride 1 as a convolution over dY; null when col2im is used.
+  private Geometry transposedGeometry;
+  private float[] flippedWeight;
   private Tensor output;
   private Tensor gradInput;
   private Tensor gy;
@@ -64,6 +71,7 @@ public final class Conv2D implements Layer {
   private float[][] cols;
   private float[][] gradCols;
   private float[][] gradWeight;
+  private double[][] gradBias;
 
   /** A {@code kernel x kernel} convolution at stride 1 with {@link Padding#SAME} padding and a bias. */
   public Conv2D(int in, int out, int kernel) {
@@ -223,6 +231,13 @@ public final class Conv2D implements Layer {
    */
   static final int DOT_WEIGHT_GRAD = 32;
 
+  /**
+   * Fewest input channels per group for which the input gradient runs as a transposed
+   * convolution: its GEMM has that many rows, and the register tile is 6 tall (CONV-STEM, 1 input
+   * channel, would waste 5/6 of it; there W^T x dY plus col2im is cheaper).
+   */
+  static final int TRANSPOSED_MIN_IN = 12;
+
   private int chunksFor(int n) {
     long macs = (long) n * out * geometry.colCols() * (in / groups) * kh * kw;
     return macs < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
@@ -233,11 +248,24 @@ public final class Conv2D implements Layer {
       return;
     }
     geometry = new Geometry(in, x.dim(2), x.dim(3), kh, kw, sh, sw, ph, pw, dh, dw);
+    int inG = in / groups;
+    groupGeometry = new Geometry(inG, x.dim(2), x.dim(3), kh, kw, sh, sw, ph, pw, dh, dw);
+    // dx[c, iy, ix] = sum w[o, c, i, j] dY[o, iy + ph - i*dh, ix + pw - j*dw]: at stride 1 a
+    // convolution of dY with the kernel flipped, padded by dilation*(k-1) - pad.
+    int tph = dh * (kh - 1) - ph;
+    int tpw = dw * (kw - 1) - pw;
+    boolean transposed = !depthwise && !pointwise && sh == 1 && sw == 1 && tph >= 0 && tpw >= 0
+        && inG >= TRANSPOSED_MIN_IN;
+    transposedGeometry = transposed
+        ? new Geometry(out / groups, geometry.outH(), geometry.outW(), kh, kw, 1, 1, tph, tpw, dh, dw)
+        : null;
+    flippedWeight = transposed ? new float[weight.value().size()] : null;
     int threads = Parallel.THREADS;
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
-    cols = new float[threads][colSize];
-    gradCols = new float[threads][colSize];
+    cols = new float[threads][dotWeightGrad() ? colSize : 0];
+    gradCols = new float[threads][transposed ? 0 : colSize];
     gradWeight = new float[threads][weight.value().size()];
+    gradBias = new double[threads][out];
   }
 
   /** The output shape of {@code x}, computed once per input shape. */
@@ -275,11 +303,11 @@ public final class Conv2D implements Layer {
   private void forwardChunk(int t) {
     int n = input.dim(0);
     for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
-      forwardImage(img, cols[t]);
+      forwardImage(img);
     }
   }
 
-  private void forwardImage(int img, float[] colBuf) {
+  private void forwardImage(int img) {
     Geometry g = geometry;
     int p = g.colCols();
     int inSize = in * g.inH() * g.inW();
@@ -292,19 +320,18 @@ public final class Conv2D implements Layer {
       kernels.conv().depthwiseForward(g, x, xOff, w, 0, bias == null ? null : bias.value().data(), 0, y, yOff);
       return;
     }
-    float[] colArr = x;
-    int colOff = xOff;
-    if (!pointwise) {
-      kernels.conv().im2col(g, x, xOff, colBuf, 0);
-      colArr = colBuf;
-      colOff = 0;
-    }
     int outG = out / groups;
     int kG = in / groups * kh * kw;
+    int inGSize = in / groups * g.inH() * g.inW();
     GemmKernels gemm = kernels.gemm();
     for (int grp = 0; grp < groups; grp++) {
-      gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, colArr, colOff + grp * kG * p, p,
-          y, yOff + grp * outG * p, p, false);
+      if (pointwise) {
+        gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
+            y, yOff + grp * outG * p, p, false);
+      } else {
+        gemm.convGemm(outG, groupGeometry, w, grp * outG * kG, kG, x, xOff + grp * inGSize,
+            y, yOff + grp * outG * p, p, false);
+      }
     }
     if (bias != null) {
       float[] b = bias.value().data();
@@ -335,6 +362,9 @@ public final class Conv2D implements Layer {
       gy = gradOutCopy.copyFrom(gradOut);
     }
     gradInput = Tensor.reuse(gradInput, input.shape());
+    if (transposedGeometry != null) {
+      flipWeight();
+    }
     int n = input.dim(0);
     chunks = chunksFor(n);
     if (chunks == 1) {
@@ -367,23 +397,59 @@ public final class Conv2D implements Layer {
     }
     if (bias != null) {
       Tensor gb = bias.grad();
-      int p = geometry.colCols();
-      for (int img = 0; img < n; img++) {
-        for (int o = 0; o < out; o++) {
-          gb.data()[gb.offset() + o] += (float) kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+      for (int o = 0; o < out; o++) {
+        double s = 0;
+        for (int t = 0; t < chunks; t++) {
+          s += gradBias[t][o];
         }
+        gb.data()[gb.offset() + o] += (float) s;
       }
     }
     gy = null;
     return gradInput;
   }
 
+  /**
+   * flippedWeight[grp][c][(o*kh + i)*kw + j] := weight[grp*outG + o][c][kh-1-i][kw-1-j]: per group
+   * the {@code [in/groups, out/groups*kh*kw]} matrix of the transposed convolution.
+   */
+  private void flipWeight() {
+    float[] w = weight.value().data();
+    int wOff = weight.value().offset();
+    int outG = out / groups;
+    int inG = in / groups;
+    int khw = kh * kw;
+    int rowLen = outG * khw;
+    for (int grp = 0; grp < groups; grp++) {
+      int base = grp * outG * inG * khw;
+      for (int o = 0; o < outG; o++) {
+        for (int c = 0; c < inG; c++) {
+          int src = wOff + base + (o * inG + c) * khw;
+          int dst = base + c * rowLen + o * khw + khw - 1;
+          for (int t = 0; t < khw; t++) {
+            flippedWeight[dst - t] = w[src + t];
+          }
+        }
+      }
+    }
+  }
+
   /** Backward over chunk {@code t} of the batch, into that chunk's weight-gradient partial. */
   private void backwardChunk(int t) {
     int n = input.dim(0);
     Arrays.fill(gradWeight[t], 0f);
+    Arrays.fill(gradBias[t], 0.0);
+    int p = geometry.colCols();
     for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
       backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
+      if (bias != null) {
+        // Here, while this image's gradient is still in cache (after the loop it would be
+        // streamed from memory again: 0.5 ms of CONV-STEM's 4).
+        double[] gb = gradBias[t];
+        for (int o = 0; o < out; o++) {
+          gb[o] += kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+        }
+      }
     }
   }
 
@@ -405,16 +471,19 @@ public final class Conv2D implements Layer {
       conv.depthwiseBackwardWeight(g, x, xOff, gyd, gyOff, gwPart, 0);
       return;
     }
+    boolean dot = dotWeightGrad();
     float[] colArr = x;
     int colOff = xOff;
-    if (!pointwise) {
+    if (!pointwise && dot) {
       conv.im2col(g, x, xOff, colBuf, 0);
       colArr = colBuf;
       colOff = 0;
     }
     int outG = out / groups;
-    int kG = in / groups * kh * kw;
-    boolean dot = dotWeightGrad();
+    int inG = in / groups;
+    int kG = inG * kh * kw;
+    int inGSize = inG * g.inH() * g.inW();
+    boolean transposed = transposedGeometry != null;
     GemmKernels gemm = kernels.gemm();
     // Pointwise: the input gradient is W^T x dY written straight into gx; otherwise into columns.
     float[] dst = pointwise ? gx : gradColBuf;
@@ -425,13 +494,20 @@ public final class Conv2D implements Layer {
       int colG = colOff + grp * kG * p;
       if (dot) {
         conv.accumulateABt(outG, kG, p, gyd, gyG, p, colArr, colG, p, gwPart, wOff, kG);
-      } else {
+      } else if (pointwise) {
         // dW^T = cols x dY^T: the GEMM packs the small dY transposed instead of the large columns.
         gemm.gemm(false, true, kG, outG, p, colArr, colG, p, gyd, gyG, p, gwPart, wOff, outG, true);
+      } else {
+        gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
-      gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
+      if (transposed) {
+        gemm.convGemm(inG, transposedGeometry, flippedWeight, wOff, outG * kh * kw, gyd, gyG,
+            gx, gxOff + grp * inGSize, g.inH() * g.inW(), false);
+      } else {
+        gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
+      }
     }
-    if (!pointwise) {
+    if (!pointwise && !transposed) {
       Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
       conv.col2im(g, gradColBuf, 0, gx, gxOff);
     }

@@ -31,6 +31,44 @@ class NormKernelsTest {
 
   @ParameterizedTest(name = "spatial={0}")
   @MethodSource("spatialSizes")
+  void momentsStayAccurateWhenSamplesHaveFarApartMeans(int spatial) {
+    // Sample n of each channel is centred on 50 * n (spread 1): the first row's mean, the vector
+    // kernel's shift, lies many deviations from the channel mean, which needs its second pass.
+    SplittableRandom r = new SplittableRandom(spatial * 3L + 1);
+    int batch = 4;
+    int channels = 2;
+    float[] x = new float[batch * channels * spatial];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (50 * (i / (channels * spatial)) + r.nextDouble() * 2 - 1);
+    }
+    double[] mv = new double[channels];
+    double[] vv = new double[channels];
+    VECTOR.moments(x, 0, batch, channels, spatial, 0, channels, mv, vv);
+    for (int c = 0; c < channels; c++) {
+      double mean = 0;
+      int n = batch * spatial;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          mean += x[(b * channels + c) * spatial + i];
+        }
+      }
+      mean /= n;
+      double var = 0;
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < spatial; i++) {
+          double d = x[(b * channels + c) * spatial + i] - mean;
+          var += d * d;
+        }
+      }
+      var /= n;
+      // Rows far from the mean leave float rounding of the order of 1e-7 of the spread, in either pass.
+      assertEquals(mean, mv[c], 1e-6 * Math.sqrt(var), "vector mean c=" + c);
+      assertEquals(var, vv[c], 1e-6 * var, "vector var c=" + c);
+    }
+  }
+
+  @ParameterizedTest(name = "spatial={0}")
+  @MethodSource("spatialSizes")
   void momentsMatchScalarAndDoubleReference(int spatial) {
     SplittableRandom r = new SplittableRandom(spatial);
     int batch = 3;

@@ -70,7 +70,8 @@ class NormReluKernelsTest {
     if (size * (c1 - c0) / channels >= 40) {
       assertEquals(true, zeros > 0, "the case exercises the mask");
     }
-    float[] y = yS; // the fused output (in range) provides the mask
+    // The fused kernels recompute the mask from x; the reference takes it from the fused output.
+    float[] y = yS;
 
     // gradSumsRelu: vector == scalar == gradSums of the masked g.
     float[] g = random(r, gOff + size, -1, 1);
@@ -87,8 +88,8 @@ class NormReluKernelsTest {
     double[] sgxV = new double[channels];
     double[] sgD = new double[channels];
     double[] sgxD = new double[channels];
-    SCALAR.gradSumsRelu(g, gOff, y, yOff, x, xOff, batch, channels, spatial, c0, c1, center, sgS, sgxS);
-    VECTOR.gradSumsRelu(g, gOff, y, yOff, x, xOff, batch, channels, spatial, c0, c1, center, sgV, sgxV);
+    SCALAR.gradSumsRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift, center, sgS, sgxS);
+    VECTOR.gradSumsRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift, center, sgV, sgxV);
     SCALAR.gradSums(gMasked, gOff, x, xOff, batch, channels, spatial, c0, c1, center, sgD, sgxD);
     double tol = 1e-6 * batch * spatial;
     for (int c = 0; c < channels; c++) {
@@ -105,8 +106,10 @@ class NormReluKernelsTest {
     float[] gxS = random(r, gxOff + size + 2, 5, 6);
     float[] gxV = gxS.clone();
     float[] gxD = gxS.clone();
-    SCALAR.backwardMapRelu(g, gOff, y, yOff, x, xOff, batch, channels, spatial, c0, c1, a, b, center, d, gxS, gxOff);
-    VECTOR.backwardMapRelu(g, gOff, y, yOff, x, xOff, batch, channels, spatial, c0, c1, a, b, center, d, gxV, gxOff);
+    SCALAR.backwardMapRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift, a, b, center, d, gxS,
+        gxOff);
+    VECTOR.backwardMapRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift, a, b, center, d, gxV,
+        gxOff);
     SCALAR.backwardMap(gMasked, gOff, x, xOff, batch, channels, spatial, c0, c1, a, b, center, d, gxD, gxOff);
     for (int i = 0; i < gxS.length; i++) {
       assertEquals(gxD[i], gxS[i], 0f, "scalar backwardMapRelu at " + i);

@@ -155,7 +155,13 @@ class Conv2DTest {
         // Weight-gradient rows longer than Conv2D.DOT_WEIGHT_GRAD: the transposed-GEMM path.
         new Setting(8, 5, 3, 3, 1, 1, Padding.SAME, 1, 1, 1, true, Shape.of(2, 8, 6, 7)),
         new Setting(8, 4, 3, 3, 2, 2, Padding.of(1), 1, 1, 2, true, Shape.of(2, 8, 7, 9)),
-        new Setting(40, 3, 1, 1, 1, 1, Padding.VALID, 1, 1, 1, false, Shape.of(2, 40, 3, 5)));
+        new Setting(40, 3, 1, 1, 1, 1, Padding.VALID, 1, 1, 1, false, Shape.of(2, 40, 3, 5)),
+        // At stride 1 with in/groups >= Conv2D.TRANSPOSED_MIN_IN: the input gradient as a
+        // transposed convolution (flipped kernel, implicit columns); uneven kernel and padding,
+        // dilation, groups; and padding beyond dilation*(k-1), which falls back to col2im.
+        new Setting(12, 7, 3, 2, 1, 1, Padding.of(1, 0), 1, 1, 1, true, Shape.of(2, 12, 6, 5)),
+        new Setting(26, 4, 3, 3, 1, 1, Padding.SAME, 2, 1, 2, true, Shape.of(2, 26, 7, 6)),
+        new Setting(13, 3, 2, 3, 1, 1, Padding.of(2, 1), 1, 1, 1, false, Shape.of(1, 13, 4, 5)));
   }
 
   @ParameterizedTest(name = "{0}")

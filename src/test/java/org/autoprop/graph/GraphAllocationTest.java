@@ -1,0 +1,46 @@
+package org.autoprop.graph;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.autoprop.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A graph in steady state allocates nothing per forward and backward.
+ *
+ * <p>Allocation tests run in a JVM of their own (the {@code allocation} surefire execution):
+ * tests that call both the scalar and the vector kernels make the kernel call sites polymorphic,
+ * and C2 may then leave Vector API values boxed, which a production JVM (one provider) never does.
+ */
+class GraphAllocationTest {
+  @Test
+  void steadyStateForwardAndBackwardAllocateNothing() {
+    // Fan-out, a broadcast HADAMARD, a MAX and a CHCAT: every buffer of the graph and its merges is reused.
+    LayerNode stem = new LayerNode(new Scale(3, 100), "stem");
+    LayerNode squeeze = new LayerNode(new MeanHW(), "squeeze");
+    LayerNode gate = new LayerNode(new Smooth(), MergeMode.HADAMARD, "gate");
+    LayerNode other = new LayerNode(new Scale(3, 101), "other");
+    LayerNode max = new LayerNode(new Smooth(), MergeMode.MAX, "max");
+    LayerNode cat = new LayerNode(new Mix(6, 3, 1), MergeMode.CHCAT, "cat");
+    LayerGraph g = LayerGraph.builder().edges(stem, squeeze, gate).edge(stem, gate).edges(stem, other, max)
+        .edge(gate, max).edge(max, cat).edge(other, cat).root(stem).term(cat).build();
+    Tensor x = Tensor.uniform(LayerGraphTest.X, -1, 1, 1);
+    Tensor gy = Tensor.uniform(LayerGraphTest.X, -1, 1, 2);
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    // The Vector API allocates until C2 has compiled the kernels: measure windows of 100 steps
+    // until one allocates nothing (compilation runs in the background on a busy machine).
+    long perStep = Long.MAX_VALUE;
+    for (int round = 0; round < 400 && perStep >= 16; round++) {
+      long before = mx.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 100; i++) {
+        g.forward(x, true);
+        g.backward(gy);
+      }
+      perStep = (mx.getThreadAllocatedBytes(id) - before) / 100;
+    }
+    assertTrue(perStep < 16, "allocated " + perStep + " bytes per forward + backward");
+  }
+
+}

@@ -1,0 +1,111 @@
+package org.autoprop.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.autoprop.kernel.ConvKernels.Geometry;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The GEMMs with implicit columns ({@link GemmKernels#convGemm}, {@link GemmKernels#convGemmWeightGrad}):
+ * vector against scalar, and both against an explicit im2col followed by a plain GEMM, on
+ * geometries that put output rows across panel boundaries, pad, stride, dilate and cross the
+ * K and M blocks.
+ */
+class ConvGemmTest {
+  static final GemmKernels SCALAR = KernelProvider.scalar().gemm();
+  static final GemmKernels VECTOR = KernelProvider.vector().gemm();
+
+  /** m (rows of A / columns of B), channels, inH, inW, kh, kw, sh, sw, ph, pw, dh, dw. */
+  static Stream<Arguments> geometries() {
+    int[][] cases = {
+      {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},
+      {7, 3, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1},
+      {17, 2, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1},
+      {6, 4, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1},
+      {13, 5, 17, 33, 3, 2, 2, 2, 1, 0, 1, 1},
+      {16, 3, 15, 16, 5, 5, 1, 1, 2, 2, 1, 1},
+      {31, 2, 9, 31, 3, 3, 1, 3, 2, 1, 2, 2},
+      {33, 1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1},
+      {100, 7, 6, 100, 1, 3, 1, 1, 0, 1, 1, 1},
+      {97, 120, 4, 5, 3, 3, 1, 1, 1, 1, 1, 1},
+      {8, 3, 40, 45, 2, 2, 1, 1, 0, 0, 1, 1},
+      {9, 2, 33, 34, 3, 3, 2, 2, 1, 1, 1, 1},
+    };
+    return Stream.of(cases).map(c -> Arguments.of((Object) c));
+  }
+
+  static float[] random(SplittableRandom r, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    return a;
+  }
+
+  static Geometry geometry(int[] c) {
+    return new Geometry(c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("geometries")
+  void convGemmMatchesIm2colThenGemm(int[] c) {
+    Geometry g = geometry(c);
+    int m = c[0];
+    int k = g.colRows();
+    int p = g.colCols();
+    SplittableRandom r = new SplittableRandom(k * 31L + p);
+    int lda = k + 3;
+    int ldc = p + 2;
+    float[] a = random(r, 2 + m * lda);
+    float[] x = random(r, 5 + c[1] * c[2] * c[3]);
+    float[] c0 = random(r, 1 + m * ldc + 4);
+    float[] cols = new float[k * p];
+    KernelProvider.scalar().conv().im2col(g, x, 5, cols, 0);
+    for (boolean acc : new boolean[] {false, true}) {
+      float[] expected = c0.clone();
+      SCALAR.gemm(false, false, m, p, k, a, 2, lda, cols, 0, p, expected, 1, ldc, acc);
+      float[] scalar = c0.clone();
+      SCALAR.convGemm(m, g, a, 2, lda, x, 5, scalar, 1, ldc, acc);
+      float[] vector = c0.clone();
+      VECTOR.convGemm(m, g, a, 2, lda, x, 5, vector, 1, ldc, acc);
+      float tol = 1e-5f * k + 1e-6f;
+      for (int i = 0; i < expected.length; i++) {
+        // Includes the padding around C, which must be left untouched.
+        assertEquals(expected[i], scalar[i], tol, "scalar convGemm " + g + " acc=" + acc + " at " + i);
+        assertEquals(expected[i], vector[i], tol, "vector convGemm " + g + " acc=" + acc + " at " + i);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("geometries")
+  void convGemmWeightGradMatchesIm2colThenGemm(int[] c) {
+    Geometry g = geometry(c);
+    int n = c[0];
+    int k = g.colRows();
+    int p = g.colCols();
+    SplittableRandom r = new SplittableRandom(k * 17L + p);
+    int ldb = p + 1;
+    int ldc = n + 2;
+    float[] b = random(r, 3 + n * ldb);
+    float[] x = random(r, 4 + c[1] * c[2] * c[3]);
+    float[] c0 = random(r, 2 + k * ldc + 1);
+    float[] cols = new float[k * p];
+    KernelProvider.scalar().conv().im2col(g, x, 4, cols, 0);
+    float[] expected = c0.clone();
+    SCALAR.gemm(false, true, k, n, p, cols, 0, p, b, 3, ldb, expected, 2, ldc, true);
+    float[] scalar = c0.clone();
+    SCALAR.convGemmWeightGrad(n, g, x, 4, b, 3, ldb, scalar, 2, ldc);
+    float[] vector = c0.clone();
+    VECTOR.convGemmWeightGrad(n, g, x, 4, b, 3, ldb, vector, 2, ldc);
+    float tol = 1e-5f * p + 1e-6f;
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], scalar[i], tol, "scalar convGemmWeightGrad " + g + " at " + i);
+      assertEquals(expected[i], vector[i], tol, "vector convGemmWeightGrad " + g + " at " + i);
+    }
+  }
+}
