@@ -324,42 +324,23 @@ final class VectorPool implements PoolKernels {
     }
   }
 
-  /** Lane indices 0, 1, ... of {@link #P} as floats (window positions are exact floats below 2^24). */
-  private static final float[] IOTA_F = iotaF(PL);
-  /** Per-thread spill of one vector of maxima and one of positions (pool loops run on several threads). */
-  private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(() -> new float[2 * PL]);
-
-  private static float[] iotaF(int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    return a;
-  }
 
   /**
    * 2x2 windows with stride 2 and no padding where {@link #SHUFFLES} is off (JDK 17, whose
-   * rearranges box). No shuffle: four loads at column offsets 0 and 1 of the two input rows put the
-   * four taps of window {@code (j + k) / 2} in lane {@code k} for every even {@code k}; the taps
-   * are compared lane-wise in the scalar order (first max, last NaN), positions ride along as
-   * exact floats, and the even lanes are copied out of a small per-thread spill. Windows a vector
-   * cannot reach without reading past the row go through the scalar sequence (whose float selects
-   * compile to branches: 5x slower on random data).
+   * rearranges box): the scalar sequence. A shuffle-free vector version (taps from loads at column
+   * offsets 0 and 1, compared lane-wise) was 5x faster alone but boxed its vectors inside a whole
+   * FMNIST-NET step on JDK 17 (97 MB per step) for no gain in step time (139.7 vs 139 ms).
    */
   private static void max2x2(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
     int w = win.w();
     int oh = win.oh();
     int ow = win.ow();
-    // Rows of fewer than PL windows stay scalar: little to gain, and until C2 compiles this loop
-    // (JDK 17 needs more calls than small planes give) its vectors are boxed.
-    float[] spill = ow >= PL && win.inPlane() < 1 << 24 ? SPILL.get() : null;
     for (int p = p0; p < p1; p++) {
       int in = xOff + p * win.inPlane();
       for (int oy = 0; oy < oh; oy++) {
         int out = p * win.outPlane() + oy * ow;
         int row = 2 * oy * w;
-        int ox = spill == null ? 0 : max2x2Vectors(x, in, row, w, ow, y, yOff + out, argmax, aOff + out, spill);
-        for (; ox < ow; ox++) {
+        for (int ox = 0; ox < ow; ox++) {
           int i = row + 2 * ox;
           int best = i;
           float bestV = x[in + i];
@@ -382,42 +363,6 @@ final class VectorPool implements PoolKernels {
     }
   }
 
-  /**
-   * The vector part of {@link #max2x2} for the row pair starting at {@code in + row}: outputs go to
-   * {@code y[yAt + ...]}, {@code argmax[aAt + ...]}. Returns the number of windows done.
-   */
-  private static int max2x2Vectors(float[] x, int in, int row, int w, int ow, float[] y, int yAt, int[] argmax,
-      int aAt, float[] spill) {
-    FloatVector iota = FloatVector.fromArray(P, IOTA_F, 0);
-    // Lane PL - 1 of the +1 loads reads column j + PL, which must stay inside the window columns.
-    int j = 0;
-    for (; j + PL < 2 * ow; j += PL) {
-      int i = in + row + j;
-      FloatVector pos = iota.add(row + j);
-      FloatVector best = FloatVector.fromArray(P, x, i);
-      FloatVector arg = pos;
-      FloatVector v = FloatVector.fromArray(P, x, i + 1);
-      VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-      best = best.blend(v, take);
-      arg = arg.blend(pos.add(1f), take);
-      v = FloatVector.fromArray(P, x, i + w);
-      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-      best = best.blend(v, take);
-      arg = arg.blend(pos.add(w), take);
-      v = FloatVector.fromArray(P, x, i + w + 1);
-      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
-      best = best.blend(v, take);
-      arg = arg.blend(pos.add(w + 1), take);
-      best.intoArray(spill, 0);
-      arg.intoArray(spill, PL);
-      int o = j / 2;
-      for (int m = 0; m < PL / 2; m++) {
-        y[yAt + o + m] = spill[2 * m];
-        argmax[aAt + o + m] = (int) spill[PL + 2 * m];
-      }
-    }
-    return j / 2;
-  }
 
   /** One max-pool output, exactly as the scalar twin. */
   private static void maxOne(float[] x, int in, Window win, int oy, int ox, float[] y, int yAt, int[] argmax, int aAt) {
