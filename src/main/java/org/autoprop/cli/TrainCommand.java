@@ -42,7 +42,7 @@ final class TrainCommand {
      * SGD with Nesterov momentum 0.9, weight decay 5e-4, label smoothing 0.1, a linear warm-up
      * over the first tenth of the steps, then cosine annealing to 0 by the last step.
      */
-    FAST(5, 0.1);
+    FAST(4, 0.1);
 
     final int epochs;
     final double lr;
@@ -61,7 +61,7 @@ final class TrainCommand {
         "        [--threads N] [--data DIR] [--limit N] [--out DIR] [--resume FILE]",
         "        train FMNIST-NET on Fashion-MNIST (the default command). Data: --data DIR, else",
         "        /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist), else the",
-        "        subset shipped in data/. Recipes: 'fast' (default: 5 epochs, SGD Nesterov, warm-up",
+        "        subset shipped in data/. Recipes: 'fast' (default: 4 epochs, SGD Nesterov, warm-up",
         "        + cosine, label smoothing 0.1, lr 0.1) or 'reference' (WORKLOADS.md: 2 epochs, SGD",
         "        momentum 0.9, lr 0.05, weight decay 5e-4). --limit N trains on the first N images.",
         "        Writes checkpoint.safetensors, curves.svg and the graph picture into --out",
