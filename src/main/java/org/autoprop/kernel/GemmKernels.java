@@ -51,6 +51,29 @@ public interface GemmKernels {
       float[] c, int cOff, int ldc, boolean accumulate);
 
   /**
+   * {@link #convGemm} over {@code count} images of a batch, overwriting C: image {@code i} is read
+   * at {@code xOff + i * xStride} and its product written at {@code cOff + i * cStride}, then
+   * {@code bias[biasOff + r]} is added to row {@code r} when {@code bias} is not null. One call
+   * per batch lets an implementation prepare A (the weights) once instead of once per image.
+   */
+  default void convGemmImages(int m, ConvKernels.Geometry g, float[] a, int aOff, int lda, float[] bias,
+      int biasOff, float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count) {
+    int p = g.colCols();
+    for (int i = 0; i < count; i++) {
+      int ci = cOff + i * cStride;
+      convGemm(m, g, a, aOff, lda, x, xOff + i * xStride, c, ci, ldc, false);
+      if (bias != null) {
+        for (int r = 0; r < m; r++) {
+          float b = bias[biasOff + r];
+          for (int j = ci + r * ldc, end = j + p; j < end; j++) {
+            c[j] += b;
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The weight-gradient product with implicit columns: {@code C[K x n] += cols * B^T}, where
    * {@code cols[K x P]} is the im2col of the image {@code x} under {@code g} and {@code B} is
    * stored {@code n x P} (row stride {@code ldb}). With {@code B = dY} of one image this adds

@@ -299,14 +299,33 @@ public final class Conv2D implements Layer {
     return output;
   }
 
-  /** Forward over chunk {@code t} of the batch, with that chunk's column buffer. */
+  /** Forward over chunk {@code t} of the batch. */
   private void forwardChunk(int t) {
     int n = input.dim(0);
-    for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
-      forwardImage(img);
+    int first = n * t / chunks;
+    int end = n * (t + 1) / chunks;
+    if (depthwise || pointwise) {
+      for (int img = first; img < end; img++) {
+        forwardImage(img);
+      }
+      return;
+    }
+    // One call per group for the whole chunk: the kernel prepares the weights once.
+    Geometry g = geometry;
+    int p = g.colCols();
+    int inSize = in * g.inH() * g.inW();
+    int outG = out / groups;
+    int kG = in / groups * kh * kw;
+    int inGSize = in / groups * g.inH() * g.inW();
+    float[] b = bias == null ? null : bias.value().data();
+    for (int grp = 0; grp < groups; grp++) {
+      kernels.gemm().convGemmImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
+          b, grp * outG, input.data(), input.offset() + first * inSize + grp * inGSize, inSize,
+          output.data(), (first * out + grp * outG) * p, out * p, p, end - first);
     }
   }
 
+  /** Forward of one image through the depthwise or pointwise kernels. */
   private void forwardImage(int img) {
     Geometry g = geometry;
     int p = g.colCols();
@@ -322,16 +341,10 @@ public final class Conv2D implements Layer {
     }
     int outG = out / groups;
     int kG = in / groups * kh * kw;
-    int inGSize = in / groups * g.inH() * g.inW();
     GemmKernels gemm = kernels.gemm();
     for (int grp = 0; grp < groups; grp++) {
-      if (pointwise) {
-        gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
-            y, yOff + grp * outG * p, p, false);
-      } else {
-        gemm.convGemm(outG, groupGeometry, w, grp * outG * kG, kG, x, xOff + grp * inGSize,
-            y, yOff + grp * outG * p, p, false);
-      }
+      gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
+          y, yOff + grp * outG * p, p, false);
     }
     if (bias != null) {
       float[] b = bias.value().data();
@@ -440,7 +453,21 @@ public final class Conv2D implements Layer {
     Arrays.fill(gradWeight[t], 0f);
     Arrays.fill(gradBias[t], 0.0);
     int p = geometry.colCols();
-    for (int img = n * t / chunks, end = n * (t + 1) / chunks; img < end; img++) {
+    int first = n * t / chunks;
+    int end = n * (t + 1) / chunks;
+    if (transposedGeometry != null) {
+      // The input gradient as a stride-1 convolution of dY with the flipped kernel, whole chunk
+      // per call so that the kernel prepares the flipped weights once.
+      int outG = out / groups;
+      int inG = in / groups;
+      int plane = geometry.inH() * geometry.inW();
+      for (int grp = 0; grp < groups; grp++) {
+        kernels.gemm().convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * inG * kh * kw,
+            outG * kh * kw, null, 0, gy.data(), gy.offset() + (first * out + grp * outG) * p, out * p,
+            gradInput.data(), (first * in + grp * inG) * plane, in * plane, plane, end - first);
+      }
+    }
+    for (int img = first; img < end; img++) {
       backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
       if (bias != null) {
         // Here, while this image's gradient is still in cache (after the loop it would be
@@ -500,10 +527,7 @@ public final class Conv2D implements Layer {
       } else {
         gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
-      if (transposed) {
-        gemm.convGemm(inG, transposedGeometry, flippedWeight, wOff, outG * kh * kw, gyd, gyG,
-            gx, gxOff + grp * inGSize, g.inH() * g.inW(), false);
-      } else {
+      if (!transposed) {
         gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
       }
     }

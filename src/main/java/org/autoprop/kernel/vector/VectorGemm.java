@@ -108,6 +108,7 @@ final class VectorGemm implements GemmKernels {
    * stays in L2 while every row block of A passes over it.
    */
   static final int CONV_B_BLOCK = 64 * 1024;
+  static final boolean WIDE = Boolean.parseBoolean(System.getProperty("autoprop.wide", "true"));
 
   @Override
   public void convGemm(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
@@ -115,6 +116,10 @@ final class VectorGemm implements GemmKernels {
     int k = g.colRows();
     int n = g.colCols();
     if (m == 0) {
+      return;
+    }
+    if (WIDE) {
+      WideConv.forward(m, g, a, aOff, lda, null, 0, x, xOff, 0, c, cOff, 0, ldc, 1, accumulate);
       return;
     }
     Workspace ws = WORKSPACE.get();
@@ -154,11 +159,24 @@ final class VectorGemm implements GemmKernels {
   }
 
   @Override
+  public void convGemmImages(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
+      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count) {
+    if (m == 0 || count == 0) {
+      return;
+    }
+    WideConv.forward(m, g, a, aOff, lda, bias, biasOff, x, xOff, xStride, c, cOff, cStride, ldc, count, false);
+  }
+
+  @Override
   public void convGemmWeightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
     int m = g.colRows();
     int k = g.colCols();
     if (n == 0) {
+      return;
+    }
+    if (WIDE) {
+      WideConv.weightGrad(n, g, x, xOff, b, bOff, ldb, c, cOff, ldc);
       return;
     }
     Workspace ws = WORKSPACE.get();

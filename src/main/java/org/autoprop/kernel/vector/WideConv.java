@@ -1,0 +1,460 @@
+package org.autoprop.kernel.vector;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.autoprop.kernel.ConvKernels.Geometry;
+
+/**
+ * Convolution as a GEMM over "wide" output rows, with no column matrix and no packing of the
+ * image.
+ *
+ * <p>The input is copied once per image into a per-thread buffer with its zero padding made
+ * explicit and, at stride s, split into its s x s phases ({@code phase[ry][rx][Y][X] =
+ * padded[Y s + ry][X s + rx]}). Every output row is then computed {@code wq} pixels wide, where
+ * {@code wq} is the width of a phase row, so that output pixel {@code q = oy wq + ox} of tap
+ * {@code k} reads buffer element {@code tap[k] + q}: along q, every tap is one contiguous run of
+ * the buffer, and the micro-kernel loads its B vectors straight from it. The {@code wq - outW}
+ * extra columns of each row (garbage, read across the row end) are computed and dropped; at 28x28
+ * with pad 1 that is 30 columns for 28, 7% more FMAs for no packing at all (the packed path,
+ * whose 32-wide panels cross output rows of 28, ran at 80 GFLOP/s there).
+ *
+ * <p>The micro-kernel holds 8 output channels x 2 vectors of pixels in 16 accumulators; weights
+ * are packed once per call into 8-row k-major panels, zero-padded.
+ */
+final class WideConv {
+  private static final VectorSpecies<Float> S = VectorKernelProvider.SPECIES;
+  private static final int L = S.length();
+  /** Output channels per micro-tile. */
+  static final int MR = 8;
+  /** Wide pixels per micro-tile: two vectors. */
+  static final int NR = 2 * L;
+
+  private WideConv() {}
+
+  /** Per-thread buffers, grown on demand and reused. */
+  private static final class Workspace {
+    float[] image = new float[0];
+    float[] packedA = new float[0];
+    float[] wide = new float[0];
+    int[] taps = new int[0];
+    final float[] tile = new float[MR * NR];
+  }
+
+  private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+  /**
+   * Output pixels per wide row. At stride 1 the rows share their padding: each row of the buffer
+   * is the image row followed by {@code padW} zeros, which serve as the right padding of this row
+   * and the left padding of the next, so a row is only {@code inW + padW} wide (29 instead of 30 at
+   * 28x28, 15 instead of 16 at 14x14). That needs {@code wq >= outW}, false only when the padding
+   * exceeds the dilated kernel; then {@code outW} (whose surplus over inW still covers the padding).
+   * At larger strides, the width of a phase row.
+   */
+  static int wideWidth(Geometry g) {
+    if (g.strideH() == 1 && g.strideW() == 1) {
+      return Math.max(g.inW() + g.padW(), g.outW());
+    }
+    return (g.inW() + 2 * g.padW() + g.strideW() - 1) / g.strideW();
+  }
+
+  /** Rows of one phase plane (at stride 1, the padded image and one more row for the shared padding). */
+  private static int phaseHeight(Geometry g) {
+    if (g.strideH() == 1 && g.strideW() == 1) {
+      return g.inH() + 2 * g.padH() + 1;
+    }
+    return (g.inH() + 2 * g.padH() + g.strideH() - 1) / g.strideH();
+  }
+
+  /** Wide output pixels of one image, rounded up to whole micro-tiles. */
+  private static int widePixels(Geometry g) {
+    int q = g.outH() * wideWidth(g);
+    return (q + NR - 1) / NR * NR;
+  }
+
+  /**
+   * {@code C[m x P] := A[m x K] cols (+ C when accumulate) (+ bias)} for each of {@code count}
+   * images, {@code cols} the implicit im2col of the image under {@code g}: the contract of {@code
+   * GemmKernels.convGemm} and {@code convGemmImages}. The weights are packed once for all images.
+   */
+  static void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
+      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count,
+      boolean accumulate) {
+    Workspace ws = WORKSPACE.get();
+    int k = g.colRows();
+    int qp = widePixels(g);
+    int[] taps = taps(ws, g);
+    int extent = maxTap(taps, k) + qp;
+    int mp = (m + MR - 1) / MR * MR;
+    float[] pa = packWeights(ws, a, aOff, lda, m, mp, k);
+    if (ws.wide.length < mp * qp) {
+      ws.wide = new float[mp * qp];
+    }
+    float[] wide = ws.wide;
+    for (int img = 0; img < count; img++) {
+      float[] image = split(ws, g, x, xOff + img * xStride, extent);
+      for (int q0 = 0; q0 < qp; q0 += NR) {
+        // The pixels of this panel (a few rows per channel) stay in L1 across all channels.
+        for (int i0 = 0; i0 < mp; i0 += MR) {
+          tile(pa, i0 * k, image, taps, k, q0, wide, i0 * qp + q0, qp);
+        }
+      }
+      compact(g, m, wide, qp, bias, biasOff, c, cOff + img * cStride, ldc, accumulate);
+    }
+  }
+
+  /** Copies the valid outW columns of every wide row into C, adding the bias or accumulating. */
+  private static void compact(Geometry g, int m, float[] wide, int qp, float[] bias, int biasOff,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    int outH = g.outH();
+    int outW = g.outW();
+    int wq = wideWidth(g);
+    for (int i = 0; i < m; i++) {
+      float b = bias == null ? 0f : bias[biasOff + i];
+      FloatVector bv = FloatVector.broadcast(S, b);
+      for (int oy = 0; oy < outH; oy++) {
+        int src = i * qp + oy * wq;
+        int dst = cOff + i * ldc + oy * outW;
+        if (accumulate) {
+          for (int ox = 0; ox < outW; ox++) {
+            c[dst + ox] += wide[src + ox] + b;
+          }
+        } else if (outW >= L) {
+          // The last vector may overlap the previous one: it rewrites the same values.
+          for (int ox = 0; ; ox = Math.min(ox + L, outW - L)) {
+            FloatVector.fromArray(S, wide, src + ox).add(bv).intoArray(c, dst + ox);
+            if (ox == outW - L) {
+              break;
+            }
+          }
+        } else {
+          for (int ox = 0; ox < outW; ox++) {
+            c[dst + ox] = wide[src + ox] + b;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code C[K x n] += cols B^T}, {@code cols} the implicit im2col of image {@code x} under
+   * {@code g} and {@code B} stored {@code n x P}: the contract of {@code
+   * GemmKernels.convGemmWeightGrad}. B is packed transposed into wide rows, zero in the extra
+   * columns, so that the micro-kernel runs along q with no row wrap and the garbage pixels add 0.
+   */
+  static void weightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    Workspace ws = WORKSPACE.get();
+    int k = g.colRows();
+    int outH = g.outH();
+    int outW = g.outW();
+    int wq = wideWidth(g);
+    // The last row's extra columns are never needed.
+    int q = (outH - 1) * wq + outW;
+    int[] taps = taps(ws, g);
+    float[] image = split(ws, g, x, xOff, maxTap(taps, k) + q);
+    int np = (n + NR - 1) / NR * NR;
+    if (ws.wide.length < np * q) {
+      ws.wide = new float[np * q];
+    }
+    float[] pb = ws.wide;
+    // Pixel by pixel, so that the stores run along pb (a column at a time would touch a new
+    // cache line with every store).
+    for (int j0 = 0; j0 < np; j0 += NR) {
+      int cols = Math.min(NR, n - j0);
+      int d = j0 * q;
+      int src = bOff + j0 * ldb;
+      for (int oy = 0; oy < outH; oy++) {
+        for (int ox = 0; ox < wq && oy * wq + ox < q; ox++, d += NR) {
+          if (ox < outW) {
+            int at = src + oy * outW + ox;
+            for (int j = 0; j < cols; j++, at += ldb) {
+              pb[d + j] = b[at];
+            }
+            for (int j = cols; j < NR; j++) {
+              pb[d + j] = 0f;
+            }
+          } else {
+            Arrays.fill(pb, d, d + NR, 0f);
+          }
+        }
+      }
+    }
+    float[] tile = ws.tile;
+    for (int j0 = 0; j0 < np; j0 += NR) {
+      int cols = Math.min(NR, n - j0);
+      for (int i0 = 0; i0 < k; i0 += MR) {
+        int rows = Math.min(MR, k - i0);
+        // Rows past k repeat the last tap; they are dropped below.
+        tileFromImage(image, taps[i0], taps[Math.min(i0 + 1, k - 1)], taps[Math.min(i0 + 2, k - 1)],
+            taps[Math.min(i0 + 3, k - 1)], taps[Math.min(i0 + 4, k - 1)], taps[Math.min(i0 + 5, k - 1)],
+            taps[Math.min(i0 + 6, k - 1)], taps[Math.min(i0 + 7, k - 1)], q, pb, j0 * q, tile);
+        int cIdx = cOff + i0 * ldc + j0;
+        for (int r = 0; r < rows; r++) {
+          int row = cIdx + r * ldc;
+          int e = r * NR;
+          if (cols == NR) {
+            for (int jj = 0; jj < NR; jj += L) {
+              FloatVector.fromArray(S, tile, e + jj).add(FloatVector.fromArray(S, c, row + jj)).intoArray(c, row + jj);
+            }
+          } else {
+            for (int jj = 0; jj < cols; jj++) {
+              c[row + jj] += tile[e + jj];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The buffer offset of every tap (column row) {@code (ch, ky, kx)}: its phase plane plus the
+   * shift of its position inside the phase.
+   */
+  private static int[] taps(Workspace ws, Geometry g) {
+    int k = g.colRows();
+    if (ws.taps.length < k) {
+      ws.taps = new int[k];
+    }
+    int[] taps = ws.taps;
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int wq = wideWidth(g);
+    int phase = phaseHeight(g) * wq;
+    int t = 0;
+    for (int ch = 0; ch < g.channels(); ch++) {
+      for (int ky = 0; ky < g.kernelH(); ky++) {
+        int y = ky * g.dilationH();
+        for (int kx = 0; kx < g.kernelW(); kx++, t++) {
+          int xx = kx * g.dilationW();
+          int plane = (ch * sh + y % sh) * sw + xx % sw;
+          taps[t] = plane * phase + y / sh * wq + xx / sw;
+        }
+      }
+    }
+    return taps;
+  }
+
+  /**
+   * Copies image {@code x} into the workspace, padded and split into phases, followed by zeros up
+   * to {@code extent} (the furthest element a micro-tile reads).
+   */
+  private static float[] split(Workspace ws, Geometry g, float[] x, int xOff, int extent) {
+    int h = g.inH();
+    int w = g.inW();
+    int ph = g.padH();
+    int pw = g.padW();
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int wq = wideWidth(g);
+    int hq = phaseHeight(g);
+    int phase = hq * wq;
+    int body = g.channels() * sh * sw * phase;
+    int size = Math.max(body, extent);
+    if (ws.image.length < size) {
+      ws.image = new float[size];
+    }
+    float[] buf = ws.image;
+    if (sh == 1 && sw == 1) {
+      // Data row y starts at (y + padH) wq + padW and everything else is zero, so that tap
+      // (ky, kx) of output q = oy wq + ox reads element q + ky dh wq + kx dw.
+      for (int ch = 0; ch < g.channels(); ch++) {
+        int plane = ch * phase;
+        int d = plane + ph * wq + pw;
+        Arrays.fill(buf, plane, d, 0f);
+        int src = xOff + ch * h * w;
+        for (int y = 0; y < h; y++, src += w, d += wq) {
+          System.arraycopy(x, src, buf, d, w);
+          Arrays.fill(buf, d + w, d + wq, 0f);
+        }
+        Arrays.fill(buf, d, plane + phase, 0f);
+      }
+    } else {
+      Arrays.fill(buf, 0, body, 0f);
+      for (int ch = 0; ch < g.channels(); ch++) {
+        int src = xOff + ch * h * w;
+        for (int y = 0; y < h; y++, src += w) {
+          int yy = y + ph;
+          int rowBase = (ch * sh + yy % sh) * sw * phase + yy / sh * wq;
+          for (int xx = 0; xx < w; xx++) {
+            int col = xx + pw;
+            buf[rowBase + col % sw * phase + col / sw] = x[src + xx];
+          }
+        }
+      }
+    }
+    Arrays.fill(buf, body, size, 0f);
+    return buf;
+  }
+
+  private static int maxTap(int[] taps, int k) {
+    int max = 0;
+    for (int i = 0; i < k; i++) {
+      max = Math.max(max, taps[i]);
+    }
+    return max;
+  }
+
+  /** Packs rows [0, m) of A into MR-row k-major panels, rows [m, mp) zero. */
+  private static float[] packWeights(Workspace ws, float[] a, int aOff, int lda, int m, int mp, int k) {
+    if (ws.packedA.length < mp * k) {
+      ws.packedA = new float[mp * k];
+    }
+    float[] pa = ws.packedA;
+    for (int i0 = 0; i0 < mp; i0 += MR) {
+      int base = i0 * k;
+      for (int r = 0; r < MR; r++) {
+        int row = i0 + r;
+        if (row < m) {
+          int src = aOff + row * lda;
+          for (int p = 0; p < k; p++) {
+            pa[base + p * MR + r] = a[src + p];
+          }
+        } else {
+          for (int p = 0; p < k; p++) {
+            pa[base + p * MR + r] = 0f;
+          }
+        }
+      }
+    }
+    return pa;
+  }
+
+  /**
+   * out[MR x NR] := Apanel x B over k taps, B[p][j] = image[taps[p] + q0 + j]: per tap two
+   * vector loads, eight broadcasts and sixteen FMAs, with no mask and no tail.
+   */
+  private static void tile(float[] pa, int aBase, float[] image, int[] taps, int k, int q0,
+      float[] out, int outIdx, int ldo) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S);
+    FloatVector c61 = FloatVector.zero(S);
+    FloatVector c70 = FloatVector.zero(S);
+    FloatVector c71 = FloatVector.zero(S);
+    int ai = aBase;
+    for (int p = 0; p < k; p++, ai += MR) {
+      int t = taps[p] + q0;
+      FloatVector b0 = FloatVector.fromArray(S, image, t);
+      FloatVector b1 = FloatVector.fromArray(S, image, t + L);
+      FloatVector av = FloatVector.broadcast(S, pa[ai]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, pa[ai + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, pa[ai + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, pa[ai + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, pa[ai + 4]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, pa[ai + 5]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(S, pa[ai + 6]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(S, pa[ai + 7]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    c00.intoArray(out, outIdx);
+    c01.intoArray(out, outIdx + L);
+    c10.intoArray(out, outIdx + ldo);
+    c11.intoArray(out, outIdx + ldo + L);
+    c20.intoArray(out, outIdx + 2 * ldo);
+    c21.intoArray(out, outIdx + 2 * ldo + L);
+    c30.intoArray(out, outIdx + 3 * ldo);
+    c31.intoArray(out, outIdx + 3 * ldo + L);
+    c40.intoArray(out, outIdx + 4 * ldo);
+    c41.intoArray(out, outIdx + 4 * ldo + L);
+    c50.intoArray(out, outIdx + 5 * ldo);
+    c51.intoArray(out, outIdx + 5 * ldo + L);
+    c60.intoArray(out, outIdx + 6 * ldo);
+    c61.intoArray(out, outIdx + 6 * ldo + L);
+    c70.intoArray(out, outIdx + 7 * ldo);
+    c71.intoArray(out, outIdx + 7 * ldo + L);
+  }
+  /**
+   * out[MR x NR] := A x Bpanel over q wide pixels, A[r][p] = image[t_r + p]: the forward tile
+   * with the roles swapped, eight broadcasts from the image and two loads of packed B per pixel.
+   */
+  private static void tileFromImage(float[] image, int t0, int t1, int t2, int t3, int t4, int t5,
+      int t6, int t7, int q, float[] pb, int bBase, float[] out) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S);
+    FloatVector c61 = FloatVector.zero(S);
+    FloatVector c70 = FloatVector.zero(S);
+    FloatVector c71 = FloatVector.zero(S);
+    int bi = bBase;
+    for (int p = 0; p < q; p++, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
+      FloatVector av = FloatVector.broadcast(S, image[t0 + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, image[t1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, image[t2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, image[t3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, image[t4 + p]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, image[t5 + p]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(S, image[t6 + p]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(S, image[t7 + p]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    c00.intoArray(out, 0);
+    c01.intoArray(out, L);
+    c10.intoArray(out, NR);
+    c11.intoArray(out, NR + L);
+    c20.intoArray(out, 2 * NR);
+    c21.intoArray(out, 2 * NR + L);
+    c30.intoArray(out, 3 * NR);
+    c31.intoArray(out, 3 * NR + L);
+    c40.intoArray(out, 4 * NR);
+    c41.intoArray(out, 4 * NR + L);
+    c50.intoArray(out, 5 * NR);
+    c51.intoArray(out, 5 * NR + L);
+    c60.intoArray(out, 6 * NR);
+    c61.intoArray(out, 6 * NR + L);
+    c70.intoArray(out, 7 * NR);
+    c71.intoArray(out, 7 * NR + L);
+  }
+}
