@@ -270,15 +270,25 @@ final class WideConv {
         Arrays.fill(buf, d, plane + phase, 0f);
       }
     } else {
-      Arrays.fill(buf, 0, body, 0f);
+      // Phase row (ry, rx, Y) holds padded columns rx, rx + sw, ...: a strided read of one image
+      // row between the columns that fall on the image, zeros around it.
       for (int ch = 0; ch < g.channels(); ch++) {
-        int src = xOff + ch * h * w;
-        for (int y = 0; y < h; y++, src += w) {
-          int yy = y + ph;
-          int rowBase = (ch * sh + yy % sh) * sw * phase + yy / sh * wq;
-          for (int xx = 0; xx < w; xx++) {
-            int col = xx + pw;
-            buf[rowBase + col % sw * phase + col / sw] = x[src + xx];
+        for (int yy = 0; yy < hq * sh; yy++) {
+          int y = yy - ph;
+          for (int rx = 0; rx < sw; rx++) {
+            int d = ((ch * sh + yy % sh) * sw + rx) * phase + yy / sh * wq;
+            if (y < 0 || y >= h) {
+              Arrays.fill(buf, d, d + wq, 0f);
+              continue;
+            }
+            // Columns X with 0 <= X sw + rx - pw < w.
+            int lo = Math.min(wq, Math.max(0, (pw - rx + sw - 1) / sw));
+            int hi = Math.max(lo, Math.min(wq, (w - 1 + pw - rx) / sw + 1));
+            Arrays.fill(buf, d, d + lo, 0f);
+            for (int xq = lo, at = xOff + (ch * h + y) * w + lo * sw + rx - pw; xq < hi; xq++, at += sw) {
+              buf[d + xq] = x[at];
+            }
+            Arrays.fill(buf, d + hi, d + wq, 0f);
           }
         }
       }
