@@ -257,6 +257,46 @@ class PoolKernelsTest {
     }
   }
 
+  /**
+   * 2x2 stride 2 (rows read as column pairs, with loads past the row end): bit-identical maxima,
+   * including -0/+0 ties and NaN payloads, and the same argmax, on widths either side of every
+   * vector length, with x ending right after the last plane (loads past the row end would leave the
+   * array) or followed by NaN slack (which must never leak in).
+   */
+  @Test
+  void max2x2MatchesScalarBitForBit() {
+    float[] values = {-0f, 0f, 1f, -1f, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001),
+        Float.intBitsToFloat(0xffc00002), Float.intBitsToFloat(0x7f800003)};
+    SplittableRandom r = new SplittableRandom(22);
+    for (int h : new int[] {2, 3, 4, 5, 8}) {
+      for (int w : new int[] {2, 3, 4, 5, 7, 8, 9, 14, 15, 16, 17, 28, 31, 32, 33, 34, 35, 64, 100}) {
+        Window win = window(h, w, 2, 2, 0);
+        for (int slack : new int[] {0, 40}) {
+          int planes = 3;
+          float[] x = new float[1 + planes * h * w + slack];
+          for (int i = 0; i < x.length; i++) {
+            // Mostly zeros of both signs (ties), some NaNs; the slack is NaN only.
+            x[i] = i > planes * h * w ? Float.NaN : values[r.nextInt(16) < 12 ? r.nextInt(2) : r.nextInt(values.length)];
+          }
+          for (int p0 : new int[] {0, 1}) {
+            int out = planes * win.outPlane();
+            float[] ys = new float[out + 1];
+            float[] yv = new float[out + 1];
+            int[] as = new int[out + 1];
+            int[] av = new int[out + 1];
+            SCALAR.maxForward(x, 1, p0, planes, win, ys, 1, as, 1);
+            VECTOR.maxForward(x, 1, p0, planes, win, yv, 1, av, 1);
+            String what = win + " slack " + slack + " planes " + p0 + ".." + planes;
+            assertArrayEquals(as, av, "argmax " + what);
+            for (int i = 0; i < ys.length; i++) {
+              assertEquals(Float.floatToRawIntBits(ys[i]), Float.floatToRawIntBits(yv[i]), "bits of y[" + i + "] " + what);
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** Independent of both twins: y is the window maximum and argmax its first occurrence in window order. */
   static void assertFirstMax(float[] x, int xOff, Window win, int p0, int p1, float[] y, int yOff, int[] argmax, int aOff) {
     for (int p = p0; p < p1; p++) {

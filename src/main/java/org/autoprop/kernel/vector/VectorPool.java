@@ -19,10 +19,12 @@ import org.autoprop.kernel.PoolKernels;
  * strides would need gathers, which are slower than the scalar loops on current CPUs; they use the
  * scalar twin, as do the scatter of max-pool backward and adaptive windows other than global.
  *
- * <p>With a horizontal stride of 2 (2x2 stride 2, 3x3 stride 2 pad 1) each tap is the even or odd
- * lanes of two consecutive input vectors, de-interleaved with a two-vector rearrange; all taps of a
- * window stay in registers and each lane sees them in the scalar order (bit-exact, same first-max
- * rule). Backward of non-overlapping 2-wide windows duplicates each output lane into two input
+ * <p>Max pooling 2x2 with stride 2 and no padding, the common case, needs no rearrange: loads at
+ * column offsets 0 and 1 of both input rows hold each window's four taps in one even lane, and the
+ * even lanes are copied out. Other windows with a horizontal stride of 2 (3x3 stride 2 pad 1, average
+ * pooling), where rearranges are cheap (JDK 25), take each tap as the even or odd lanes of two
+ * consecutive input vectors, de-interleaved with a two-vector rearrange; all taps of a window stay
+ * in registers and each lane sees them in the scalar order (bit-exact, same first-max rule). Backward of non-overlapping 2-wide windows duplicates each output lane into two input
  * lanes, so it writes the input gradient in one pass without clearing it first. These paths use at
  * most 256-bit vectors: 8 lanes let 28-wide inputs (14 outputs) vectorize, which 16 lanes cannot.
  */
@@ -34,14 +36,17 @@ final class VectorPool implements PoolKernels {
 
   /**
    * One-pass max backward only where measured faster than the scatter: on JDK 17 its int
-   * rearranges and mask casts made 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster.
+   * rearranges and mask casts made 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster, and
+   * only for rows of at least {@code PL} windows: shorter ones all go through its scalar tail, whose
+   * selects on the argmax are mispredicted branches (JDK 25, [128, 64, 14, 14]: 4.0 ms, scatter 0.35).
    */
   private static final boolean EXPAND_MAX = Runtime.version().feature() >= 25;
 
   /**
    * Whether the stride-2 paths (rearranges, blends, mask casts) are used. JDK 17 does not
    * intrinsify them: every vector is boxed on the heap (66 MB per training step of a 2x2 max pool
-   * over [128, 32, 28, 28]), so there scalar code runs instead: allocation-free but slower.
+   * over [128, 32, 28, 28]), so there scalar code runs instead: allocation-free but slower. 2x2/2
+   * max pooling does without them ({@link #max2x2}) on every JDK.
    */
   private static final boolean SHUFFLES = Runtime.version().feature() >= 25;
 
@@ -60,7 +65,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void maxForward(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
-    if (!SHUFFLES && win.kh() == 2 && disjointPairs(win)) {
+    if (win.kh() == 2 && disjointPairs(win)) {
       max2x2(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
       return;
     }
@@ -118,7 +123,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void maxBackward(float[] gy, int gyOff, int[] argmax, int aOff, int p0, int p1, Window win, float[] gx, int gxOff) {
-    if (EXPAND_MAX && disjointPairs(win)) {
+    if (EXPAND_MAX && disjointPairs(win) && win.ow() >= PL) {
       expandBackward(true, gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
       return;
     }
@@ -324,45 +329,120 @@ final class VectorPool implements PoolKernels {
     }
   }
 
+  /** Per-thread spill of one vector of maxima and one of tap offsets (pool chunks run on several threads). */
+  private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(() -> new float[2 * L]);
 
   /**
-   * 2x2 windows with stride 2 and no padding where {@link #SHUFFLES} is off (JDK 17, whose
-   * rearranges box): the scalar sequence. A shuffle-free vector version (taps from loads at column
-   * offsets 0 and 1, compared lane-wise) was 5x faster alone but boxed its vectors inside a whole
-   * FMNIST-NET step on JDK 17 (97 MB per step) for no gain in step time (139.7 vs 139 ms).
+   * 2x2 windows with stride 2 and no padding, on every JDK: row pairs through
+   * {@link #max2x2Vectors} where at least half its lanes are windows and its loads stay inside
+   * {@code x}, the rest through {@link #max2x2Scalar}. One thread, random input: JDK 17 14.1 -> 1.5
+   * ms over [128, 32, 28, 28], 7.2 -> 0.9 ms over [128, 64, 14, 14] (the scalar sequence before
+   * it: its float selects were branches, mispredicted half the time); JDK 25 2.0 -> 1.2 ms and 7.7
+   * -> 0.9 ms ({@link #maxStride2} before it, which leaves rows of fewer than PL windows scalar).
    */
   private static void max2x2(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
     int w = win.w();
     int oh = win.oh();
     int ow = win.ow();
+    float[] spill = 4 * ow >= L ? SPILL.get() : null;
+    // The loads of a row pair at x[at] reach column max(2 ow, L) of the lower row: past the row end
+    // (into dropped lanes), which is harmless anywhere inside x.
+    int reach = w + Math.max(2 * ow, L);
     for (int p = p0; p < p1; p++) {
       int in = xOff + p * win.inPlane();
       for (int oy = 0; oy < oh; oy++) {
         int out = p * win.outPlane() + oy * ow;
         int row = 2 * oy * w;
-        for (int ox = 0; ox < ow; ox++) {
-          int i = row + 2 * ox;
-          int best = i;
-          float bestV = x[in + i];
-          float v = x[in + i + 1];
-          boolean take = v > bestV | v != v;
-          bestV = take ? v : bestV;
-          best = take ? i + 1 : best;
-          v = x[in + i + w];
-          take = v > bestV | v != v;
-          bestV = take ? v : bestV;
-          best = take ? i + w : best;
-          v = x[in + i + w + 1];
-          take = v > bestV | v != v;
-          bestV = take ? v : bestV;
-          best = take ? i + w + 1 : best;
-          y[yOff + out + ox] = bestV;
-          argmax[aOff + out + ox] = best;
-        }
+        int done = spill != null && in + row + reach < x.length
+            ? max2x2Vectors(x, in + row, row, w, ow, y, yOff + out, argmax, aOff + out, spill) : 0;
+        max2x2Scalar(x, in + row, row, w, done, ow, y, yOff + out, argmax, aOff + out);
       }
     }
   }
 
+  /**
+   * All {@code ow} windows of the row pair at {@code x[at]} (at offset {@code row} in its plane),
+   * outputs to {@code y[yAt + ox]}, {@code argmax[aAt + ox]}; returns {@code ow}. Loads at columns j
+   * and j + 1 of both rows put the four taps of window (j + k) / 2 in lane k for every even k; they
+   * are compared lane-wise in the scalar order (first max, NaN taken), the winning tap's offset (0,
+   * 1, w, w + 1) rides along as int bits in blends of loop-invariant float vectors, and the even
+   * lanes are copied out of the spill.
+   *
+   * <p>JDK 17 boxes vectors wherever C2 cannot pin an op to one vector class, hence: no rearrange
+   * or mask cast; no {@code add(scalar)} (it dispatches inside the Vector API on a type profile that
+   * other kernels share); and the preferred species {@link #S} like every other JDK 17 kernel: a
+   * second species (256 bits on AVX-512) in {@code intoArray} made that shared profile bimorphic,
+   * and GEMM boxed its stores (19 GB per FMNIST-NET step). Its own method, so that C2 compiles it
+   * as one unit.
+   */
+  private static int max2x2Vectors(float[] x, int at, int row, int w, int ow, float[] y, int yAt, int[] argmax, int aAt,
+      float[] spill) {
+    FloatVector right = FloatVector.broadcast(S, Float.intBitsToFloat(1));
+    FloatVector below = FloatVector.broadcast(S, Float.intBitsToFloat(w));
+    FloatVector diagonal = FloatVector.broadcast(S, Float.intBitsToFloat(w + 1));
+    FloatVector first = FloatVector.zero(S);
+    // The last vector may overlap the previous one (rewriting a window is harmless) or, in rows of
+    // fewer than L / 2 windows, reach past the row (those lanes are not copied).
+    int last = Math.max(2 * ow - L, 0);
+    for (int j = 0; ; j = Math.min(j + L, last)) {
+      int i = at + j;
+      FloatVector best = FloatVector.fromArray(S, x, i);
+      FloatVector v = FloatVector.fromArray(S, x, i + 1);
+      VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      FloatVector tap = first.blend(right, take);
+      v = FloatVector.fromArray(S, x, i + w);
+      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      tap = tap.blend(below, take);
+      v = FloatVector.fromArray(S, x, i + w + 1);
+      take = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+      best = best.blend(v, take);
+      tap = tap.blend(diagonal, take);
+      best.intoArray(spill, 0);
+      tap.intoArray(spill, L);
+      int yo = yAt + j / 2;
+      int ao = aAt + j / 2;
+      int base = row + j;
+      if (j / 2 + L / 2 <= ow) {
+        // The same copy with a constant trip count, which C2 unrolls: 28 wide 1.7 -> 1.3 ms.
+        for (int m = 0; m < L / 2; m++) {
+          y[yo + m] = spill[2 * m];
+          argmax[ao + m] = base + 2 * m + Float.floatToRawIntBits(spill[L + 2 * m]);
+        }
+      } else {
+        for (int m = 0; m < ow - j / 2; m++) {
+          y[yo + m] = spill[2 * m];
+          argmax[ao + m] = base + 2 * m + Float.floatToRawIntBits(spill[L + 2 * m]);
+        }
+      }
+      if (j == last) {
+        return ow;
+      }
+    }
+  }
+
+  /**
+   * Windows [ox0, ow) of the row pair at {@code x[at]}, as {@link #max2x2Vectors}, without branches
+   * on the data: only the winning tap's offset is selected (int selects compile to conditional
+   * moves, float selects to branches that random data mispredicts half the time) and the current
+   * maximum is reloaded from it. Alone on random data 4.7x faster than float selects (JDK 17,
+   * [128, 32, 28, 28]: 13.3 -> 2.8 ms); here it only takes what the vectors leave.
+   */
+  private static void max2x2Scalar(float[] x, int at, int row, int w, int ox0, int ow, float[] y, int yAt, int[] argmax,
+      int aAt) {
+    for (int ox = ox0; ox < ow; ox++) {
+      int i = at + 2 * ox;
+      float b = x[i + 1];
+      float c = x[i + w];
+      float d = x[i + w + 1];
+      int k = b > x[i] | b != b ? 1 : 0;
+      k = c > x[i + k] | c != c ? w : k;
+      k = d > x[i + k] | d != d ? w + 1 : k;
+      y[yAt + ox] = x[i + k];
+      argmax[aAt + ox] = row + 2 * ox + k;
+    }
+  }
 
   /** One max-pool output, exactly as the scalar twin. */
   private static void maxOne(float[] x, int in, Window win, int oy, int ox, float[] y, int yAt, int[] argmax, int aAt) {
