@@ -38,6 +38,8 @@ final class WideConv {
     float[] packedA = new float[0];
     float[] wide = new float[0];
     int[] taps = new int[0];
+    /** The stride-1 geometry whose zero layout {@link #image} holds, or null. */
+    Geometry zeroedFor;
     final float[] tile = new float[MR * NR];
   }
 
@@ -253,23 +255,28 @@ final class WideConv {
     int size = Math.max(body, extent);
     if (ws.image.length < size) {
       ws.image = new float[size];
+      ws.zeroedFor = null;
     }
     float[] buf = ws.image;
     if (sh == 1 && sw == 1) {
       // Data row y starts at (y + padH) wq + padW and everything else is zero, so that tap
-      // (ky, kx) of output q = oy wq + ox reads element q + ky dh wq + kx dw.
+      // (ky, kx) of output q = oy wq + ox reads element q + ky dh wq + kx dw. The zeros sit at
+      // the same places for every image of a geometry: they are written once, when the geometry
+      // changes, and each image then only copies its rows (at 28x28 the fills of the one-column
+      // gaps cost more than the copies).
+      if (!g.equals(ws.zeroedFor)) {
+        Arrays.fill(buf, 0f);
+        ws.zeroedFor = g;
+      }
       for (int ch = 0; ch < g.channels(); ch++) {
-        int plane = ch * phase;
-        int d = plane + ph * wq + pw;
-        Arrays.fill(buf, plane, d, 0f);
+        int d = ch * phase + ph * wq + pw;
         int src = xOff + ch * h * w;
         for (int y = 0; y < h; y++, src += w, d += wq) {
-          System.arraycopy(x, src, buf, d, w);
-          Arrays.fill(buf, d + w, d + wq, 0f);
+          copyRow(x, src, buf, d, w);
         }
-        Arrays.fill(buf, d, plane + phase, 0f);
       }
     } else {
+      ws.zeroedFor = null; // the phase layout below writes its own zeros
       // Phase row (ry, rx, Y) holds padded columns rx, rx + sw, ...: a strided read of one image
       // row between the columns that fall on the image, zeros around it.
       for (int ch = 0; ch < g.channels(); ch++) {
@@ -292,9 +299,23 @@ final class WideConv {
           }
         }
       }
+      Arrays.fill(buf, body, size, 0f);
     }
-    Arrays.fill(buf, body, size, 0f);
     return buf;
+  }
+
+  /** dst[d, d + n) := src[s, s + n); the last vector may overlap the previous one. */
+  private static void copyRow(float[] src, int s, float[] dst, int d, int n) {
+    if (n < L) {
+      System.arraycopy(src, s, dst, d, n);
+      return;
+    }
+    for (int i = 0; ; i = Math.min(i + L, n - L)) {
+      FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+      if (i == n - L) {
+        return;
+      }
+    }
   }
 
   private static int maxTap(int[] taps, int k) {
