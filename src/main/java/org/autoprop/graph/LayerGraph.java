@@ -108,6 +108,7 @@ public final class LayerGraph implements Layer {
   private Tensor[] gradAcc;
   private Tensor[] gradRef;
   private int[] gradCount;
+  private final GradientSum gradSum = new GradientSum();
   private boolean forwardDone;
 
   /**
@@ -668,18 +669,25 @@ public final class LayerGraph implements Layer {
     return inputGrad;
   }
 
-  /** Hands gradient {@code g} to node {@code p}: kept as is for a single successor, summed at fan-out. */
+  /**
+   * Hands gradient {@code g} to node {@code p}: kept as is for a single successor, summed at
+   * fan-out. The first of several is only referenced (its owner does not write it again during
+   * this backward pass), the second is added to it in one pass into the node's own buffer.
+   */
   private void give(int p, Tensor g) {
     if (succs[p].length == 1) {
       gradRef[p] = g;
       return;
     }
-    if (gradCount[p]++ == 0) {
+    int count = gradCount[p]++;
+    if (count == 0) {
+      gradRef[p] = g;
+    } else if (count == 1) {
       gradAcc[p] = Tensor.reuse(gradAcc[p], shapes[p]);
-      gradAcc[p].copyFrom(g);
+      gradSum.sum(gradRef[p], g, gradAcc[p]);
       gradRef[p] = gradAcc[p];
     } else {
-      Merge.addInto(gradAcc[p], g);
+      gradSum.sum(gradAcc[p], g, gradAcc[p]);
     }
   }
 

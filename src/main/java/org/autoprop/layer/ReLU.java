@@ -2,22 +2,65 @@ package org.autoprop.layer;
 
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Tensor;
 
 /** y = max(x, 0); gx = g where y &gt; 0, else 0 (from the output). */
 public final class ReLU extends Activation {
   private static final ElementwiseKernels ELEMENTWISE = KernelProvider.get().elementwise();
+  /** Below this many elements a pass is not worth waking the engine threads for. */
+  static final int PARALLEL_MIN = 1 << 15;
+
+  private final Pass pass = new Pass();
 
   /** A ReLU. */
   public ReLU() {}
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    ELEMENTWISE.relu(x.data(), x.offset(), y.data(), 0, y.size());
+    pass.run(x, y, null, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    ELEMENTWISE.reluBackward(y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
+    pass.run(y, g, gx, gx.size());
+  }
+
+  /**
+   * One pass over a range of elements, reused so that a parallel pass allocates nothing: forward
+   * {@code b := relu(a)} when {@code c} is null, else backward {@code c := b where a > 0}.
+   */
+  private static final class Pass implements Parallel.Chunk {
+    private Tensor a;
+    private Tensor b;
+    private Tensor c;
+
+    void run(Tensor a, Tensor b, Tensor c, int n) {
+      this.a = a;
+      this.b = b;
+      this.c = c;
+      try {
+        if (n >= PARALLEL_MIN) {
+          Parallel.forChunks(n, this);
+        } else {
+          run(0, n);
+        }
+      } finally {
+        this.a = null;
+        this.b = null;
+        this.c = null;
+      }
+    }
+
+    @Override
+    public void run(int from, int to) {
+      int n = to - from;
+      if (c == null) {
+        ELEMENTWISE.relu(a.data(), a.offset() + from, b.data(), b.offset() + from, n);
+      } else {
+        ELEMENTWISE.reluBackward(a.data(), a.offset() + from, b.data(), b.offset() + from, c.data(),
+            c.offset() + from, n);
+      }
+    }
   }
 }

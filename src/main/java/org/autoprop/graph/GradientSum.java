@@ -1,0 +1,53 @@
+package org.autoprop.graph;
+
+import org.autoprop.kernel.ElementwiseKernels;
+import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.Parallel;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * {@code out := a + b} for the gradients that meet at a fan-out node, split over the engine
+ * threads when large. One instance per graph, reused, so a parallel sum allocates nothing.
+ */
+final class GradientSum implements Parallel.Chunk {
+  /** Below this many elements the sum runs on the calling thread. */
+  static final int PARALLEL_MIN = 1 << 15;
+  private static final ElementwiseKernels ELEMENTWISE = KernelProvider.get().elementwise();
+
+  private Tensor a;
+  private Tensor b;
+  private Tensor out;
+
+  /**
+   * out := a + b; {@code out} is contiguous and may be {@code a}.
+   *
+   * @throws IllegalArgumentException if the shapes differ
+   */
+  void sum(Tensor a, Tensor b, Tensor out) {
+    if (!a.shape().equals(out.shape()) || !b.shape().equals(out.shape())) {
+      throw new IllegalArgumentException("LayerGraph: gradients " + a.shape() + " and " + b.shape()
+          + " meet at a fan-out node of output shape " + out.shape());
+    }
+    this.a = a.contiguous();
+    this.b = b.contiguous();
+    this.out = out;
+    try {
+      int n = out.size();
+      if (n >= PARALLEL_MIN) {
+        Parallel.forChunks(n, this);
+      } else {
+        run(0, n);
+      }
+    } finally {
+      this.a = null;
+      this.b = null;
+      this.out = null;
+    }
+  }
+
+  @Override
+  public void run(int from, int to) {
+    ELEMENTWISE.add(a.data(), a.offset() + from, b.data(), b.offset() + from, out.data(),
+        out.offset() + from, to - from);
+  }
+}
