@@ -641,6 +641,16 @@ public final class LayerGraph implements Layer {
    */
   @Override
   public Tensor backward(Tensor gradOut) {
+    return backward(gradOut, true);
+  }
+
+  /**
+   * As {@link #backward(Tensor)}; when {@code inputGradient} is false the root's layer may skip
+   * the gradient of the graph input (training on data needs only the parameter gradients) and
+   * null may be returned.
+   */
+  @Override
+  public Tensor backward(Tensor gradOut, boolean inputGradient) {
     requireBuilt();
     if (!forwardDone) {
       throw new IllegalStateException("LayerGraph: backward called before forward");
@@ -654,7 +664,8 @@ public final class LayerGraph implements Layer {
     gradRef[termIndex] = gradOut;
     Tensor inputGrad = null;
     for (int k = order.length - 1; k >= 0; k--) {
-      Tensor gin = passThrough[k] ? gradRef[k] : exec[k].backward(gradRef[k]);
+      Tensor gin = passThrough[k] ? gradRef[k]
+          : k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
       if (k == rootIndex) {
         inputGrad = gin;
       } else if (preds[k].length == 1) {

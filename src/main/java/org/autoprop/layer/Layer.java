@@ -36,6 +36,15 @@ public interface Layer {
   /** Accumulates parameter gradients and returns the input gradient of the latest forward. */
   Tensor backward(Tensor gradOut);
 
+  /**
+   * As {@link #backward(Tensor)} when {@code inputGradient}; otherwise only the parameter
+   * gradients are needed (the input is data, as a network's input batch in training), and a layer
+   * may skip computing the input gradient and return null. The default computes it anyway.
+   */
+  default Tensor backward(Tensor gradOut, boolean inputGradient) {
+    return backward(gradOut);
+  }
+
   /** Trainable parameters with local dotted names (empty by default). */
   default List<Parameter> parameters() {
     return List.of();

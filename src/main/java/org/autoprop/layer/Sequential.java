@@ -146,11 +146,21 @@ public final class Sequential implements Layer {
   /** Runs the children backward in reverse order; returns the first child's input gradient. */
   @Override
   public Tensor backward(Tensor gradOut) {
+    return backward(gradOut, true);
+  }
+
+  /** The first child is told whether the input gradient is needed; the others always compute theirs. */
+  @Override
+  public Tensor backward(Tensor gradOut, boolean inputGradient) {
     Layer[] p = lastPlan == null ? plan : lastPlan;
+    int first = 0;
+    while (first < p.length && p[first] == null) {
+      first++;
+    }
     Tensor g = gradOut;
     for (int i = p.length - 1; i >= 0; i--) {
       if (p[i] != null) {
-        g = p[i].backward(g);
+        g = i == first ? p[i].backward(g, inputGradient) : p[i].backward(g);
       }
     }
     return g;

@@ -163,7 +163,7 @@ public final class Trainer {
         Tensor y = model.forward(b.inputs(), true);
         double l = loss.forward(y, b.labels());
         correct += Metrics.countCorrect(y, b.labels());
-        model.backward(loss.backward());
+        model.backward(loss.backward(), false); // the batch is data: no input gradient
         if (clipNorm > 0) {
           GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
         }

@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * with momentum 0.9, lr 0.01, as PyTorch's runner), SEED-LINEAR / SEED-SHORTCUT / SEED-CHCAT
  * fwd+bwd on [32, 3, 32, 32] ({@link SeedGraphs}), and FMNIST-NET step at batch 128
  * ({@link ReferenceNets#fashionNet}, softmax cross-entropy, SGD momentum 0.9, lr 0.05, weight decay
- * 5e-4). Parameter gradients are zeroed before each call.
+ * 5e-4; like PyTorch's runner, no gradient for the input batch). Parameter gradients are zeroed
+ * before each call.
  *
  * <p>Rates ({@code report.py}): BLOCK-64 and SEED-* as conv GFLOP/s (3x the forward FLOP of their
  * convolutions), FMNIST-NET as images/s (128 / t).
@@ -440,10 +441,11 @@ public class GraphBenchmark {
       return logits;
     }
 
+    /** As PyTorch's runner, whose input batch does not require a gradient: none is computed for it. */
     void step() {
       opt.zeroGrad();
       loss.forward(graph.forward(x, true), labels);
-      graph.backward(loss.backward());
+      graph.backward(loss.backward(), false);
       opt.step();
     }
   }
