@@ -38,7 +38,23 @@ final class WideConv {
     float[] packedA = new float[0];
     float[] wide = new float[0];
     int[] taps = new int[0];
+    private int[] lo = new int[0];
+    private int[] hi = new int[0];
     final float[] tile = new float[MR * NR];
+
+    int[] lo(int n) {
+      if (lo.length < n) {
+        lo = new int[n];
+      }
+      return lo;
+    }
+
+    int[] hi(int n) {
+      if (hi.length < n) {
+        hi = new int[n];
+      }
+      return hi;
+    }
   }
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -208,6 +224,80 @@ final class WideConv {
   }
 
   /**
+   * {@code x += col2im(cols)} at stride > 1 (the contract of {@code ConvKernels.col2im}). In the
+   * phase-split layout of {@link #split}, column row {@code (ch, ky, kx)} adds {@code outW}
+   * contiguous elements per output row at {@code taps[k] + oy wq}, one vector add per run where
+   * the plain layout needs a strided scalar scatter (3.4 of CONV-DOWN's 26 ms); the buffer is then
+   * added back into the image, its padding dropped.
+   */
+  static void col2im(Geometry g, float[] cols, int colsOff, float[] x, int xOff) {
+    Workspace ws = WORKSPACE.get();
+    int k = g.colRows();
+    int outH = g.outH();
+    int outW = g.outW();
+    int wq = wideWidth(g);
+    int[] taps = taps(ws, g);
+    int body = g.channels() * g.strideH() * g.strideW() * phaseHeight(g) * wq;
+    if (ws.image.length < body) {
+      ws.image = new float[body];
+    }
+    float[] buf = ws.image;
+    Arrays.fill(buf, 0, body, 0f);
+    int bound = S.loopBound(outW);
+    int p = colsOff;
+    for (int t = 0; t < k; t++) {
+      for (int oy = 0, d = taps[t]; oy < outH; oy++, d += wq, p += outW) {
+        int ox = 0;
+        for (; ox < bound; ox += L) {
+          FloatVector.fromArray(S, buf, d + ox).add(FloatVector.fromArray(S, cols, p + ox)).intoArray(buf, d + ox);
+        }
+        for (; ox < outW; ox++) {
+          buf[d + ox] += cols[p + ox];
+        }
+      }
+    }
+    int h = g.inH();
+    int w = g.inW();
+    int ph = g.padH();
+    int pw = g.padW();
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int phase = phaseHeight(g) * wq;
+    // The inverse of split: image row y gathers phase row (y + ph) % sh, (y + ph) / sh of every
+    // column phase, its padding dropped.
+    int[] lo = ws.lo(sw);
+    int[] hi = ws.hi(sw);
+    phaseColumns(g, wq, lo, hi);
+    for (int ch = 0; ch < g.channels(); ch++) {
+      for (int y = 0, ry = ph % sh, yq = ph / sh; y < h; y++) {
+        int dst = xOff + (ch * h + y) * w - pw;
+        int d = (ch * sh + ry) * sw * phase + yq * wq;
+        for (int rx = 0; rx < sw; rx++, d += phase) {
+          for (int xq = lo[rx], at = dst + xq * sw + rx, end = hi[rx]; xq < end; xq++, at += sw) {
+            x[at] += buf[d + xq];
+          }
+        }
+        if (++ry == sh) {
+          ry = 0;
+          yq++;
+        }
+      }
+    }
+  }
+
+  /** Per column phase rx, the phase columns [lo, hi) that fall on the image: 0 <= X sw + rx - pw < w. */
+  private static void phaseColumns(Geometry g, int wq, int[] lo, int[] hi) {
+    int sw = g.strideW();
+    int pw = g.padW();
+    int w = g.inW();
+    for (int rx = 0; rx < sw; rx++) {
+      lo[rx] = Math.min(wq, Math.max(0, (pw - rx + sw - 1) / sw));
+      // Floor division: a phase whose first column is already past the image is empty.
+      hi[rx] = Math.max(lo[rx], Math.min(wq, Math.floorDiv(w - 1 + pw - rx, sw) + 1));
+    }
+  }
+
+  /**
    * The buffer offset of every tap (column row) {@code (ch, ky, kx)}: its phase plane plus the
    * shift of its position inside the phase.
    */
@@ -271,24 +361,25 @@ final class WideConv {
       }
     } else {
       // Phase row (ry, rx, Y) holds padded columns rx, rx + sw, ...: a strided read of one image
-      // row between the columns that fall on the image, zeros around it.
+      // row between the columns that fall on the image. Everything is zeroed first and the
+      // per-phase bounds are computed once: per row that leaves only the copy loop (the row-wise
+      // fills and divisions took 70 us per CONV-DOWN image, for 16 floats per phase row).
+      Arrays.fill(buf, 0, body, 0f);
+      int[] lo = ws.lo(sw);
+      int[] hi = ws.hi(sw);
+      phaseColumns(g, wq, lo, hi);
       for (int ch = 0; ch < g.channels(); ch++) {
-        for (int yy = 0; yy < hq * sh; yy++) {
-          int y = yy - ph;
-          for (int rx = 0; rx < sw; rx++) {
-            int d = ((ch * sh + yy % sh) * sw + rx) * phase + yy / sh * wq;
-            if (y < 0 || y >= h) {
-              Arrays.fill(buf, d, d + wq, 0f);
-              continue;
-            }
-            // Columns X with 0 <= X sw + rx - pw < w.
-            int lo = Math.min(wq, Math.max(0, (pw - rx + sw - 1) / sw));
-            int hi = Math.max(lo, Math.min(wq, (w - 1 + pw - rx) / sw + 1));
-            Arrays.fill(buf, d, d + lo, 0f);
-            for (int xq = lo, at = xOff + (ch * h + y) * w + lo * sw + rx - pw; xq < hi; xq++, at += sw) {
+        for (int y = 0, ry = ph % sh, yq = ph / sh; y < h; y++) {
+          int src = xOff + (ch * h + y) * w - pw;
+          int d = (ch * sh + ry) * sw * phase + yq * wq;
+          for (int rx = 0; rx < sw; rx++, d += phase) {
+            for (int xq = lo[rx], at = src + xq * sw + rx, end = hi[rx]; xq < end; xq++, at += sw) {
               buf[d + xq] = x[at];
             }
-            Arrays.fill(buf, d + hi, d + wq, 0f);
+          }
+          if (++ry == sh) {
+            ry = 0;
+            yq++;
           }
         }
       }
