@@ -34,6 +34,10 @@ class ConvGemmTest {
       {97, 120, 4, 5, 3, 3, 1, 1, 1, 1, 1, 1},
       {8, 3, 40, 45, 2, 2, 1, 1, 0, 0, 1, 1},
       {9, 2, 33, 34, 3, 3, 2, 2, 1, 1, 1, 1},
+      // CONV-DOWN's shape with fewer channels; then phases that hold no image column or row.
+      {12, 9, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1},
+      {5, 2, 3, 1, 1, 1, 3, 3, 0, 0, 1, 1},
+      {7, 2, 2, 2, 3, 3, 3, 3, 2, 2, 1, 1},
     };
     return Stream.of(cases).map(c -> Arguments.of((Object) c));
   }

@@ -78,6 +78,11 @@ final class VectorConv implements ConvKernels {
     final int sw = g.strideW();
     final int outH = g.outH();
     final int outW = g.outW();
+    if (sh > 1 || sw > 1) {
+      // Contiguous vector adds into a phase-split copy instead of a strided scalar scatter.
+      WideConv.col2im(g, cols, colsOff, x, xOff);
+      return;
+    }
     int p = colsOff;
     for (int c = 0; c < g.channels(); c++) {
       for (int i = 0; i < kh; i++) {

@@ -38,9 +38,25 @@ final class WideConv {
     float[] packedA = new float[0];
     float[] wide = new float[0];
     int[] taps = new int[0];
-    /** The stride-1 geometry whose zero layout {@link #image} holds, or null. */
+    /** The geometry whose zero layout {@link #image} holds, or null. */
     Geometry zeroedFor;
+    private int[] lo = new int[0];
+    private int[] hi = new int[0];
     final float[] tile = new float[MR * NR];
+
+    int[] lo(int n) {
+      if (lo.length < n) {
+        lo = new int[n];
+      }
+      return lo;
+    }
+
+    int[] hi(int n) {
+      if (hi.length < n) {
+        hi = new int[n];
+      }
+      return hi;
+    }
   }
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -98,7 +114,7 @@ final class WideConv {
       for (int q0 = 0; q0 < qp; q0 += NR) {
         // The pixels of this panel (a few rows per channel) stay in L1 across all channels.
         for (int i0 = 0; i0 < mp; i0 += MR) {
-          tile(pa, i0 * k, image, taps, k, q0, wide, i0 * qp + q0, qp);
+          tile(pa, i0 * k, image, taps, 0, k, q0, wide, i0 * qp + q0, qp);
         }
       }
       compact(g, m, wide, qp, bias, biasOff, c, cOff + img * cStride, ldc, accumulate);
@@ -210,6 +226,81 @@ final class WideConv {
   }
 
   /**
+   * {@code x += col2im(cols)} at stride > 1 (the contract of {@code ConvKernels.col2im}). In the
+   * phase-split layout of {@link #split}, column row {@code (ch, ky, kx)} adds {@code outW}
+   * contiguous elements per output row at {@code taps[k] + oy wq}, one vector add per run where
+   * the plain layout needs a strided scalar scatter (3.4 of CONV-DOWN's 26 ms); the buffer is then
+   * added back into the image, its padding dropped.
+   */
+  static void col2im(Geometry g, float[] cols, int colsOff, float[] x, int xOff) {
+    Workspace ws = WORKSPACE.get();
+    int k = g.colRows();
+    int outH = g.outH();
+    int outW = g.outW();
+    int wq = wideWidth(g);
+    int[] taps = taps(ws, g);
+    int body = g.channels() * g.strideH() * g.strideW() * phaseHeight(g) * wq;
+    if (ws.image.length < body) {
+      ws.image = new float[body];
+    }
+    float[] buf = ws.image;
+    ws.zeroedFor = null; // the sums below overwrite the zero layout split relies on
+    Arrays.fill(buf, 0, body, 0f);
+    int bound = S.loopBound(outW);
+    int p = colsOff;
+    for (int t = 0; t < k; t++) {
+      for (int oy = 0, d = taps[t]; oy < outH; oy++, d += wq, p += outW) {
+        int ox = 0;
+        for (; ox < bound; ox += L) {
+          FloatVector.fromArray(S, buf, d + ox).add(FloatVector.fromArray(S, cols, p + ox)).intoArray(buf, d + ox);
+        }
+        for (; ox < outW; ox++) {
+          buf[d + ox] += cols[p + ox];
+        }
+      }
+    }
+    int h = g.inH();
+    int w = g.inW();
+    int ph = g.padH();
+    int pw = g.padW();
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int phase = phaseHeight(g) * wq;
+    // The inverse of split: image row y gathers phase row (y + ph) % sh, (y + ph) / sh of every
+    // column phase, its padding dropped.
+    int[] lo = ws.lo(sw);
+    int[] hi = ws.hi(sw);
+    phaseColumns(g, wq, lo, hi);
+    for (int ch = 0; ch < g.channels(); ch++) {
+      for (int y = 0, ry = ph % sh, yq = ph / sh; y < h; y++) {
+        int dst = xOff + (ch * h + y) * w - pw;
+        int d = (ch * sh + ry) * sw * phase + yq * wq;
+        for (int rx = 0; rx < sw; rx++, d += phase) {
+          for (int xq = lo[rx], at = dst + xq * sw + rx, end = hi[rx]; xq < end; xq++, at += sw) {
+            x[at] += buf[d + xq];
+          }
+        }
+        if (++ry == sh) {
+          ry = 0;
+          yq++;
+        }
+      }
+    }
+  }
+
+  /** Per column phase rx, the phase columns [lo, hi) that fall on the image: 0 <= X sw + rx - pw < w. */
+  private static void phaseColumns(Geometry g, int wq, int[] lo, int[] hi) {
+    int sw = g.strideW();
+    int pw = g.padW();
+    int w = g.inW();
+    for (int rx = 0; rx < sw; rx++) {
+      lo[rx] = Math.min(wq, Math.max(0, (pw - rx + sw - 1) / sw));
+      // Floor division: a phase whose first column is already past the image is empty.
+      hi[rx] = Math.max(lo[rx], Math.min(wq, Math.floorDiv(w - 1 + pw - rx, sw) + 1));
+    }
+  }
+
+  /**
    * The buffer offset of every tap (column row) {@code (ch, ky, kx)}: its phase plane plus the
    * shift of its position inside the phase.
    */
@@ -258,16 +349,16 @@ final class WideConv {
       ws.zeroedFor = null;
     }
     float[] buf = ws.image;
+    // The zeros (padding, gaps, slack) sit at the same places for every image of a geometry:
+    // they are written once, when the geometry changes, and each image then only copies its data
+    // (at 28x28 the fills of the one-column gaps cost more than the copies).
+    if (!g.equals(ws.zeroedFor)) {
+      Arrays.fill(buf, 0f);
+      ws.zeroedFor = g;
+    }
     if (sh == 1 && sw == 1) {
-      // Data row y starts at (y + padH) wq + padW and everything else is zero, so that tap
-      // (ky, kx) of output q = oy wq + ox reads element q + ky dh wq + kx dw. The zeros sit at
-      // the same places for every image of a geometry: they are written once, when the geometry
-      // changes, and each image then only copies its rows (at 28x28 the fills of the one-column
-      // gaps cost more than the copies).
-      if (!g.equals(ws.zeroedFor)) {
-        Arrays.fill(buf, 0f);
-        ws.zeroedFor = g;
-      }
+      // Data row y starts at (y + padH) wq + padW, so that tap (ky, kx) of output q = oy wq + ox
+      // reads element q + ky dh wq + kx dw.
       for (int ch = 0; ch < g.channels(); ch++) {
         int d = ch * phase + ph * wq + pw;
         int src = xOff + ch * h * w;
@@ -276,30 +367,28 @@ final class WideConv {
         }
       }
     } else {
-      ws.zeroedFor = null; // the phase layout below writes its own zeros
       // Phase row (ry, rx, Y) holds padded columns rx, rx + sw, ...: a strided read of one image
-      // row between the columns that fall on the image, zeros around it.
+      // row between the columns that fall on the image. The per-phase bounds are computed once:
+      // per row that leaves only the copy loop (the row-wise fills and divisions took 70 us per
+      // CONV-DOWN image, for 16 floats per phase row).
+      int[] lo = ws.lo(sw);
+      int[] hi = ws.hi(sw);
+      phaseColumns(g, wq, lo, hi);
       for (int ch = 0; ch < g.channels(); ch++) {
-        for (int yy = 0; yy < hq * sh; yy++) {
-          int y = yy - ph;
-          for (int rx = 0; rx < sw; rx++) {
-            int d = ((ch * sh + yy % sh) * sw + rx) * phase + yy / sh * wq;
-            if (y < 0 || y >= h) {
-              Arrays.fill(buf, d, d + wq, 0f);
-              continue;
-            }
-            // Columns X with 0 <= X sw + rx - pw < w.
-            int lo = Math.min(wq, Math.max(0, (pw - rx + sw - 1) / sw));
-            int hi = Math.max(lo, Math.min(wq, (w - 1 + pw - rx) / sw + 1));
-            Arrays.fill(buf, d, d + lo, 0f);
-            for (int xq = lo, at = xOff + (ch * h + y) * w + lo * sw + rx - pw; xq < hi; xq++, at += sw) {
+        for (int y = 0, ry = ph % sh, yq = ph / sh; y < h; y++) {
+          int src = xOff + (ch * h + y) * w - pw;
+          int d = (ch * sh + ry) * sw * phase + yq * wq;
+          for (int rx = 0; rx < sw; rx++, d += phase) {
+            for (int xq = lo[rx], at = src + xq * sw + rx, end = hi[rx]; xq < end; xq++, at += sw) {
               buf[d + xq] = x[at];
             }
-            Arrays.fill(buf, d + hi, d + wq, 0f);
+          }
+          if (++ry == sh) {
+            ry = 0;
+            yq++;
           }
         }
       }
-      Arrays.fill(buf, body, size, 0f);
     }
     return buf;
   }
@@ -352,10 +441,12 @@ final class WideConv {
   }
 
   /**
-   * out[MR x NR] := Apanel x B over k taps, B[p][j] = image[taps[p] + q0 + j]: per tap two
-   * vector loads, eight broadcasts and sixteen FMAs, with no mask and no tail.
+   * out[MR x NR] := Apanel x B over taps [p0, p1), B[p][j] = image[taps[p] + q0 + j]: per tap two
+   * vector loads, eight broadcasts and sixteen FMAs, with no mask and no tail. The tap range
+   * comes in as two parameters rather than a count from 0: C2 then compiles a faster loop
+   * (JDK 17, JMH 1T: CONV-64 fwd 13.0 -> 10.8 ms, CONV-DOWN fwd 7.4 -> 6.7 ms).
    */
-  private static void tile(float[] pa, int aBase, float[] image, int[] taps, int k, int q0,
+  private static void tile(float[] pa, int aBase, float[] image, int[] taps, int p0, int p1, int q0,
       float[] out, int outIdx, int ldo) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = FloatVector.zero(S);
@@ -374,7 +465,7 @@ final class WideConv {
     FloatVector c70 = FloatVector.zero(S);
     FloatVector c71 = FloatVector.zero(S);
     int ai = aBase;
-    for (int p = 0; p < k; p++, ai += MR) {
+    for (int p = p0; p < p1; p++, ai += MR) {
       int t = taps[p] + q0;
       FloatVector b0 = FloatVector.fromArray(S, image, t);
       FloatVector b1 = FloatVector.fromArray(S, image, t + L);
