@@ -59,6 +59,8 @@ public final class Conv2D implements Layer {
   private float[] flippedWeight;
   private Tensor output;
   private Tensor gradInput;
+  /** Whether the current backward computes the input gradient. */
+  private boolean needInput;
   private Tensor gy;
   private Tensor inputCopy;
   private Tensor gradOutCopy;
@@ -233,8 +235,8 @@ public final class Conv2D implements Layer {
 
   /**
    * Fewest input channels per group for which the input gradient runs as a transposed
-   * convolution: its GEMM has that many rows, and the register tile is 6 tall (CONV-STEM, 1 input
-   * channel, would waste 5/6 of it; there W^T x dY plus col2im is cheaper).
+   * convolution: its GEMM has that many rows, and the register tile is 8 tall (CONV-STEM, 1 input
+   * channel, would waste 7/8 of it; there W^T x dY plus col2im is cheaper).
    */
   static final int TRANSPOSED_MIN_IN = 12;
 
@@ -361,6 +363,12 @@ public final class Conv2D implements Layer {
 
   @Override
   public Tensor backward(Tensor gradOut) {
+    return backward(gradOut, true);
+  }
+
+  /** Without {@code inputGradient} only the weight and bias gradients are computed; returns null. */
+  @Override
+  public Tensor backward(Tensor gradOut, boolean inputGradient) {
     if (input == null) {
       throw new IllegalStateException(description + ": backward called before forward");
     }
@@ -374,9 +382,12 @@ public final class Conv2D implements Layer {
       gradOutCopy = Tensor.reuse(gradOutCopy, gradOut.shape());
       gy = gradOutCopy.copyFrom(gradOut);
     }
-    gradInput = Tensor.reuse(gradInput, input.shape());
-    if (transposedGeometry != null) {
-      flipWeight();
+    needInput = inputGradient;
+    if (needInput) {
+      gradInput = Tensor.reuse(gradInput, input.shape());
+      if (transposedGeometry != null) {
+        flipWeight();
+      }
     }
     int n = input.dim(0);
     chunks = chunksFor(n);
@@ -419,7 +430,7 @@ public final class Conv2D implements Layer {
       }
     }
     gy = null;
-    return gradInput;
+    return needInput ? gradInput : null;
   }
 
   /**
@@ -455,7 +466,7 @@ public final class Conv2D implements Layer {
     int p = geometry.colCols();
     int first = n * t / chunks;
     int end = n * (t + 1) / chunks;
-    if (transposedGeometry != null) {
+    if (needInput && transposedGeometry != null) {
       // The input gradient as a stride-1 convolution of dY with the flipped kernel, whole chunk
       // per call so that the kernel prepares the flipped weights once.
       int outG = out / groups;
@@ -489,12 +500,14 @@ public final class Conv2D implements Layer {
     float[] w = weight.value().data();
     float[] gyd = gy.data();
     int gyOff = gy.offset() + img * out * p;
-    float[] gx = gradInput.data();
+    float[] gx = needInput ? gradInput.data() : null;
     int gxOff = img * inSize;
     ConvKernels conv = kernels.conv();
     if (depthwise) {
-      Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
-      conv.depthwiseBackwardData(g, gyd, gyOff, w, 0, gx, gxOff);
+      if (needInput) {
+        Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
+        conv.depthwiseBackwardData(g, gyd, gyOff, w, 0, gx, gxOff);
+      }
       conv.depthwiseBackwardWeight(g, x, xOff, gyd, gyOff, gwPart, 0);
       return;
     }
@@ -527,11 +540,11 @@ public final class Conv2D implements Layer {
       } else {
         gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
-      if (!transposed) {
+      if (needInput && !transposed) {
         gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
       }
     }
-    if (!pointwise && !transposed) {
+    if (needInput && !pointwise && !transposed) {
       Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
       conv.col2im(g, gradColBuf, 0, gx, gxOff);
     }
