@@ -206,7 +206,7 @@ final class WideConv {
         // Rows past k repeat the last tap; they are dropped below.
         tileFromImage(image, taps[i0], taps[Math.min(i0 + 1, k - 1)], taps[Math.min(i0 + 2, k - 1)],
             taps[Math.min(i0 + 3, k - 1)], taps[Math.min(i0 + 4, k - 1)], taps[Math.min(i0 + 5, k - 1)],
-            taps[Math.min(i0 + 6, k - 1)], taps[Math.min(i0 + 7, k - 1)], q, pb, j0 * q, tile);
+            taps[Math.min(i0 + 6, k - 1)], taps[Math.min(i0 + 7, k - 1)], 0, q, pb, j0 * q, tile);
         int cIdx = cOff + i0 * ldc + j0;
         for (int r = 0; r < rows; r++) {
           int row = cIdx + r * ldc;
@@ -512,11 +512,12 @@ final class WideConv {
     c71.intoArray(out, outIdx + 7 * ldo + L);
   }
   /**
-   * out[MR x NR] := A x Bpanel over q wide pixels, A[r][p] = image[t_r + p]: the forward tile
-   * with the roles swapped, eight broadcasts from the image and two loads of packed B per pixel.
+   * out[MR x NR] := A x Bpanel over wide pixels [p0, p1), A[r][p] = image[t_r + p]: the forward
+   * tile with the roles swapped, eight broadcasts from the image and two loads of packed B per
+   * pixel (the range as two parameters, as in {@link #tile}).
    */
   private static void tileFromImage(float[] image, int t0, int t1, int t2, int t3, int t4, int t5,
-      int t6, int t7, int q, float[] pb, int bBase, float[] out) {
+      int t6, int t7, int p0, int p1, float[] pb, int bBase, float[] out) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S);
@@ -534,7 +535,7 @@ final class WideConv {
     FloatVector c70 = FloatVector.zero(S);
     FloatVector c71 = FloatVector.zero(S);
     int bi = bBase;
-    for (int p = 0; p < q; p++, bi += NR) {
+    for (int p = p0; p < p1; p++, bi += NR) {
       FloatVector b0 = FloatVector.fromArray(S, pb, bi);
       FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
       FloatVector av = FloatVector.broadcast(S, image[t0 + p]);
