@@ -358,7 +358,9 @@ public final class Conv2D implements Layer {
 
   /** Whether the weight gradient runs as dot products (partials in weight layout) or as a GEMM (transposed partials). */
   private boolean dotWeightGrad() {
-    return depthwise || in / groups * kh * kw <= DOT_WEIGHT_GRAD;
+    // Pointwise: the GEMM on the image itself (no im2col) beats the dot products even for short
+    // rows (FMNIST-NET's 1x1 32->64 at 14x14, 128 images: backward 5.2 -> 2.7 ms).
+    return depthwise || !pointwise && in / groups * kh * kw <= DOT_WEIGHT_GRAD;
   }
 
   @Override
