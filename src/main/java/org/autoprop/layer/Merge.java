@@ -241,8 +241,6 @@ public final class Merge {
       default:
         if (fused3) {
           pass.run(Pass.FORWARD3, null, 0f);
-        } else if (k == 2 && op.elementwise()) {
-          pass.run(Pass.FORWARD2, null, 0f);
         } else {
           elementwiseForward(k);
         }
@@ -509,7 +507,6 @@ public final class Merge {
     static final int EXTREME3_BACKWARD = 3;
     static final int CHCAT_FORWARD = 4;
     static final int CHCAT_BACKWARD = 5;
-    static final int FORWARD2 = 6;
     /** Below this many elements a pass is not worth waking the pool for. */
     static final int PARALLEL_MIN = 1 << 15;
 
@@ -528,7 +525,7 @@ public final class Merge {
       f = factor;
       target = into;
       int n = outShape.size();
-      int count = what == CHCAT_FORWARD || what == CHCAT_BACKWARD ? outShape.dim(0) * operands.length : n;
+      int count = what >= CHCAT_FORWARD ? outShape.dim(0) * operands.length : n;
       try {
         if (n >= PARALLEL_MIN) {
           Parallel.forChunks(count, this);
@@ -549,15 +546,11 @@ public final class Merge {
         ew.scale(f, g.data(), g.offset() + from, target.data(), from, n);
         return;
       }
-      if (kind == CHCAT_FORWARD || kind == CHCAT_BACKWARD) {
+      if (kind >= CHCAT_FORWARD) {
         chcatBlocks(kind == CHCAT_FORWARD, g, from, to);
         return;
       }
       Tensor b = operands[1];
-      if (kind == FORWARD2) {
-        forward2(a.data(), a.offset() + from, b.data(), b.offset() + from, out.data(), from, n);
-        return;
-      }
       Tensor c = operands[2];
       float[] ad = a.data();
       float[] bd = b.data();
@@ -600,33 +593,6 @@ public final class Merge {
         mk.extreme3Backward(op == Op.MAX, ad, ao, bd, bo, cd, co, gd, go,
             grads[0].data(), from, grads[1].data(), from, grads[2].data(), from, n);
       }
-    }
-  }
-
-  /** y := a op b over one chunk, in one pass (two operands of the output shape). */
-  private void forward2(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    switch (op) {
-      case SUM:
-        ew.add(a, ao, b, bo, y, yo, n);
-        break;
-      case AVG:
-        ew.add(a, ao, b, bo, y, yo, n);
-        ew.scale(0.5f, y, yo, y, yo, n);
-        break;
-      case SUB:
-        ew.sub(a, ao, b, bo, y, yo, n);
-        break;
-      case HADAMARD:
-        ew.mul(a, ao, b, bo, y, yo, n);
-        break;
-      case MAX:
-        ew.max(a, ao, b, bo, y, yo, n);
-        break;
-      case MIN:
-        ew.min(a, ao, b, bo, y, yo, n);
-        break;
-      default:
-        throw new AssertionError(op);
     }
   }
 
