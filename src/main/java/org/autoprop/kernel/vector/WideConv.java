@@ -16,8 +16,9 @@ import org.autoprop.kernel.ConvKernels.Geometry;
  * {@code k} reads buffer element {@code tap[k] + q}: along q, every tap is one contiguous run of
  * the buffer, and the micro-kernel loads its B vectors straight from it. The {@code wq - outW}
  * extra columns of each row (garbage, read across the row end) are computed and dropped; at 28x28
- * with pad 1 that is 30 columns for 28, 7% more FMAs for no packing at all (the packed path,
- * whose 32-wide panels cross output rows of 28, ran at 80 GFLOP/s there).
+ * with pad 1 that is 29 columns for 28 (rows share their padding, see {@link #wideWidth}), 3.5%
+ * more FMAs for no packing at all (the packed path, whose 32-wide panels cross output rows of 28,
+ * ran at 80 GFLOP/s there; this one at about 200).
  *
  * <p>The micro-kernel holds 8 output channels x 2 vectors of pixels in 16 accumulators; weights
  * are packed once per call into 8-row k-major panels, zero-padded.
