@@ -32,12 +32,7 @@ final class GradientSum implements Parallel.Chunk {
     this.b = b.contiguous();
     this.out = out;
     try {
-      int n = out.size();
-      if (n >= PARALLEL_MIN) {
-        Parallel.forChunks(n, this);
-      } else {
-        run(0, n);
-      }
+      Parallel.forChunks(out.size(), PARALLEL_MIN, this);
     } finally {
       this.a = null;
       this.b = null;

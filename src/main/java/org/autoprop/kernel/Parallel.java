@@ -78,6 +78,19 @@ public final class Parallel {
     }
   }
 
+  /**
+   * {@link #forChunks(int, Chunk)} when {@code count >= min}, else one call {@code
+   * body.run(0, count)} on this thread: below some size waking the engine threads costs more than
+   * the work.
+   */
+  public static void forChunks(int count, int min, Chunk body) {
+    if (count >= min) {
+      forChunks(count, body);
+    } else if (count > 0) {
+      body.run(0, count);
+    }
+  }
+
   /** A worker thread: loops it starts run serially. */
   private static final class Worker extends Thread {
     Worker(Runnable r, String name) {

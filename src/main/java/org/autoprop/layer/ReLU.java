@@ -40,11 +40,7 @@ public final class ReLU extends Activation {
       this.b = b;
       this.c = c;
       try {
-        if (n >= PARALLEL_MIN) {
-          Parallel.forChunks(n, this);
-        } else {
-          run(0, n);
-        }
+        Parallel.forChunks(n, PARALLEL_MIN, this);
       } finally {
         this.a = null;
         this.b = null;

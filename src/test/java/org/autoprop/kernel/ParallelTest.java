@@ -43,6 +43,34 @@ class ParallelTest {
     }
   }
 
+  @ParameterizedTest(name = "count={0}")
+  @ValueSource(ints = {0, 1, 99, 100, 101, 1021})
+  void belowTheMinimumOneCallOnTheCallingThread(int count) {
+    int min = 100;
+    int[] hits = new int[count];
+    AtomicInteger chunks = new AtomicInteger();
+    Thread caller = Thread.currentThread();
+    AtomicInteger onCaller = new AtomicInteger();
+    Parallel.forChunks(count, min, (from, to) -> {
+      chunks.incrementAndGet();
+      if (Thread.currentThread() == caller) {
+        onCaller.incrementAndGet();
+      }
+      for (int i = from; i < to; i++) {
+        hits[i]++;
+      }
+    });
+    for (int i = 0; i < count; i++) {
+      assertEquals(1, hits[i], "item " + i + " of " + count);
+    }
+    if (count < min) {
+      assertEquals(count == 0 ? 0 : 1, chunks.get(), "calls below the minimum");
+      assertEquals(chunks.get(), onCaller.get(), "calls on the calling thread");
+    } else {
+      assertEquals(Math.min(Parallel.THREADS, count), chunks.get());
+    }
+  }
+
   @Test
   void aFailureReachesTheCallerAndTheEngineStaysUsable() {
     IllegalStateException boom = new IllegalStateException("boom");
