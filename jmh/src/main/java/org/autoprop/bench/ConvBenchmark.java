@@ -78,8 +78,8 @@ public class ConvBenchmark {
     /**
      * Checks one fwd+bwd of the benchmarked layer (whose weights the benchmark never changes)
      * against the references, after the measurement: the reference runs a Conv2D on the scalar
-     * kernels, and done before, it would make Conv2D's kernel call sites bimorphic for the JIT
-     * during the measurement, which a production JVM (one kernel provider) never sees.
+     * kernels, and done before, it would let the JIT see two kernel providers at Conv2D's call
+     * sites during the measurement, which a production JVM (one kernel provider) never does.
      */
     @TearDown(Level.Trial)
     public void check() {

@@ -88,8 +88,8 @@ public class GraphBenchmark {
     /**
      * Checks a fresh copy of the graph (same seeds, so the same initial weights) against its
      * hand-written reference, after the measurement: the reference runs convolutions on the scalar
-     * kernels, and done before, it would make the kernel call sites of Conv2D bimorphic for the JIT
-     * during the measurement, which a production JVM (one kernel provider) never sees.
+     * kernels, and done before, it would let the JIT see two kernel providers at Conv2D's call sites
+     * during the measurement, which a production JVM (one kernel provider) never does.
      */
     @TearDown(Level.Trial)
     public void verify() {
