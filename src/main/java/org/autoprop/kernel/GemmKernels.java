@@ -74,6 +74,18 @@ public interface GemmKernels {
   }
 
   /**
+   * The data gradient of a convolution (a transposed convolution) for {@code count} images,
+   * overwriting dx: {@code dx := col2im(W^T x dY)} under {@code g}, where {@code W} is the
+   * {@code [n, K]} weight matrix ({@code K = g.colRows()}, row stride {@code ldw}) and {@code dY}
+   * the {@code [n, P]} gradient of one image's output ({@code P = g.colCols()}, rows contiguous).
+   * Image {@code i} reads dY at {@code dyOff + i * dyStride} and writes its {@code g.channels()}
+   * planes of {@code inH x inW} at {@code dxOff + i * dxStride}. Neither the columns nor the
+   * column gradient is materialised.
+   */
+  void convBackwardData(int n, ConvKernels.Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff,
+      int dyStride, float[] dx, int dxOff, int dxStride, int count);
+
+  /**
    * The weight-gradient product with implicit columns: {@code C[K x n] += cols * B^T}, where
    * {@code cols[K x P]} is the im2col of the image {@code x} under {@code g} and {@code B} is
    * stored {@code n x P} (row stride {@code ldb}). With {@code B = dY} of one image this adds

@@ -60,6 +60,35 @@ final class ScalarGemm implements GemmKernels {
   }
 
   @Override
+  public void convBackwardData(int n, ConvKernels.Geometry g, float[] w, int wOff, int ldw, float[] dy,
+      int dyOff, int dyStride, float[] dx, int dxOff, int dxStride, int count) {
+    int khw = g.kernelH() * g.kernelW();
+    int outW = g.outW();
+    int pixels = g.colCols();
+    int plane = g.inH() * g.inW();
+    for (int img = 0; img < count; img++) {
+      int xBase = dxOff + img * dxStride;
+      java.util.Arrays.fill(dx, xBase, xBase + g.channels() * plane, 0f);
+      for (int r = 0; r < n; r++) {
+        int yRow = dyOff + img * dyStride + r * pixels;
+        for (int kk = 0; kk < g.colRows(); kk++) {
+          float a = w[wOff + r * ldw + kk];
+          int ch = kk / khw;
+          int i = kk % khw / g.kernelW();
+          int j = kk % g.kernelW();
+          for (int pix = 0; pix < pixels; pix++) {
+            int iy = pix / outW * g.strideH() - g.padH() + i * g.dilationH();
+            int ix = pix % outW * g.strideW() - g.padW() + j * g.dilationW();
+            if (iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW()) {
+              dx[xBase + ch * plane + iy * g.inW() + ix] += a * dy[yRow + pix];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Override
   public void convGemmWeightGrad(int n, ConvKernels.Geometry g, float[] x, int xOff, float[] b, int bOff,
       int ldb, float[] c, int cOff, int ldc) {
     int k = g.colRows();

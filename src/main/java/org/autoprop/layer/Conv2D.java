@@ -57,6 +57,8 @@ public final class Conv2D implements Layer {
   // The input gradient at stride 1 as a convolution over dY; null when col2im is used.
   private Geometry transposedGeometry;
   private float[] flippedWeight;
+  // The input gradient at stride > 1, phase by phase (GemmKernels.convBackwardData); false when col2im is used.
+  private boolean phased;
   private Tensor output;
   private Tensor gradInput;
   /** Whether the current backward computes the input gradient. */
@@ -262,10 +264,11 @@ public final class Conv2D implements Layer {
         ? new Geometry(out / groups, geometry.outH(), geometry.outW(), kh, kw, 1, 1, tph, tpw, dh, dw)
         : null;
     flippedWeight = transposed ? new float[weight.value().size()] : null;
+    phased = !depthwise && !pointwise && (sh > 1 || sw > 1) && inG >= TRANSPOSED_MIN_IN;
     int threads = Parallel.THREADS;
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
-    gradCols = new float[threads][transposed ? 0 : colSize];
+    gradCols = new float[threads][transposed || phased ? 0 : colSize];
     gradWeight = new float[threads][weight.value().size()];
     gradBias = new double[threads][out];
   }
@@ -480,6 +483,17 @@ public final class Conv2D implements Layer {
             gradInput.data(), (first * in + grp * inG) * plane, in * plane, plane, end - first);
       }
     }
+    if (needInput && phased) {
+      int outG = out / groups;
+      int inG = in / groups;
+      int kG = inG * kh * kw;
+      int plane = geometry.inH() * geometry.inW();
+      for (int grp = 0; grp < groups; grp++) {
+        kernels.gemm().convBackwardData(outG, groupGeometry, weight.value().data(),
+            weight.value().offset() + grp * outG * kG, kG, gy.data(), gy.offset() + (first * out + grp * outG) * p,
+            out * p, gradInput.data(), (first * in + grp * inG) * plane, in * plane, end - first);
+      }
+    }
     for (int img = first; img < end; img++) {
       backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
       if (bias != null) {
@@ -525,7 +539,8 @@ public final class Conv2D implements Layer {
     int inG = in / groups;
     int kG = inG * kh * kw;
     int inGSize = inG * g.inH() * g.inW();
-    boolean transposed = transposedGeometry != null;
+    // Either way the input gradient is already written (backwardChunk).
+    boolean transposed = transposedGeometry != null || phased;
     GemmKernels gemm = kernels.gemm();
     // Pointwise: the input gradient is W^T x dY written straight into gx; otherwise into columns.
     float[] dst = pointwise ? gx : gradColBuf;

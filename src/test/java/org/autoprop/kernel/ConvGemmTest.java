@@ -38,6 +38,8 @@ class ConvGemmTest {
       {12, 9, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1},
       {5, 2, 3, 1, 1, 1, 3, 3, 0, 0, 1, 1},
       {7, 2, 2, 2, 3, 3, 3, 3, 2, 2, 1, 1},
+      // Strides and dilations that differ between the axes.
+      {10, 4, 11, 13, 3, 2, 2, 3, 2, 1, 2, 1},
     };
     return Stream.of(cases).map(c -> Arguments.of((Object) c));
   }
@@ -110,6 +112,45 @@ class ConvGemmTest {
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], scalar[i], tol, "scalar convGemmWeightGrad " + g + " at " + i);
       assertEquals(expected[i], vector[i], tol, "vector convGemmWeightGrad " + g + " at " + i);
+    }
+  }
+
+  /**
+   * The data gradient of two images (each with its own gaps around it in both arrays) against
+   * W^T x dY followed by col2im, image by image; everything outside the images' planes must be
+   * left as it was.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("geometries")
+  void convBackwardDataMatchesGemmThenCol2im(int[] c) {
+    Geometry g = geometry(c);
+    int n = c[0];
+    int k = g.colRows();
+    int p = g.colCols();
+    int in = g.channels() * g.inH() * g.inW();
+    SplittableRandom r = new SplittableRandom(k * 13L + p);
+    int ldw = k + 2;
+    int dyStride = n * p + 3;
+    int dxStride = in + 5;
+    float[] w = random(r, 1 + n * ldw);
+    float[] dy = random(r, 2 + 2 * dyStride);
+    float[] dx0 = random(r, 3 + 2 * dxStride);
+    float[] expected = dx0.clone();
+    float[] cols = new float[k * p];
+    for (int img = 0; img < 2; img++) {
+      SCALAR.gemm(true, false, k, p, n, w, 1, ldw, dy, 2 + img * dyStride, p, cols, 0, p, false);
+      int at = 3 + img * dxStride;
+      java.util.Arrays.fill(expected, at, at + in, 0f);
+      KernelProvider.scalar().conv().col2im(g, cols, 0, expected, at);
+    }
+    float[] scalar = dx0.clone();
+    SCALAR.convBackwardData(n, g, w, 1, ldw, dy, 2, dyStride, scalar, 3, dxStride, 2);
+    float[] vector = dx0.clone();
+    VECTOR.convBackwardData(n, g, w, 1, ldw, dy, 2, dyStride, vector, 3, dxStride, 2);
+    float tol = 1e-5f * n * k + 1e-6f;
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], scalar[i], tol, "scalar convBackwardData " + g + " at " + i);
+      assertEquals(expected[i], vector[i], tol, "vector convBackwardData " + g + " at " + i);
     }
   }
 }

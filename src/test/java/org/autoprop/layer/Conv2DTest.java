@@ -161,7 +161,13 @@ class Conv2DTest {
         // dilation, groups; and padding beyond dilation*(k-1), which falls back to col2im.
         new Setting(12, 7, 3, 2, 1, 1, Padding.of(1, 0), 1, 1, 1, true, Shape.of(2, 12, 6, 5)),
         new Setting(26, 4, 3, 3, 1, 1, Padding.SAME, 2, 1, 2, true, Shape.of(2, 26, 7, 6)),
-        new Setting(13, 3, 2, 3, 1, 1, Padding.of(2, 1), 1, 1, 1, false, Shape.of(1, 13, 4, 5)));
+        new Setting(13, 3, 2, 3, 1, 1, Padding.of(2, 1), 1, 1, 1, false, Shape.of(1, 13, 4, 5)),
+        // At stride > 1 with in/groups >= Conv2D.TRANSPOSED_MIN_IN: the input gradient phase by
+        // phase (GemmKernels.convBackwardData); CONV-DOWN's kernel, then strides and dilations
+        // that differ between the axes, groups, and stride 3 over a 2-wide kernel (empty phases).
+        new Setting(12, 5, 3, 3, 2, 2, Padding.of(1), 1, 1, 1, true, Shape.of(2, 12, 8, 7)),
+        new Setting(28, 6, 3, 2, 2, 3, Padding.of(2, 1), 2, 1, 2, true, Shape.of(2, 28, 9, 11)),
+        new Setting(12, 3, 2, 2, 3, 3, Padding.VALID, 1, 1, 1, false, Shape.of(1, 12, 7, 8)));
   }
 
   @ParameterizedTest(name = "{0}")

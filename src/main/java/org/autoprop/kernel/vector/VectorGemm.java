@@ -122,6 +122,15 @@ final class VectorGemm implements GemmKernels {
   }
 
   @Override
+  public void convBackwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff,
+      int dyStride, float[] dx, int dxOff, int dxStride, int count) {
+    if (count == 0) {
+      return;
+    }
+    WideConv.backwardData(n, g, w, wOff, ldw, dy, dyOff, dyStride, dx, dxOff, dxStride, count);
+  }
+
+  @Override
   public void convGemmWeightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
     if (n == 0) {

@@ -41,6 +41,11 @@ final class WideConv {
     int[] taps = new int[0];
     /** The geometry whose zero layout {@link #image} holds, or null. */
     Geometry zeroedFor;
+    /** dY padded for {@link #backwardData}, and the geometry whose zero layout it holds. */
+    float[] gradImage = new float[0];
+    Geometry gradZeroedFor;
+    /** Per phase of {@link #backwardData}, where its taps start in {@link #taps}. */
+    int[] phaseStart = new int[0];
     private int[] lo = new int[0];
     private int[] hi = new int[0];
     final float[] tile = new float[MR * NR];
@@ -220,6 +225,196 @@ final class WideConv {
             for (int jj = 0; jj < cols; jj++) {
               c[row + jj] += tile[e + jj];
             }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The data gradient (the contract of {@code GemmKernels.convBackwardData}) as {@code sh x sw}
+   * stride-1 wide-row products, one per phase of the input. Input row {@code iy = Y sh + r}
+   * receives from kernel row {@code k} only when {@code r + padH - k dh} is a multiple of sh, and
+   * then from output row {@code Y + (r + padH - k dh) / sh} (columns alike): each phase is a small
+   * correlation of the padded dY with its own taps, run on {@link #tile} and written to its rows
+   * and columns of dx. At stride 2 with a 3x3 kernel the phases hold 1, 2, 2 and 4 taps per
+   * channel: no column matrix, no col2im, and none of the zeros a dilated dY would multiply.
+   */
+  static void backwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff, int dyStride,
+      float[] dx, int dxOff, int dxStride, int count) {
+    Workspace ws = WORKSPACE.get();
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int kh = g.kernelH();
+    int kw = g.kernelW();
+    int outH = g.outH();
+    int outW = g.outW();
+    int inH = g.inH();
+    int inW = g.inW();
+    int c = g.channels();
+    int top = Math.max(0, -minOffset(inH, kh, sh, g.padH(), g.dilationH()));
+    int left = Math.max(0, -minOffset(inW, kw, sw, g.padW(), g.dilationW()));
+    int bottom = Math.max(0, maxReach(inH, kh, sh, g.padH(), g.dilationH()) - (outH - 1));
+    int right = Math.max(0, maxReach(inW, kw, sw, g.padW(), g.dilationW()) - (outW - 1));
+    int wq = left + outW + right;
+    int plane = (top + outH + bottom) * wq;
+    int phases = sh * sw;
+    int k = n * kh * kw;
+    if (ws.taps.length < k) {
+      ws.taps = new int[k];
+    }
+    if (ws.phaseStart.length < phases + 1) {
+      ws.phaseStart = new int[phases + 1];
+    }
+    int[] taps = ws.taps;
+    int[] start = ws.phaseStart;
+    int mp = (c + MR - 1) / MR * MR;
+    if (ws.packedA.length < mp * k) {
+      ws.packedA = new float[mp * k];
+    }
+    float[] pa = ws.packedA;
+    int maxTap = 0;
+    int maxWide = 0;
+    int t = 0;
+    for (int ry = 0; ry < sh; ry++) {
+      for (int rx = 0; rx < sw; rx++) {
+        int t0 = t;
+        start[ry * sw + rx] = t0;
+        for (int r = 0; r < n; r++) {
+          for (int ky = 0; ky < kh; ky++) {
+            int ey = ry + g.padH() - ky * g.dilationH();
+            if (Math.floorMod(ey, sh) != 0) {
+              continue;
+            }
+            for (int kx = 0; kx < kw; kx++) {
+              int ex = rx + g.padW() - kx * g.dilationW();
+              if (Math.floorMod(ex, sw) == 0) {
+                taps[t] = r * plane + (ey / sh + top) * wq + ex / sw + left;
+                maxTap = Math.max(maxTap, taps[t]);
+                t++;
+              }
+            }
+          }
+        }
+        packPhase(g, w, wOff, ldw, n, ry, rx, pa, mp * t0, t - t0, mp);
+        maxWide = Math.max(maxWide, phaseRows(inH, ry, sh) * wq);
+      }
+    }
+    start[phases] = t;
+    int qpMax = (maxWide + NR - 1) / NR * NR;
+    int size = Math.max(n * plane, maxTap + qpMax);
+    if (ws.gradImage.length < size) {
+      ws.gradImage = new float[size];
+      ws.gradZeroedFor = null;
+    }
+    float[] buf = ws.gradImage;
+    if (!g.equals(ws.gradZeroedFor)) {
+      Arrays.fill(buf, 0f);
+      ws.gradZeroedFor = g;
+    }
+    if (ws.wide.length < mp * qpMax) {
+      ws.wide = new float[mp * qpMax];
+    }
+    float[] wide = ws.wide;
+    int pixels = outH * outW;
+    int inPlane = inH * inW;
+    for (int img = 0; img < count; img++) {
+      int yBase = dyOff + img * dyStride;
+      for (int r = 0; r < n; r++) {
+        for (int oy = 0; oy < outH; oy++) {
+          copyRow(dy, yBase + r * pixels + oy * outW, buf, r * plane + (top + oy) * wq + left, outW);
+        }
+      }
+      int xBase = dxOff + img * dxStride;
+      for (int ry = 0; ry < sh; ry++) {
+        int rows = phaseRows(inH, ry, sh);
+        for (int rx = 0; rx < sw; rx++) {
+          int cols = phaseRows(inW, rx, sw);
+          int t0 = start[ry * sw + rx];
+          int kp = start[ry * sw + rx + 1] - t0;
+          int qp = (rows * wq + NR - 1) / NR * NR;
+          if (kp > 0) {
+            for (int q0 = 0; q0 < qp; q0 += NR) {
+              for (int i0 = 0; i0 < mp; i0 += MR) {
+                tile(pa, mp * t0 + i0 * kp, buf, taps, t0, t0 + kp, q0, wide, i0 * qp + q0, qp);
+              }
+            }
+          }
+          // Row Y, column X of the phase is dx[(Y sh + ry) inW + X sw + rx]; a phase without taps is 0.
+          for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < rows; y++) {
+              int dst = xBase + ch * inPlane + (y * sh + ry) * inW + rx;
+              int src = ch * qp + y * wq;
+              for (int x = 0; x < cols; x++) {
+                dx[dst + x * sw] = kp > 0 ? wide[src + x] : 0f;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Phase rows (or columns) of an input extent: the indices {@code Y s + r} below {@code in}. */
+  private static int phaseRows(int in, int r, int s) {
+    return r < in ? (in - r + s - 1) / s : 0;
+  }
+
+  /** The smallest output offset {@code (r + pad - k d) / s} any non-empty phase reads. */
+  private static int minOffset(int in, int kernel, int s, int pad, int d) {
+    int min = 0;
+    for (int r = 0; r < s && r < in; r++) {
+      for (int k = 0; k < kernel; k++) {
+        int e = r + pad - k * d;
+        if (Math.floorMod(e, s) == 0) {
+          min = Math.min(min, e / s);
+        }
+      }
+    }
+    return min;
+  }
+
+  /** The largest output index {@code rows - 1 + (r + pad - k d) / s} any phase reads. */
+  private static int maxReach(int in, int kernel, int s, int pad, int d) {
+    int max = 0;
+    for (int r = 0; r < s && r < in; r++) {
+      for (int k = 0; k < kernel; k++) {
+        int e = r + pad - k * d;
+        if (Math.floorMod(e, s) == 0) {
+          max = Math.max(max, phaseRows(in, r, s) - 1 + e / s);
+        }
+      }
+    }
+    return max;
+  }
+
+  /**
+   * Packs the weights of phase (ry, rx) into MR-row k-major panels at {@code base}:
+   * {@code A[ch][(r, ky, kx)] = W[r][(ch, ky, kx)]} over the phase's taps in {@link #backwardData}'s
+   * order, rows [c, mp) zero.
+   */
+  private static void packPhase(Geometry g, float[] w, int wOff, int ldw, int n, int ry, int rx, float[] pa,
+      int base, int kp, int mp) {
+    int kh = g.kernelH();
+    int kw = g.kernelW();
+    int c = g.channels();
+    for (int i0 = 0; i0 < mp; i0 += MR) {
+      int t = 0;
+      for (int r = 0; r < n; r++) {
+        for (int ky = 0; ky < kh; ky++) {
+          if (Math.floorMod(ry + g.padH() - ky * g.dilationH(), g.strideH()) != 0) {
+            continue;
+          }
+          for (int kx = 0; kx < kw; kx++) {
+            if (Math.floorMod(rx + g.padW() - kx * g.dilationW(), g.strideW()) != 0) {
+              continue;
+            }
+            int d = base + i0 * kp + t * MR;
+            for (int rr = 0; rr < MR; rr++) {
+              int ch = i0 + rr;
+              pa[d + rr] = ch < c ? w[wOff + r * ldw + (ch * kh + ky) * kw + kx] : 0f;
+            }
+            t++;
           }
         }
       }
