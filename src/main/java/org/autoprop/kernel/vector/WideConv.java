@@ -90,10 +90,14 @@ final class WideConv {
     return (g.inH() + 2 * g.padH() + g.strideH() - 1) / g.strideH();
   }
 
-  /** Wide output pixels of one image, rounded up to whole micro-tiles. */
+  /** Wide output pixels of one image, rounded up to whole vectors. */
   private static int widePixels(Geometry g) {
-    int q = g.outH() * wideWidth(g);
-    return (q + NR - 1) / NR * NR;
+    return vectors(g.outH() * wideWidth(g));
+  }
+
+  /** {@code q} rounded up to a multiple of the vector length. */
+  private static int vectors(int q) {
+    return (q + L - 1) / L * L;
   }
 
   /**
@@ -117,12 +121,7 @@ final class WideConv {
     float[] wide = ws.wide;
     for (int img = 0; img < count; img++) {
       float[] image = split(ws, g, x, xOff + img * xStride, extent);
-      for (int q0 = 0; q0 < qp; q0 += NR) {
-        // The pixels of this panel (a few rows per channel) stay in L1 across all channels.
-        for (int i0 = 0; i0 < mp; i0 += MR) {
-          tile(pa, i0 * k, image, taps, 0, k, q0, wide, i0 * qp + q0, qp);
-        }
-      }
+      product(pa, 0, mp, image, taps, 0, k, wide, qp);
       compact(g, m, wide, qp, bias, biasOff, c, cOff + img * cStride, ldc, accumulate);
     }
   }
@@ -301,7 +300,7 @@ final class WideConv {
       }
     }
     start[phases] = t;
-    int qpMax = (maxWide + NR - 1) / NR * NR;
+    int qpMax = vectors(maxWide);
     int size = Math.max(n * plane, maxTap + qpMax);
     if (ws.gradImage.length < size) {
       ws.gradImage = new float[size];
@@ -332,21 +331,21 @@ final class WideConv {
           int cols = phaseRows(inW, rx, sw);
           int t0 = start[ry * sw + rx];
           int kp = start[ry * sw + rx + 1] - t0;
-          int qp = (rows * wq + NR - 1) / NR * NR;
+          int qp = vectors(rows * wq);
           if (kp > 0) {
-            for (int q0 = 0; q0 < qp; q0 += NR) {
-              for (int i0 = 0; i0 < mp; i0 += MR) {
-                tile(pa, mp * t0 + i0 * kp, buf, taps, t0, t0 + kp, q0, wide, i0 * qp + q0, qp);
-              }
-            }
+            product(pa, mp * t0, mp, buf, taps, t0, t0 + kp, wide, qp);
           }
           // Row Y, column X of the phase is dx[(Y sh + ry) inW + X sw + rx]; a phase without taps is 0.
           for (int ch = 0; ch < c; ch++) {
             for (int y = 0; y < rows; y++) {
               int dst = xBase + ch * inPlane + (y * sh + ry) * inW + rx;
               int src = ch * qp + y * wq;
-              for (int x = 0; x < cols; x++) {
-                dx[dst + x * sw] = kp > 0 ? wide[src + x] : 0f;
+              if (kp > 0) {
+                scatterColumns(wide, src, dx, dst, sw, cols);
+              } else {
+                for (int x = 0; x < cols; x++) {
+                  dx[dst + x * sw] = 0f;
+                }
               }
             }
           }
@@ -582,9 +581,7 @@ final class WideConv {
           int src = xOff + (ch * h + y) * w - pw;
           int d = (ch * sh + ry) * sw * phase + yq * wq;
           for (int rx = 0; rx < sw; rx++, d += phase) {
-            for (int xq = lo[rx], at = src + xq * sw + rx, end = hi[rx]; xq < end; xq++, at += sw) {
-              buf[d + xq] = x[at];
-            }
+            gatherColumns(x, src + rx, sw, buf, d, lo[rx], hi[rx]);
           }
           if (++ry == sh) {
             ry = 0;
@@ -594,6 +591,36 @@ final class WideConv {
       }
     }
     return buf;
+  }
+
+  /**
+   * buf[d + xq] := x[s + xq sw] for xq in [lo, hi). Stride 2 has a loop of its own: with a constant
+   * scale C2 hoists the range checks out of it and unrolls it (CONV-DOWN's phase split ran at 2
+   * cycles per element with the stride a variable).
+   */
+  private static void gatherColumns(float[] x, int s, int sw, float[] buf, int d, int lo, int hi) {
+    if (sw == 2) {
+      for (int xq = lo; xq < hi; xq++) {
+        buf[d + xq] = x[s + 2 * xq];
+      }
+    } else {
+      for (int xq = lo; xq < hi; xq++) {
+        buf[d + xq] = x[s + sw * xq];
+      }
+    }
+  }
+
+  /** dx[d + x sw] := wide[s + x] for x in [0, n); stride 2 on its own loop (see gatherColumns). */
+  private static void scatterColumns(float[] wide, int s, float[] dx, int d, int sw, int n) {
+    if (sw == 2) {
+      for (int x = 0; x < n; x++) {
+        dx[d + 2 * x] = wide[s + x];
+      }
+    } else {
+      for (int x = 0; x < n; x++) {
+        dx[d + sw * x] = wide[s + x];
+      }
+    }
   }
 
   /** dst[d, d + n) := src[s, s + n); the last vector may overlap the previous one. */
@@ -644,6 +671,61 @@ final class WideConv {
       }
     }
     return pa;
+  }
+
+  /**
+   * wide[mp x qp] := A x B over taps [p0, p1) (A packed at aBase, B read through the taps), qp a
+   * multiple of the vector length: whole tiles, then one vector wide when qp ends half way through
+   * a tile (CONV-DOWN's 16 x 17 = 272 wide pixels would otherwise be computed as 288).
+   */
+  private static void product(float[] pa, int aBase, int mp, float[] image, int[] taps, int p0, int p1,
+      float[] wide, int qp) {
+    int kp = p1 - p0;
+    int whole = qp - qp % NR;
+    for (int q0 = 0; q0 < whole; q0 += NR) {
+      // The pixels of this panel (a few rows per channel) stay in L1 across all channels.
+      for (int i0 = 0; i0 < mp; i0 += MR) {
+        tile(pa, aBase + i0 * kp, image, taps, p0, p1, q0, wide, i0 * qp + q0, qp);
+      }
+    }
+    if (whole < qp) {
+      for (int i0 = 0; i0 < mp; i0 += MR) {
+        halfTile(pa, aBase + i0 * kp, image, taps, p0, p1, whole, wide, i0 * qp + whole, qp);
+      }
+    }
+  }
+
+  /** {@link #tile} one vector wide: eight accumulators, one load and eight broadcasts per tap. */
+  private static void halfTile(float[] pa, int aBase, float[] image, int[] taps, int p0, int p1, int q0,
+      float[] out, int outIdx, int ldo) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    FloatVector c4 = FloatVector.zero(S);
+    FloatVector c5 = FloatVector.zero(S);
+    FloatVector c6 = FloatVector.zero(S);
+    FloatVector c7 = FloatVector.zero(S);
+    int ai = aBase;
+    for (int p = p0; p < p1; p++, ai += MR) {
+      FloatVector b = FloatVector.fromArray(S, image, taps[p] + q0);
+      c0 = FloatVector.broadcast(S, pa[ai]).fma(b, c0);
+      c1 = FloatVector.broadcast(S, pa[ai + 1]).fma(b, c1);
+      c2 = FloatVector.broadcast(S, pa[ai + 2]).fma(b, c2);
+      c3 = FloatVector.broadcast(S, pa[ai + 3]).fma(b, c3);
+      c4 = FloatVector.broadcast(S, pa[ai + 4]).fma(b, c4);
+      c5 = FloatVector.broadcast(S, pa[ai + 5]).fma(b, c5);
+      c6 = FloatVector.broadcast(S, pa[ai + 6]).fma(b, c6);
+      c7 = FloatVector.broadcast(S, pa[ai + 7]).fma(b, c7);
+    }
+    c0.intoArray(out, outIdx);
+    c1.intoArray(out, outIdx + ldo);
+    c2.intoArray(out, outIdx + 2 * ldo);
+    c3.intoArray(out, outIdx + 3 * ldo);
+    c4.intoArray(out, outIdx + 4 * ldo);
+    c5.intoArray(out, outIdx + 5 * ldo);
+    c6.intoArray(out, outIdx + 6 * ldo);
+    c7.intoArray(out, outIdx + 7 * ldo);
   }
 
   /**
