@@ -632,12 +632,10 @@ final class WideConv {
       }
       return;
     }
-    for (int i = 0; ; i = Math.min(i + L, n - L)) {
+    for (int i = 0; i < n - L; i += L) {
       FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
-      if (i == n - L) {
-        return;
-      }
     }
+    FloatVector.fromArray(S, src, s + n - L).intoArray(dst, d + n - L);
   }
 
   private static int maxTap(int[] taps, int k) {
