@@ -242,6 +242,9 @@ public final class Conv2D implements Layer {
    */
   static final int TRANSPOSED_MIN_IN = 12;
 
+  /** Floats of dY per group of images in the backward pass (see backwardChunk). */
+  private static final int GROUP_FLOATS = 128 * 1024;
+
   private int chunksFor(int n) {
     long macs = (long) n * out * geometry.colCols() * (in / groups) * kh * kw;
     return macs < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
@@ -471,38 +474,51 @@ public final class Conv2D implements Layer {
     int p = geometry.colCols();
     int first = n * t / chunks;
     int end = n * (t + 1) / chunks;
-    if (needInput && transposedGeometry != null) {
-      // The input gradient as a stride-1 convolution of dY with the flipped kernel, whole chunk
-      // per call so that the kernel prepares the flipped weights once.
-      int outG = out / groups;
-      int inG = in / groups;
-      int plane = geometry.inH() * geometry.inW();
-      for (int grp = 0; grp < groups; grp++) {
-        kernels.gemm().convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * inG * kh * kw,
-            outG * kh * kw, null, 0, gy.data(), gy.offset() + (first * out + grp * outG) * p, out * p,
-            gradInput.data(), (first * in + grp * inG) * plane, in * plane, plane, end - first);
+    // At stride 1, images in groups whose dY (about 512 KB) is still in L2 when the weight
+    // gradient reads it again after the input gradient; the kernel packs the flipped weights once
+    // per group. The phased kernel packs four times as many weights per call (all phases) and
+    // lost more to that than it gained (CONV-DOWN +0.3 ms): one group per chunk there.
+    int group = transposedGeometry != null ? Math.max(1, GROUP_FLOATS / (out * p)) : end - first;
+    for (int g0 = first; g0 < end; g0 += group) {
+      int g1 = Math.min(end, g0 + group);
+      if (needInput) {
+        inputGradient(g0, g1);
       }
-    }
-    if (needInput && phased) {
-      int outG = out / groups;
-      int inG = in / groups;
-      int kG = inG * kh * kw;
-      int plane = geometry.inH() * geometry.inW();
-      for (int grp = 0; grp < groups; grp++) {
-        kernels.gemm().convBackwardData(outG, groupGeometry, weight.value().data(),
-            weight.value().offset() + grp * outG * kG, kG, gy.data(), gy.offset() + (first * out + grp * outG) * p,
-            out * p, gradInput.data(), (first * in + grp * inG) * plane, in * plane, end - first);
-      }
-    }
-    for (int img = first; img < end; img++) {
-      backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
-      if (bias != null) {
-        // Here, while this image's gradient is still in cache (after the loop it would be
-        // streamed from memory again: 0.5 ms of CONV-STEM's 4).
-        double[] gb = gradBias[t];
-        for (int o = 0; o < out; o++) {
-          gb[o] += kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+      for (int img = g0; img < g1; img++) {
+        backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
+        if (bias != null) {
+          // Here, while this image's gradient is still in cache (after the loop it would be
+          // streamed from memory again: 0.5 ms of CONV-STEM's 4).
+          double[] gb = gradBias[t];
+          for (int o = 0; o < out; o++) {
+            gb[o] += kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+          }
         }
+      }
+    }
+  }
+
+  /**
+   * The input gradient of images [first, end) where it runs over whole images: at stride 1 as a
+   * convolution of dY with the flipped kernel, at larger strides phase by phase. Otherwise
+   * (col2im) backwardImage computes it.
+   */
+  private void inputGradient(int first, int end) {
+    int p = geometry.colCols();
+    int outG = out / groups;
+    int inG = in / groups;
+    int kG = inG * kh * kw;
+    int plane = geometry.inH() * geometry.inW();
+    for (int grp = 0; grp < groups; grp++) {
+      int gyOff = gy.offset() + (first * out + grp * outG) * p;
+      int gxOff = (first * in + grp * inG) * plane;
+      if (transposedGeometry != null) {
+        kernels.gemm().convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
+            null, 0, gy.data(), gyOff, out * p, gradInput.data(), gxOff, in * plane, plane, end - first);
+      } else if (phased) {
+        kernels.gemm().convBackwardData(outG, groupGeometry, weight.value().data(),
+            weight.value().offset() + grp * outG * kG, kG, gy.data(), gyOff, out * p, gradInput.data(), gxOff,
+            in * plane, end - first);
       }
     }
   }
