@@ -22,8 +22,11 @@ import org.autoprop.tensor.Tensor;
  * weight gradient {@code dY x cols^T} with implicit columns into a per-thread partial that is
  * reduced after the loop (no races, and a result independent of scheduling); input gradient at
  * stride 1 as the convolution of {@code dY} with the flipped, transposed kernel (again implicit
- * columns, no col2im), at other strides {@code W^T x dY} then an accumulating col2im. Depthwise
- * convolutions ({@code groups == in == out}) use a direct kernel instead.
+ * columns, no col2im), at larger strides phase by phase ({@link GemmKernels#convBackwardData}:
+ * one stride-1 correlation of {@code dY} per phase of the input, no col2im); with fewer than
+ * {@code TRANSPOSED_MIN_IN} input channels per group (or, at stride 1, padding beyond the
+ * dilated kernel), {@code W^T x dY} then an accumulating col2im. Depthwise convolutions
+ * ({@code groups == in == out}) use a direct kernel instead.
  *
  * <p>Weights default to {@link Initializer#HE_UNIFORM} (He for ReLU networks, {@code U(-b, b)},
  * {@code b = sqrt(6 / fanIn)}), biases to zeros; without {@link Builder#seed} the seed is

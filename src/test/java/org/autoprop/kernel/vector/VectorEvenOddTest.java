@@ -1,0 +1,56 @@
+package org.autoprop.kernel.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The stride-2 lane permutations against element-by-element loops, at offsets on both sides. */
+class VectorEvenOddTest {
+  private static final int L = VectorKernelProvider.SPECIES.length();
+
+  private static float[] random(SplittableRandom r, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) r.nextDouble();
+    }
+    return a;
+  }
+
+  @ParameterizedTest(name = "offset={0}")
+  @ValueSource(ints = {0, 1, 5, 16})
+  void splitKeepsEveryOtherElementAndWritesOnlyItsVector(int offset) {
+    SplittableRandom r = new SplittableRandom(offset);
+    float[] x = random(r, offset + 2 * L + 3);
+    for (boolean odd : new boolean[] {false, true}) {
+      float[] out = random(r, offset + L + 2);
+      float[] expected = out.clone();
+      for (int i = 0; i < L; i++) {
+        expected[offset + 1 + i] = x[offset + 2 * i + (odd ? 1 : 0)];
+      }
+      VectorEvenOdd.split(x, offset, odd, out, offset + 1);
+      for (int i = 0; i < out.length; i++) {
+        assertEquals(expected[i], out[i], 0f, "odd=" + odd + " element " + i);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "offset={0}")
+  @ValueSource(ints = {0, 1, 5, 16})
+  void mergeInterleavesAndWritesOnlyItsTwoVectors(int offset) {
+    SplittableRandom r = new SplittableRandom(100 + offset);
+    float[] even = random(r, offset + L + 1);
+    float[] odd = random(r, offset + L + 4);
+    float[] out = random(r, offset + 2 * L + 5);
+    float[] expected = out.clone();
+    for (int i = 0; i < L; i++) {
+      expected[offset + 2 + 2 * i] = even[offset + i];
+      expected[offset + 3 + 2 * i] = odd[offset + 3 + i];
+    }
+    VectorEvenOdd.merge(even, offset, odd, offset + 3, out, offset + 2);
+    for (int i = 0; i < out.length; i++) {
+      assertEquals(expected[i], out[i], 0f, "element " + i);
+    }
+  }
+}
