@@ -106,17 +106,40 @@ class AllocationTest {
   }
 
   /**
+   * The convolution paths built on lane permutations (the weight gradient's register transpose,
+   * the stride-2 phase split and merge) and the two-tap micro-kernel allocate nothing once
+   * compiled: 32 output channels fill a transpose panel, 16 input channels at stride 2 over 32
+   * columns take the phased input gradient with whole vectors, and one image keeps everything on
+   * this thread.
+   */
+  @Test
+  void convolutionsWithLanePermutationsAllocateNothing() {
+    assumeTrue(KernelProvider.get().gemm().getClass() == KernelProvider.vector().gemm().getClass(),
+        "the vector kernels are not the default here");
+    Conv2D strided = Conv2D.builder(16, 32).kernel(3, 3).stride(2).padding(Padding.of(1)).seed(5).build();
+    Conv2D same = Conv2D.builder(32, 32).kernel(3, 3).padding(Padding.SAME).seed(6).build();
+    assertEquals(0L, warmBytes(strided, Tensor.uniform(Shape.of(1, 16, 32, 32), -1, 1, 9)),
+        "bytes of " + STEPS + " warm stride-2 Conv2D steps");
+    assertEquals(0L, warmBytes(same, Tensor.uniform(Shape.of(1, 32, 16, 16), -1, 1, 10)),
+        "bytes of " + STEPS + " warm stride-1 Conv2D steps");
+  }
+
+  /**
    * The least that {@link #STEPS} training forward + backward steps of {@code layer} allocated on
    * this thread over a few attempts, after enough calls for C2 to compile the vector kernels (until
    * then vectors are boxed). [2, 4, 8, 8]: rows of 64 take the vector path, and the size stays under
    * the parallel threshold, so everything runs here.
    */
   private static long warmBatchNormBytes(Layer layer) {
-    var mx = threadAllocation();
     assumeTrue(KernelProvider.get().norm().getClass() == KernelProvider.vector().norm().getClass(),
         "the vector kernels are not the default here");
-    Tensor x = Tensor.uniform(Shape.of(2, 4, 8, 8), -1, 1, 7);
-    Tensor gy = Tensor.uniform(Shape.of(2, 4, 8, 8), -1, 1, 8);
+    return warmBytes(layer, Tensor.uniform(Shape.of(2, 4, 8, 8), -1, 1, 7));
+  }
+
+  /** The least that {@link #STEPS} warm forward + backward steps of {@code layer} on x allocated here. */
+  private static long warmBytes(Layer layer, Tensor x) {
+    var mx = threadAllocation();
+    Tensor gy = Tensor.uniform(layer.outputShape(x.shape()), -1, 1, 8);
     for (int i = 0; i < 6000; i++) {
       layer.forward(x, true);
       layer.backward(gy);
