@@ -479,8 +479,8 @@ public final class Conv2D implements Layer {
     int end = n * (t + 1) / chunks;
     // At stride 1, images in groups whose dY (about 512 KB) is still in L2 when the weight
     // gradient reads it again after the input gradient; the kernel packs the flipped weights once
-    // per group. The phased kernel packs four times as many weights per call (all phases) and
-    // lost more to that than it gained (CONV-DOWN +0.3 ms): one group per chunk there.
+    // per group. The phased kernel's packing (every phase's taps, selected one by one) cost more
+    // per call than the reuse gained (CONV-DOWN +0.3 ms): one group per chunk there.
     int group = transposedGeometry != null ? Math.max(1, GROUP_FLOATS / (out * p)) : end - first;
     for (int g0 = first; g0 < end; g0 += group) {
       int g1 = Math.min(end, g0 + group);
