@@ -48,6 +48,8 @@ final class WideConv {
     Geometry gradZeroedFor;
     /** Per phase of {@link #backwardData}, where its taps start in {@link #taps}. */
     int[] phaseStart = new int[0];
+    /** Per tap of {@link #backwardData}, its weight's offset {@code r ldw + ky kw + kx} for channel 0. */
+    int[] tapWeights = new int[0];
     private int[] lo = new int[0];
     private int[] hi = new int[0];
     final float[] tile = new float[MR * NR];
@@ -268,6 +270,9 @@ final class WideConv {
     if (ws.taps.length < k) {
       ws.taps = new int[k];
     }
+    if (ws.tapWeights.length < k) {
+      ws.tapWeights = new int[k];
+    }
     if (ws.phaseStart.length < phases + 1) {
       ws.phaseStart = new int[phases + 1];
     }
@@ -295,13 +300,14 @@ final class WideConv {
               int ex = rx + g.padW() - kx * g.dilationW();
               if (Math.floorMod(ex, sw) == 0) {
                 taps[t] = r * plane + (ey / sh + top) * wq + ex / sw + left;
+                ws.tapWeights[t] = r * ldw + ky * kw + kx;
                 maxTap = Math.max(maxTap, taps[t]);
                 t++;
               }
             }
           }
         }
-        packPhase(g, w, wOff, ldw, n, ry, rx, pa, mp * t0, t - t0, mp);
+        packPhase(w, wOff, kh * kw, c, ws.tapWeights, t0, t, pa, mp * t0, mp);
         maxWide = Math.max(maxWide, phaseRows(inH, ry, sh) * wq);
       }
     }
@@ -403,33 +409,18 @@ final class WideConv {
   }
 
   /**
-   * Packs the weights of phase (ry, rx) into MR-row k-major panels at {@code base}:
-   * {@code A[ch][(r, ky, kx)] = W[r][(ch, ky, kx)]} over the phase's taps in {@link #backwardData}'s
-   * order, rows [c, mp) zero.
+   * Packs the weights of the taps [t0, t1) (one phase) into MR-row k-major panels at {@code base}:
+   * {@code A[ch][t] = w[wOff + tapWeights[t] + ch khw]}, rows [c, mp) zero.
    */
-  private static void packPhase(Geometry g, float[] w, int wOff, int ldw, int n, int ry, int rx, float[] pa,
-      int base, int kp, int mp) {
-    int kh = g.kernelH();
-    int kw = g.kernelW();
-    int c = g.channels();
+  private static void packPhase(float[] w, int wOff, int khw, int c, int[] tapWeights, int t0, int t1, float[] pa,
+      int base, int mp) {
+    int kp = t1 - t0;
     for (int i0 = 0; i0 < mp; i0 += MR) {
-      int t = 0;
-      for (int r = 0; r < n; r++) {
-        for (int ky = 0; ky < kh; ky++) {
-          if (Math.floorMod(ry + g.padH() - ky * g.dilationH(), g.strideH()) != 0) {
-            continue;
-          }
-          for (int kx = 0; kx < kw; kx++) {
-            if (Math.floorMod(rx + g.padW() - kx * g.dilationW(), g.strideW()) != 0) {
-              continue;
-            }
-            int d = base + i0 * kp + t * MR;
-            for (int rr = 0; rr < MR; rr++) {
-              int ch = i0 + rr;
-              pa[d + rr] = ch < c ? w[wOff + r * ldw + (ch * kh + ky) * kw + kx] : 0f;
-            }
-            t++;
-          }
+      for (int t = t0; t < t1; t++) {
+        int d = base + i0 * kp + (t - t0) * MR;
+        for (int rr = 0; rr < MR; rr++) {
+          int ch = i0 + rr;
+          pa[d + rr] = ch < c ? w[wOff + tapWeights[t] + ch * khw] : 0f;
         }
       }
     }
