@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 """Load an AutoProp FMNIST-NET checkpoint into PyTorch and evaluate it there.
 
-    ./autoprop train --out runs/fmnist            # writes runs/fmnist/checkpoint.safetensors
-    /usr/bin/python3 tools/pytorch_interop.py runs/fmnist/checkpoint.safetensors
+    ./autoprop train --out runs/fmnist/1          # writes runs/fmnist/1/checkpoint.safetensors
+    /usr/bin/python3 tools/pytorch_interop.py runs/fmnist/1/checkpoint.safetensors [--data DIR]
 
 AutoProp writes weights in the safetensors format under PyTorch-style dotted names and PyTorch's
 weight layouts (Conv2D [out, in, kh, kw], Dense [out, in]), so moving them to PyTorch is a
 renaming of the graph's node names to the module names of the PyTorch FMNIST-NET of
 jmh/peers/torch_fmnist.py. The script reads the file with numpy alone (no safetensors package),
-loads it strictly, and prints PyTorch's test accuracy next to the one AutoProp recorded.
+loads it strictly, and prints PyTorch's test accuracy next to the one AutoProp recorded, on the test
+set the run used (the folder recorded in the checkpoint) unless --data says otherwise.
 Needs python3-torch and numpy (Debian: apt-get install python3-torch).
 """
+import argparse
 import gzip
 import json
 import os
@@ -88,10 +90,33 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
+def find_data(meta, given):
+    """The folder of the test set: --data, else the one the checkpoint was trained from, else the defaults."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    recorded = meta.get("data", "").split(" (")[0]
+    candidates = [given] if given else [recorded, "/usr/share/datasets/fashion-mnist",
+                                        os.path.join(here, "..", "data", "fashion-mnist-subset")]
+    for d in candidates:
+        if d and os.path.exists(os.path.join(d, "t10k-images-idx3-ubyte.gz")):
+            return d
+    sys.exit(f"error: no Fashion-MNIST test set in {', '.join(c for c in candidates if c)} "
+             "(expected t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz); pass --data DIR")
+
+
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    tensors, meta = read_safetensors(sys.argv[1])
+    parser = argparse.ArgumentParser(
+        description="Load an AutoProp FMNIST-NET checkpoint into PyTorch and evaluate it on the test set.")
+    parser.add_argument("checkpoint", help="a checkpoint.safetensors written by ./autoprop")
+    parser.add_argument("--data", help="folder of the Fashion-MNIST IDX files (default: the one the checkpoint "
+                        "was trained from, else Debian's dataset-fashion-mnist, else the shipped subset)")
+    args = parser.parse_args()
+    try:
+        tensors, meta = read_safetensors(args.checkpoint)
+    except (OSError, ValueError, KeyError, struct.error) as e:
+        sys.exit(f"error: {args.checkpoint}: not a readable safetensors checkpoint ({type(e).__name__}: {e})")
+    if meta.get("format") != "autoprop-checkpoint-1":
+        sys.exit(f"error: {args.checkpoint}: format {meta.get('format')!r} (expected: autoprop-checkpoint-1, "
+                 "a checkpoint written by ./autoprop)")
     state = {}
     for name, value in tensors.items():
         if not name.startswith("model."):
@@ -102,26 +127,32 @@ def main():
                 state[theirs + name[len(ours):]] = torch.from_numpy(value)
                 break
         else:
-            sys.exit(f"unexpected tensor {name}: not part of FMNIST-NET")
+            sys.exit(f"error: {args.checkpoint}: unexpected tensor {name}: not part of FMNIST-NET")
     net = FmnistNet()
     for k, v in net.state_dict().items():
         if k.endswith("num_batches_tracked"):
             state[k] = v  # PyTorch-only counter, unused with momentum 0.1
-    net.load_state_dict(state, strict=True)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        sys.exit(f"error: {args.checkpoint}: does not fit FMNIST-NET: {e}")
     net.eval()
-    here = os.path.dirname(os.path.abspath(__file__))
-    data = next(d for d in ["/usr/share/datasets/fashion-mnist", os.path.join(here, "..", "data", "fashion-mnist-subset")]
-                if os.path.exists(os.path.join(d, "t10k-images-idx3-ubyte.gz")))
+    data = find_data(meta, args.data)
     x = torch.from_numpy(read_idx(os.path.join(data, "t10k-images-idx3-ubyte.gz")).astype(np.float32) / 255.0)
     x = ((x - 0.2860) / 0.3530).unsqueeze(1)
     y = torch.from_numpy(read_idx(os.path.join(data, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
     with torch.no_grad():
         correct = sum(int((net(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum()) for i in range(0, len(y), 500))
-    print(f"loaded {len(state)} tensors from {sys.argv[1]} into PyTorch {torch.__version__} (strict)")
-    print(f"PyTorch test accuracy on {len(y)} images of {data}: {100 * correct / len(y):.2f}%")
+    print(f"loaded {len(state)} tensors from {args.checkpoint} into PyTorch {torch.__version__} (strict)")
+    print(f"PyTorch test accuracy: {100 * correct / len(y):.2f}% on {len(y)} images of {data}")
     history = [r for r in meta.get("history", "").split(";") if r]
     if history:
-        print(f"AutoProp recorded after epoch {meta.get('epoch')}: {100 * float(history[-1].split(',')[4]):.2f}%")
+        recorded = meta.get("test-images")
+        where = f" on {recorded} test images" if recorded else ""
+        print(f"AutoProp recorded after epoch {meta.get('epoch')}: {100 * float(history[-1].split(',')[4]):.2f}%{where}")
+        if recorded and int(recorded) != len(y):
+            print(f"note: the two figures are on different test sets ({recorded} vs {len(y)} images): "
+                  "pass --data with the folder the run was trained from to compare them")
 
 
 if __name__ == "__main__":

@@ -23,11 +23,14 @@ final class FashionMnistData {
   final Dataset train;
   final Dataset test;
   final String description;
+  /** Where the data came from, recorded in checkpoints: the folder and the training set's size. */
+  final String source;
 
-  private FashionMnistData(Dataset train, Dataset test, String description) {
+  private FashionMnistData(Dataset train, Dataset test, String description, String source) {
     this.train = train;
     this.test = test;
     this.description = description;
+    this.source = source;
   }
 
   /**
@@ -62,7 +65,8 @@ final class FashionMnistData {
     Dataset test = Idx.load(file(dir, "t10k-images-idx3-ubyte"), file(dir, "t10k-labels-idx1-ubyte"),
         Idx.FASHION_MNIST_MEAN, Idx.FASHION_MNIST_STD);
     return new FashionMnistData(train, test,
-        where + ": " + train.size() + " training and " + test.size() + " test images");
+        where + ": " + train.size() + " training and " + test.size() + " test images",
+        dir.toAbsolutePath().normalize() + " (" + train.size() + " training images)");
   }
 
   private static boolean hasFiles(Path dir) {

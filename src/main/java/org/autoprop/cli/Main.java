@@ -12,6 +12,7 @@ import org.autoprop.layer.GradCheck;
 import org.autoprop.models.SeedGraphs;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.train.TrainingDivergedException;
 
 /**
  * The command-line entry point. {@code autoprop} (or {@code autoprop train}) trains FMNIST-NET
@@ -33,6 +34,16 @@ public final class Main {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h")) {
+        out.println(usage());
+        return 0;
+      }
+      if (a.equals("--version")) {
+        out.println(version());
+        return 0;
+      }
+    }
     String command = args.length == 0 || args[0].startsWith("--") ? "train" : args[0];
     String[] rest = args.length == 0 || args[0].startsWith("--") ? args : Arrays.copyOfRange(args, 1, args.length);
     try {
@@ -42,9 +53,10 @@ public final class Main {
         case "seed":
           return seed(rest, out);
         case "help":
-        case "--help":
-        case "-h":
           out.println(usage());
+          return 0;
+        case "version":
+          out.println(version());
           return 0;
         default:
           err.println("Unknown command '" + command + "'\n\n" + usage());
@@ -56,7 +68,33 @@ public final class Main {
     } catch (IOException | UncheckedIOException e) {
       err.println("error: " + e.getMessage());
       return 1;
+    } catch (TrainingDivergedException e) {
+      err.println("error: training diverged: " + e.getMessage());
+      err.println("       the last checkpoint written (if any) is the last good one; nothing after it was saved");
+      return 1;
+    } catch (ExceptionInInitializerError e) {
+      // A bad -Dautoprop.threads or -Dautoprop.kernels fails the engine's class initialisation.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      err.println("error: " + cause.getMessage());
+      return 2;
     }
+  }
+
+  /** The version of this build, the JDK, and the kernels this JVM would use. */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    if (v == null) {
+      try (var in = Main.class.getResourceAsStream("/org/autoprop/version.properties")) {
+        java.util.Properties p = new java.util.Properties();
+        if (in != null) {
+          p.load(in);
+        }
+        v = p.getProperty("version", "unknown");
+      } catch (IOException e) {
+        v = "unknown";
+      }
+    }
+    return "AutoProp for Java " + v + " (JDK " + Runtime.version() + ", " + System.getProperty("os.arch") + ")";
   }
 
   static String usage() {
@@ -69,7 +107,8 @@ public final class Main {
         "        build Luma's three README graphs, print their summaries, run forward and",
         "        backward on a random [N, 3, S, S] batch and check every gradient against",
         "        finite differences (default N=4, S=8, K=1)",
-        "  help  this text");
+        "  help, --help, -h      this text",
+        "  version, --version    the version of AutoProp and of the JDK");
   }
 
   private static int seed(String[] args, PrintStream out) {

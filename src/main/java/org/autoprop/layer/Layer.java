@@ -81,6 +81,13 @@ public interface Layer {
     return 0;
   }
 
+  /**
+   * Turns anomaly detection on or off: when on, a model made of nodes checks every node's output
+   * and gradients and throws {@link org.autoprop.tensor.NonFiniteException} naming the first that
+   * is not finite. A no-op for a single layer (the default).
+   */
+  default void detectAnomalies(boolean on) {}
+
   /** A short type name for summaries ({@code Conv2D}, {@code ReLU}); the class name by default. */
   default String typeName() {
     return getClass().getSimpleName();

@@ -129,7 +129,7 @@ public final class Merge {
             s = Shape.broadcast(s, shapes.get(i));
           }
         } catch (IllegalArgumentException e) {
-          throw error(op, shapes, e.getMessage());
+          throw error(op, shapes, e.getMessage() + reshapeHint(shapes));
         }
         return s;
     }
@@ -156,6 +156,41 @@ public final class Merge {
       default:
         return (k - 1) * n;
     }
+  }
+
+  /**
+   * Broadcasting aligns trailing axes, so a {@code [N, C]} gate meant for {@code [N, C, H, W]}
+   * meets H and W instead of N and C: when a shorter input matches the leading axes of a longer
+   * one, point to the Reshape that gives it trailing 1s.
+   */
+  private static String reshapeHint(List<Shape> shapes) {
+    Shape longest = shapes.get(0);
+    for (Shape s : shapes) {
+      if (s.rank() > longest.rank()) {
+        longest = s;
+      }
+    }
+    for (Shape s : shapes) {
+      if (s.rank() == 0 || s.rank() >= longest.rank()) {
+        continue;
+      }
+      boolean leading = true;
+      for (int a = 0; a < s.rank(); a++) {
+        leading &= s.dim(a) == longest.dim(a);
+      }
+      if (leading) {
+        int[] dims = new int[longest.rank()];
+        java.util.Arrays.fill(dims, 1);
+        System.arraycopy(s.dims(), 0, dims, 0, s.rank());
+        StringBuilder perSample = new StringBuilder();
+        for (int a = 1; a < dims.length; a++) {
+          perSample.append(a > 1 ? ", " : "").append(dims[a]);
+        }
+        return "; broadcasting aligns trailing axes: to apply " + s + " along the leading axes of " + longest
+            + ", reshape it to " + Shape.of(dims) + " first (new Reshape(" + perSample + ") before the merge)";
+      }
+    }
+    return "";
   }
 
   private static Shape dotShape(List<Shape> shapes) {

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.autoprop.layer.Parameter;
 import org.autoprop.tensor.Tensor;
@@ -25,13 +26,11 @@ public abstract class AbstractOptimizer implements Optimizer {
   /**
    * @param typeName e.g. {@code SGD}
    * @param parameters the parameters to update; names must be unique
-   * @param lr the initial learning rate (finite, at least 0)
+   * @param lr the initial learning rate (at least 0, finite as a float)
    */
   protected AbstractOptimizer(String typeName, List<Parameter> parameters, double lr) {
-    this.typeName = typeName;
-    if (parameters == null) {
-      throw new IllegalArgumentException(typeName + ": parameters must not be null");
-    }
+    this.typeName = Objects.requireNonNull(typeName, "typeName");
+    Objects.requireNonNull(parameters, "parameters");
     Set<String> names = new HashSet<>();
     for (Parameter p : parameters) {
       if (!names.add(p.name())) {
@@ -85,7 +84,8 @@ public abstract class AbstractOptimizer implements Optimizer {
 
   @Override
   public final void setLearningRate(double lr) {
-    require(lr >= 0 && Double.isFinite(lr), "learning rate", lr, ">= 0 and finite");
+    // Finite as a float: the updates run in float, where 1e39 is already infinite.
+    require(lr >= 0 && Float.isFinite((float) lr), "learning rate", lr, ">= 0 and finite as a float (< 3.4e38)");
     this.lr = lr;
   }
 

@@ -1,5 +1,6 @@
 package org.autoprop.train;
 
+import java.util.Objects;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -20,9 +21,7 @@ public final class BceWithLogitsLoss implements Loss<Tensor> {
 
   /** @param reduction MEAN over elements or SUM */
   public BceWithLogitsLoss(Reduction reduction) {
-    if (reduction == null) {
-      throw new IllegalArgumentException("BCEWithLogits: reduction must not be null");
-    }
+    Objects.requireNonNull(reduction, "reduction");
     this.reduction = reduction;
   }
 

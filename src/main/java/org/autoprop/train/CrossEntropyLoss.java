@@ -1,5 +1,6 @@
 package org.autoprop.train;
 
+import java.util.Objects;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -28,9 +29,7 @@ public final class CrossEntropyLoss implements Loss<int[]> {
    * @param labelSmoothing in [0, 1]
    */
   public CrossEntropyLoss(Reduction reduction, double labelSmoothing) {
-    if (reduction == null) {
-      throw new IllegalArgumentException("CrossEntropy: reduction must not be null");
-    }
+    Objects.requireNonNull(reduction, "reduction");
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
       throw new IllegalArgumentException(
           "CrossEntropy: label smoothing " + labelSmoothing + " (expected: 0 <= smoothing <= 1)");

@@ -3,7 +3,8 @@ package org.autoprop.train;
 /**
  * What one training epoch measured.
  *
- * @param epoch 0-based epoch index
+ * @param epoch the epoch's number, counted from 1 as the progress lines count (the number of
+ *     epochs completed when it ended)
  * @param trainLoss mean loss over the epoch's training batches (per sample)
  * @param trainAccuracy fraction of training samples classified right during the epoch
  * @param validationLoss mean validation loss, or NaN without validation data

@@ -1,5 +1,6 @@
 package org.autoprop.train;
 
+import java.util.Objects;
 import org.autoprop.tensor.Tensor;
 
 /** Shared argument checks of the losses. */
@@ -12,10 +13,12 @@ final class LossSupport {
       throw new IllegalArgumentException(
           loss + ": input " + input.shape() + " has rank " + input.rank() + " (expected: [batch, classes])");
     }
-    if (labels == null) {
-      throw new IllegalArgumentException(loss + ": labels must not be null");
-    }
+    Objects.requireNonNull(labels, "labels");
     int n = input.dim(0);
+    if (n == 0) {
+      throw new IllegalArgumentException(loss + ": empty batch " + input.shape() + " (expected: at least one sample; "
+          + "the mean of no losses is undefined)");
+    }
     int c = input.dim(1);
     if (labels.length != n) {
       throw new IllegalArgumentException(
@@ -34,12 +37,14 @@ final class LossSupport {
 
   /** Checks that the target has the input's shape. */
   static void checkSameShape(String loss, Tensor input, Tensor target) {
-    if (target == null) {
-      throw new IllegalArgumentException(loss + ": target must not be null");
-    }
+    Objects.requireNonNull(target, "target");
     if (!input.shape().equals(target.shape())) {
       throw new IllegalArgumentException(
           loss + ": target " + target.shape() + " (expected: the input's shape " + input.shape() + ")");
+    }
+    if (input.size() == 0) {
+      throw new IllegalArgumentException(loss + ": empty input " + input.shape() + " (expected: at least one element; "
+          + "the mean of no losses is undefined)");
     }
   }
 

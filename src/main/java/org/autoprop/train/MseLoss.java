@@ -1,5 +1,6 @@
 package org.autoprop.train;
 
+import java.util.Objects;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -18,9 +19,7 @@ public final class MseLoss implements Loss<Tensor> {
 
   /** @param reduction MEAN over elements or SUM */
   public MseLoss(Reduction reduction) {
-    if (reduction == null) {
-      throw new IllegalArgumentException("MSE: reduction must not be null");
-    }
+    Objects.requireNonNull(reduction, "reduction");
     this.reduction = reduction;
   }
 

@@ -1,6 +1,7 @@
 package org.autoprop.train;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -22,9 +23,7 @@ public final class NllLoss implements Loss<int[]> {
 
   /** @param reduction MEAN over samples or SUM */
   public NllLoss(Reduction reduction) {
-    if (reduction == null) {
-      throw new IllegalArgumentException("NLL: reduction must not be null");
-    }
+    Objects.requireNonNull(reduction, "reduction");
     this.reduction = reduction;
   }
 

@@ -1,23 +1,43 @@
 package org.autoprop.train;
 
 import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.Parameter;
+import org.autoprop.tensor.NonFiniteException;
 import org.autoprop.tensor.Tensor;
 
 /**
  * The training loop: epochs of shuffled mini-batches through a {@link Layer} model, a
  * classification {@link Loss} on its {@code [batch, classes]} output and an {@link Optimizer},
  * with validation per epoch (in evaluation mode), an optional learning-rate schedule, gradient
- * clipping, early stopping, epoch listeners and a progress line.
+ * clipping, early stopping, epoch listeners and progress output.
  *
  * <p>The shuffle order of epoch {@code e} depends only on the seed and {@code e}, so a run
  * resumed from a checkpoint at epoch {@code e} (see {@link #startEpoch}) sees the same batches.
+ *
+ * <p><b>Nothing diverges silently.</b> Every step checks the loss and the gradients, and every
+ * epoch checks the weights before the listeners run (so a listener that saves a checkpoint never
+ * writes a non-finite one). On the first non-finite value the step is run again with the
+ * model's anomaly detection on ({@link Layer#detectAnomalies}), which names the first node whose
+ * output or gradient went non-finite, and {@link #fit} throws a {@link TrainingDivergedException}
+ * carrying that finding. {@link #detectAnomalies(boolean)} runs every step in that mode instead
+ * (slower; for debugging).
+ *
+ * <p>Output: by default one summary line per epoch goes to the {@link System.Logger} named
+ * {@code org.autoprop.train.Trainer} at level INFO; {@link #progress} sends progress lines and the
+ * summaries to a stream instead, or nowhere.
  */
 public final class Trainer {
+  private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
+  /** Batches the progress line's rate and ETA are estimated from: recent ones, past the JIT's warm-up. */
+  private static final int RECENT = 16;
+
   private final Layer model;
   private final Loss<int[]> loss;
   private final Optimizer optimizer;
@@ -25,24 +45,27 @@ public final class Trainer {
   private int epochs = 10;
   private int startEpoch;
   private long seed = 1;
+  private boolean dropLast;
+  private boolean detectAnomalies;
   private LrSchedule schedule;
   private boolean schedulePerStep;
   private double clipNorm;
   private int patience;
   private double minDelta;
-  private PrintStream out = System.out;
-  private boolean interactive = System.console() != null;
+  private boolean useLogger = true;
+  private PrintStream out;
+  private boolean interactive;
+  private String validationName = "val";
   private final List<EpochListener> listeners = new ArrayList<>();
   private volatile boolean stopRequested;
+  /** Right answers of the latest step's batch. */
+  private long lastCorrect;
 
-  /** A trainer with batch size 64, 10 epochs, seed 1, progress on standard output. */
+  /** A trainer with batch size 64, 10 epochs, seed 1, epoch summaries to the logger. */
   public Trainer(Layer model, Loss<int[]> loss, Optimizer optimizer) {
-    if (model == null || loss == null || optimizer == null) {
-      throw new IllegalArgumentException("Trainer: model, loss and optimizer must not be null");
-    }
-    this.model = model;
-    this.loss = loss;
-    this.optimizer = optimizer;
+    this.model = Objects.requireNonNull(model, "model");
+    this.loss = Objects.requireNonNull(loss, "loss");
+    this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
   }
 
   /** Sets the mini-batch size (default 64). */
@@ -63,7 +86,7 @@ public final class Trainer {
     return this;
   }
 
-  /** Sets the first epoch index, to resume a run (default 0). */
+  /** Sets the number of epochs already done, to resume a run (default 0). */
   public Trainer startEpoch(int startEpoch) {
     if (startEpoch < 0) {
       throw new IllegalArgumentException("Trainer: start epoch " + startEpoch + " (expected: >= 0)");
@@ -79,11 +102,32 @@ public final class Trainer {
   }
 
   /**
+   * Drops the last, smaller batch of every training epoch (PyTorch's {@code drop_last}; default
+   * false). Useful when a small last batch would give BatchNorm too few values per channel.
+   * Evaluation always uses every sample.
+   */
+  public Trainer dropLast(boolean dropLast) {
+    this.dropLast = dropLast;
+    return this;
+  }
+
+  /**
+   * Runs every step with the model's anomaly detection on (default off): each node's output
+   * and gradients are checked as they are computed, so the first non-finite value is named
+   * where it appears. Several times slower; without it a non-finite loss or gradient is still
+   * detected every step and then located by running that step again in this mode.
+   */
+  public Trainer detectAnomalies(boolean on) {
+    this.detectAnomalies = on;
+    return this;
+  }
+
+  /**
    * Sets a learning-rate schedule, applied before every epoch ({@code lr(epoch)}) or, if
    * {@code perStep}, before every optimizer step ({@code lr(optimizer.stepCount())}).
    */
   public Trainer schedule(LrSchedule schedule, boolean perStep) {
-    this.schedule = schedule;
+    this.schedule = Objects.requireNonNull(schedule, "schedule");
     this.schedulePerStep = perStep;
     return this;
   }
@@ -112,18 +156,34 @@ public final class Trainer {
   }
 
   /**
-   * Where the progress goes ({@code null} for none); {@code interactive} rewrites one line with
-   * {@code \r} (default: when a console is attached), else prints about ten plain lines per epoch.
+   * Sends progress to {@code out} instead of the logger: about ten lines per epoch (batch, mean
+   * loss so far, images/s and ETA, both estimated from the latest batches) and a summary per
+   * epoch; {@code interactive} rewrites one line with {@code \r} instead. {@code null} turns all
+   * output off.
    */
   public Trainer progress(PrintStream out, boolean interactive) {
+    this.useLogger = false;
     this.out = out;
     this.interactive = interactive;
     return this;
   }
 
+  /**
+   * What the validation data set is called in the output (default {@code "val"}; e.g.
+   * {@code "test"} when the held-out set is the test set).
+   */
+  public Trainer validationName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("Trainer: validation name is blank");
+    }
+    this.validationName = name;
+    return this;
+  }
+
   /** Adds a listener called after every epoch. */
   public Trainer addListener(EpochListener listener) {
-    listeners.add(listener);
+    listeners.add(Objects.requireNonNull(listener, "listener"));
     return this;
   }
 
@@ -137,11 +197,39 @@ public final class Trainer {
    *
    * @param validation evaluated after every epoch; may be null
    * @return one result per epoch run
+   * @throws IllegalArgumentException if the training set has no batch (empty, or smaller than a
+   *     batch with {@link #dropLast}) or the validation set is empty
+   * @throws TrainingDivergedException if a loss, gradient or weight becomes NaN or infinite
    */
   public List<EpochResult> fit(Dataset train, Dataset validation) {
+    Objects.requireNonNull(train, "train");
+    if (train.size() == 0) {
+      throw new IllegalArgumentException("Trainer: the training set is empty (expected: at least one sample)");
+    }
+    if (validation != null && validation.size() == 0) {
+      throw new IllegalArgumentException("Trainer: the " + validationName + " set is empty (expected: at least one "
+          + "sample, or null for none)");
+    }
+    Batches batches = train.batches(batchSize, dropLast);
+    if (batches.count() == 0) {
+      throw new IllegalArgumentException("Trainer: " + train.size() + " training samples make no full batch of "
+          + batchSize + " with dropLast (expected: at least " + batchSize + " samples)");
+    }
     stopRequested = false;
-    Batches batches = train.batches(batchSize, false);
+    if (!detectAnomalies) {
+      return run(batches, validation);
+    }
+    model.detectAnomalies(true);
+    try {
+      return run(batches, validation);
+    } finally {
+      model.detectAnomalies(false);
+    }
+  }
+
+  private List<EpochResult> run(Batches batches, Dataset validation) {
     List<EpochResult> history = new ArrayList<>();
+    long[] batchEnds = new long[RECENT];
     double best = Double.POSITIVE_INFINITY;
     int sinceBest = 0;
     for (int epoch = startEpoch; epoch < epochs && !stopRequested; epoch++) {
@@ -159,21 +247,16 @@ public final class Trainer {
         if (schedule != null && schedulePerStep) {
           schedule.apply(optimizer, optimizer.stepCount());
         }
-        optimizer.zeroGrad();
-        Tensor y = model.forward(b.inputs(), true);
-        double l = loss.forward(y, b.labels());
-        correct += Metrics.countCorrect(y, b.labels());
-        model.backward(loss.backward(), false); // the batch is data: no input gradient
-        if (clipNorm > 0) {
-          GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
-        }
-        optimizer.step();
+        double l = step(b, epoch);
+        correct += lastCorrect;
         lossSum += l * b.size();
         seen += b.size();
+        batchEnds[b.index() % RECENT] = System.nanoTime();
         if (out != null && (interactive || (b.index() + 1) % every == 0 || b.index() + 1 == count)) {
-          progressLine(epoch, b.index() + 1, count, lossSum / seen, seen, start);
+          progressLine(epoch, b.index() + 1, count, lossSum / seen, batchEnds, start, b.size());
         }
       }
+      checkWeights(epoch);
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       double valLoss = Double.NaN;
       double valAccuracy = Double.NaN;
@@ -183,13 +266,10 @@ public final class Trainer {
         valAccuracy = v[1];
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      EpochResult r = new EpochResult(epoch, lossSum / Math.max(seen, 1), (double) correct / Math.max(seen, 1),
+      EpochResult r = new EpochResult(epoch + 1, lossSum / seen, (double) correct / seen,
           valLoss, valAccuracy, optimizer.learningRate(), seconds, seen / Math.max(trainSeconds, 1e-9));
       history.add(r);
-      if (out != null) {
-        out.print((interactive ? "\r" : "") + summary(r) + System.lineSeparator());
-        out.flush();
-      }
+      report(summary(r));
       for (EpochListener listener : listeners) {
         listener.epochEnded(r, this);
       }
@@ -197,17 +277,112 @@ public final class Trainer {
         best = r.monitoredLoss();
         sinceBest = 0;
       } else if (patience > 0 && ++sinceBest >= patience) {
-        if (out != null) {
-          out.println("early stopping: no improvement for " + patience + " epochs");
-        }
+        report("early stopping: no improvement for " + patience + " epochs");
         break;
       }
     }
     return Collections.unmodifiableList(history);
   }
 
-  /** Mean loss and accuracy on {@code data} in evaluation mode: {@code {loss, accuracy}}. */
+  /** One optimizer step on {@code b}; returns its loss. Checks the loss and the gradients. */
+  private double step(Batch b, int epoch) {
+    optimizer.zeroGrad();
+    Tensor y = model.forward(b.inputs(), true);
+    double l = loss.forward(y, b.labels());
+    lastCorrect = Metrics.countCorrect(y, b.labels());
+    if (!Double.isFinite(l)) {
+      throw diverged(b, epoch, "the loss is " + l);
+    }
+    model.backward(loss.backward(), false); // the batch is data: no input gradient
+    Parameter bad = firstNonFinite(true);
+    if (bad != null) {
+      throw diverged(b, epoch, "the gradient of parameter '" + bad.name() + "' is not finite");
+    }
+    if (clipNorm > 0) {
+      GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
+    }
+    optimizer.step();
+    return l;
+  }
+
+  /** The first parameter whose gradient (or value) holds a NaN or an infinity, or null. */
+  private Parameter firstNonFinite(boolean gradients) {
+    for (Parameter p : optimizer.parameters()) {
+      Tensor t = gradients ? p.grad() : p.value();
+      if (!allFinite(t)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static boolean allFinite(Tensor t) {
+    float[] d = t.data();
+    // NaN and the infinities are the only floats with all exponent bits set; x - x is 0 for
+    // every finite x and NaN otherwise, and one sum over the tensor keeps the loop branch-free.
+    float acc = 0;
+    for (int i = t.offset(), end = t.offset() + t.size(); i < end; i++) {
+      acc += d[i] - d[i];
+    }
+    return acc == 0;
+  }
+
+  private void checkWeights(int epoch) {
+    Parameter bad = firstNonFinite(false);
+    if (bad != null) {
+      throw new TrainingDivergedException(epoch + 1, -1, "after epoch " + (epoch + 1) + " the weights of parameter '"
+          + bad.name() + "' are not finite (the last optimizer step produced them; lower the learning rate or clip "
+          + "the gradients)", null);
+    }
+  }
+
+  /**
+   * Runs the failed step again with anomaly detection on, to name the node where the first
+   * non-finite value appeared, and builds the exception. The weights are those the failed step
+   * started from: nothing has been updated yet.
+   */
+  private TrainingDivergedException diverged(Batch b, int epoch, String what) {
+    NonFiniteException found = null;
+    boolean outputFinite = true;
+    if (!detectAnomalies) {
+      model.detectAnomalies(true);
+      try {
+        optimizer.zeroGrad();
+        Tensor y = model.forward(b.inputs(), true);
+        outputFinite = allFinite(y.contiguous());
+        loss.forward(y, b.labels());
+        model.backward(loss.backward(), false);
+      } catch (NonFiniteException e) {
+        found = e;
+      } finally {
+        model.detectAnomalies(false);
+      }
+    }
+    String where;
+    if (found != null) {
+      where = "; first non-finite value: " + found.getMessage();
+    } else if (detectAnomalies) {
+      where = "";
+    } else if (!outputFinite) {
+      where = "; the model's output is not finite (" + model.typeName() + " does not locate it: run a LayerGraph "
+          + "or Sequential to have the node named)";
+    } else {
+      where = "; the model's output is finite, so the loss itself overflowed";
+    }
+    return new TrainingDivergedException(epoch + 1, b.index() + 1, "epoch " + (epoch + 1) + ", batch " + (b.index() + 1)
+        + ": " + what + where + " (lr " + String.format(Locale.ROOT, "%.3g", optimizer.learningRate()) + ")", found);
+  }
+
+  /**
+   * Mean loss and accuracy on {@code data} in evaluation mode: {@code {loss, accuracy}}.
+   *
+   * @throws IllegalArgumentException if {@code data} is empty
+   */
   public double[] evaluate(Dataset data) {
+    Objects.requireNonNull(data, "data");
+    if (data.size() == 0) {
+      throw new IllegalArgumentException("Trainer.evaluate: the data set is empty (expected: at least one sample)");
+    }
     Batches batches = data.batches(batchSize, false);
     double lossSum = 0;
     long correct = 0;
@@ -216,7 +391,7 @@ public final class Trainer {
       lossSum += loss.forward(y, b.labels()) * b.size();
       correct += Metrics.countCorrect(y, b.labels());
     }
-    int n = Math.max(data.size(), 1);
+    int n = data.size();
     return new double[] {lossSum / n, (double) correct / n};
   }
 
@@ -225,10 +400,17 @@ public final class Trainer {
     return seed * 0x9E3779B97F4A7C15L + epoch;
   }
 
-  private void progressLine(int epoch, int batch, int count, double meanLoss, long seen, long start) {
-    double seconds = (System.nanoTime() - start) / 1e9;
-    double rate = seen / Math.max(seconds, 1e-9);
-    double eta = seconds / batch * (count - batch);
+  private void progressLine(int epoch, int batch, int count, double meanLoss, long[] batchEnds, long start,
+      int batchSize) {
+    // Rate and ETA from the latest batches: the first ones run before the JIT has compiled the
+    // kernels and would overestimate the time left several times.
+    int window = Math.min(batch - 1, RECENT - 1);
+    long now = batchEnds[(batch - 1) % RECENT];
+    long from = window == 0 ? start : batchEnds[(batch - 1 - window) % RECENT];
+    int batches = Math.max(window, 1);
+    double secondsPerBatch = (now - from) / 1e9 / batches;
+    double rate = batchSize / Math.max(secondsPerBatch, 1e-9);
+    double eta = secondsPerBatch * (count - batch);
     String line = String.format(Locale.ROOT, "epoch %d/%d  batch %d/%d  loss %.4f  %.0f img/s  ETA %s",
         epoch + 1, epochs, batch, count, meanLoss, rate, time(eta));
     if (interactive) {
@@ -239,11 +421,21 @@ public final class Trainer {
     out.flush();
   }
 
+  private void report(String line) {
+    if (useLogger) {
+      LOG.log(Level.INFO, line);
+    } else if (out != null) {
+      out.print((interactive ? "\r" : "") + line + System.lineSeparator());
+      out.flush();
+    }
+  }
+
   private String summary(EpochResult r) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  acc %.4f",
-        r.epoch() + 1, epochs, r.trainLoss(), r.trainAccuracy()));
+        r.epoch(), epochs, r.trainLoss(), r.trainAccuracy()));
     if (!Double.isNaN(r.validationLoss())) {
-      sb.append(String.format(Locale.ROOT, "  val loss %.4f  val acc %.4f", r.validationLoss(), r.validationAccuracy()));
+      sb.append(String.format(Locale.ROOT, "  %s loss %.4f  %s acc %.4f", validationName, r.validationLoss(),
+          validationName, r.validationAccuracy()));
     }
     sb.append(String.format(Locale.ROOT, "  lr %.3g  %.1f s  %.0f img/s", r.learningRate(), r.seconds(),
         r.imagesPerSecond()));

@@ -233,6 +233,10 @@ public final class GraphExport {
    */
   public static Saved save(LayerGraph g, Shape input, Path dotFile, boolean renderSvg, String dotExecutable,
       Duration timeout) throws IOException {
+    Path parent = dotFile.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
     Files.writeString(dotFile, toDot(g, input), StandardCharsets.UTF_8);
     Path svg = svgPath(dotFile);
     String hint = "render it with: " + dotExecutable + " -Tsvg " + quote(dotFile) + " -o " + quote(svg);

@@ -47,11 +47,94 @@ class MainTest {
     assertTrue(Files.size(dir.resolve("checkpoint.safetensors")) > 100_000);
     assertTrue(Files.readString(dir.resolve("curves.svg")).contains("<svg"));
 
-    Run resumed = run("train", "--data", "data/fashion-mnist-subset", "--limit", "256", "--epochs", "2", "--batch", "64",
-        "--out", dir.toString(), "--resume", dir.resolve("checkpoint.safetensors").toString());
+    Path checkpoint = dir.resolve("checkpoint.safetensors");
+    byte[] first = Files.readAllBytes(checkpoint);
+
+    Run again = run("train", "--data", "data/fashion-mnist-subset", "--limit", "256", "--epochs", "1", "--batch", "64",
+        "--out", dir.toString());
+    assertEquals(1, again.code(), again.out() + again.err());
+    assertTrue(again.err().contains("--out " + dir + " already holds a checkpoint of another run"), again.err());
+    assertTrue(again.err().contains("pass --overwrite"), again.err());
+
+    Run nothing = run("train", "--data", "data/fashion-mnist-subset", "--limit", "256", "--batch", "64",
+        "--resume", checkpoint.toString());
+    assertEquals(0, nothing.code(), nothing.out() + nothing.err());
+    assertTrue(nothing.out().contains("nothing to train: the checkpoint has 1 epochs and the run plans 1 (pass --epochs N "
+        + "to train more); nothing was written"), nothing.out());
+    assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(checkpoint)), "the checkpoint is untouched");
+
+    Run resumed = run("train", "--data", "data/fashion-mnist-subset", "--limit", "256", "--epochs", "2", "--batch", "32",
+        "--resume", checkpoint.toString());
     assertEquals(0, resumed.code(), resumed.out() + resumed.err());
-    assertTrue(resumed.out().contains("resumed from " + dir.resolve("checkpoint.safetensors") + " after epoch 1"), resumed.out());
+    assertTrue(resumed.out().contains("resumed from " + checkpoint + " after epoch 1"), resumed.out());
+    assertTrue(resumed.out().contains("warning: resuming a run trained with batch '64'; this run uses '32'"),
+        resumed.out());
+    assertTrue(resumed.out().contains("warning: the schedule was planned for 1 epochs and is re-planned for 2: at step 4"),
+        resumed.out());
     assertTrue(resumed.out().contains("epoch 2/2"), resumed.out());
+    assertTrue(resumed.out().contains("test loss"), "the held-out set is the test set and is called so");
+    assertTrue(resumed.out().contains("output: " + dir.toAbsolutePath()), "a resumed run writes beside its checkpoint");
+  }
+
+  @Test
+  void runsGetNumberedFolders(@TempDir Path dir) throws Exception {
+    Path base = dir.resolve("fmnist");
+    assertEquals(base.resolve("1"), TrainCommand.nextRunFolder(base));
+    Files.createDirectories(base.resolve("1"));
+    Files.createDirectories(base.resolve("7"));
+    Files.createDirectories(base.resolve("notes"));
+    assertEquals(base.resolve("8"), TrainCommand.nextRunFolder(base));
+  }
+
+  @Test
+  void helpAndVersionAreAnsweredAnywhere() {
+    for (String[] args : new String[][] {{"--help"}, {"train", "--help"}, {"-h"}, {"help"}}) {
+      Run r = run(args);
+      assertEquals(0, r.code(), String.join(" ", args));
+      assertTrue(r.out().startsWith("usage: autoprop"), r.out());
+    }
+    Run v = run("--version");
+    assertEquals(0, v.code());
+    assertTrue(v.out().startsWith("AutoProp for Java 0.1.0-SNAPSHOT (JDK " + Runtime.version()), v.out());
+  }
+
+  @Test
+  void outputAndResumeProblemsAreNamedBeforeAnyTraining(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Run notWritable = run("train", "--data", "data/fashion-mnist-subset", "--out", file.resolve("run").toString());
+    assertEquals(1, notWritable.code());
+    assertTrue(notWritable.err().contains("--out " + file.resolve("run") + " is not a writable folder"), notWritable.err());
+    assertTrue(!notWritable.out().contains("training:"), "nothing was trained");
+
+    Run missing = run("train", "--resume", dir.resolve("nope.safetensors").toString());
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("--resume " + dir.resolve("nope.safetensors") + ": no such file"), missing.err());
+    Run folder = run("train", "--resume", dir.toString());
+    assertEquals(1, folder.code());
+    assertTrue(folder.err().contains("--resume " + dir + ": is a directory"), folder.err());
+
+    Run threads = run("train", "--threads", "4096", "--resume", dir.resolve("nope").toString());
+    assertTrue(threads.out().contains("warning: --threads 4096 is more than the "
+        + Runtime.getRuntime().availableProcessors() + " available processors"), threads.out());
+
+    Run lr = run("train", "--data", "data/fashion-mnist-subset", "--lr", "1e39", "--out", dir.resolve("lr").toString());
+    assertEquals(2, lr.code());
+    assertTrue(lr.err().contains("SGD: learning rate 1.0E39 (expected: >= 0 and finite as a float"), lr.err());
+  }
+
+  @Test
+  void badEngineSystemPropertiesGiveOneLine() throws Exception {
+    for (String[] prop : new String[][] {{"-Dautoprop.threads=many", "error: -Dautoprop.threads=many (expected: an integer >= 1)"},
+        {"-Dautoprop.kernels=gpu", "error: -Dautoprop.kernels=gpu (expected: auto, scalar or vector)"}}) {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "--add-modules", "jdk.incubator.vector", prop[0], "-cp", System.getProperty("java.class.path"),
+          Main.class.getName(), "seed", "--batch", "1", "--size", "4").redirectErrorStream(false).start();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.getInputStream().readAllBytes();
+      assertEquals(2, p.waitFor(), err);
+      List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+      assertEquals(List.of(prop[1]), lines);
+    }
   }
 
   @Test

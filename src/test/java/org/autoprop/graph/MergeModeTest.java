@@ -150,6 +150,14 @@ class MergeModeTest {
   }
 
   @Test
+  void aGateWithoutTrailingOnesPointsToTheReshape() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Merge.outputShape(Merge.Op.HADAMARD, List.of(Shape.of(2, 8, 4, 4), Shape.of(2, 8))));
+    assertTrue(e.getMessage().endsWith("; broadcasting aligns trailing axes: to apply [2, 8] along the leading axes of "
+        + "[2, 8, 4, 4], reshape it to [2, 8, 1, 1] first (new Reshape(8, 1, 1) before the merge)"), e.getMessage());
+  }
+
+  @Test
   void broadcastGateTimesMapSumsTheGateGradient() {
     // The [N, C, 1, 1] * [N, C, H, W] case of squeeze-excitation blocks, checked by hand.
     Tensor map = Tensor.uniform(Shape.of(2, 3, 4, 5), -1, 1, 1);

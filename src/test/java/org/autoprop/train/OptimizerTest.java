@@ -137,7 +137,7 @@ class OptimizerTest {
   void badSettingsAreNamed() {
     Parameter p = new Parameter("w", Tensor.zeros(2));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Sgd(List.of(p), -1));
-    assertEquals("SGD: learning rate -1.0 (expected: >= 0 and finite)", e.getMessage());
+    assertEquals("SGD: learning rate -1.0 (expected: >= 0 and finite as a float (< 3.4e38))", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new Sgd(List.of(p), 0.1, 0, 0, 0, true));
     assertEquals("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum 0.0, dampening 0.0)",
         e.getMessage());

@@ -3,6 +3,7 @@ package org.autoprop.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -47,7 +48,7 @@ class TrainerTest {
         .addListener((r, trainer) -> epochsSeen.add(r.epoch()));
     double before = t.evaluate(val)[0];
     List<EpochResult> history = t.fit(train, val);
-    assertEquals(List.of(0, 1, 2, 3), epochsSeen);
+    assertEquals(List.of(1, 2, 3, 4), epochsSeen, "epochs count from 1, as the log does");
     assertEquals(4, history.size());
     EpochResult last = history.get(3);
     assertTrue(last.validationAccuracy() > 0.95, () -> "val accuracy " + last.validationAccuracy());
@@ -88,7 +89,7 @@ class TrainerTest {
     List<EpochResult> h = new Trainer(model, new CrossEntropyLoss(), sgd)
         .epochs(10).schedule(LrSchedule.stepDecay(0.2, 1, 0.5), false).progress(null, false)
         .addListener((r, t) -> {
-          if (r.epoch() == 2) {
+          if (r.epoch() == 3) {
             t.requestStop();
           }
         })
@@ -109,5 +110,94 @@ class TrainerTest {
       weights[run] = model.parameters().get(0).value().toArray();
     }
     assertArrayEquals(weights[0], weights[1]);
+  }
+
+  @Test
+  void aNonFiniteInputStopsTrainingBeforeTheStepAndNamesTheBatch() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Dataset data = blobs(64, 1);
+    data.inputs().data()[7] = Float.NaN; // sample 1 of the data set
+    float[] before = model.parameters().get(0).value().toArray();
+    List<EpochResult> seen = new ArrayList<>();
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1)).batchSize(64).epochs(2)
+            .progress(null, false).addListener((r, t) -> seen.add(r)).fit(data, null));
+    assertTrue(e.getMessage().startsWith("epoch 1, batch 1: the loss is NaN"), e.getMessage());
+    assertEquals(1, e.epoch());
+    assertEquals(1, e.batch());
+    assertArrayEquals(before, model.parameters().get(0).value().toArray(), "the failing step was not taken");
+    assertTrue(seen.isEmpty(), "no epoch ended, so no listener (checkpoint) ran");
+  }
+
+  @Test
+  void weightsThatOverflowAreCaughtBeforeTheListenersRun() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    // 3e38 is finite as a float, but one step of it on these gradients overflows the weights.
+    Sgd sgd = new Sgd(model.parameters(), 3e38);
+    Dataset data = blobs(64, 1);
+    float[] x = data.inputs().data();
+    for (int i = 0; i < x.length; i++) {
+      x[i] *= 100;
+    }
+    List<EpochResult> seen = new ArrayList<>();
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> new Trainer(model, new CrossEntropyLoss(), sgd).batchSize(64).epochs(1).progress(null, false)
+            .addListener((r, t) -> seen.add(r)).fit(data, null));
+    assertTrue(e.getMessage().contains("the weights of parameter 'fc.") && e.getMessage().contains("are not finite"),
+        e.getMessage());
+    assertEquals(-1, e.batch());
+    assertTrue(seen.isEmpty(), "the listener that would save a checkpoint never saw the bad weights");
+  }
+
+  @Test
+  void aLearningRateThatIsInfiniteAsAFloatIsRejected() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Sgd(model.parameters(), 1e39));
+    assertEquals("SGD: learning rate 1.0E39 (expected: >= 0 and finite as a float (< 3.4e38))", e.getMessage());
+    Sgd sgd = new Sgd(model.parameters(), 0.1);
+    assertThrows(IllegalArgumentException.class, () -> sgd.setLearningRate(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> sgd.setLearningRate(Double.POSITIVE_INFINITY));
+  }
+
+  @Test
+  void emptyDataIsAnErrorNotAnUntrainedSuccess() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Trainer t = new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1)).progress(null, false);
+    Dataset data = blobs(10, 1);
+    IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> t.fit(data.subset(0, 0), null));
+    assertEquals("Trainer: the training set is empty (expected: at least one sample)", empty.getMessage());
+    IllegalArgumentException emptyVal = assertThrows(IllegalArgumentException.class,
+        () -> t.fit(data, data.subset(0, 0)));
+    assertEquals("Trainer: the val set is empty (expected: at least one sample, or null for none)",
+        emptyVal.getMessage());
+    IllegalArgumentException noBatch = assertThrows(IllegalArgumentException.class,
+        () -> t.batchSize(16).dropLast(true).fit(data, null));
+    assertEquals("Trainer: 10 training samples make no full batch of 16 with dropLast (expected: at least 16 samples)",
+        noBatch.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> t.evaluate(data.subset(0, 0)));
+    IllegalArgumentException loss = assertThrows(IllegalArgumentException.class,
+        () -> new CrossEntropyLoss().forward(Tensor.zeros(Shape.of(0, 3)), new int[0]));
+    assertEquals("CrossEntropy(mean): empty batch [0, 3] (expected: at least one sample; the mean of no losses is "
+        + "undefined)", loss.getMessage());
+  }
+
+  @Test
+  void dropLastDropsTheSmallLastBatch() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    List<EpochResult> h = new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1))
+        .batchSize(32).epochs(1).dropLast(true).progress(null, false).fit(blobs(100, 1), null);
+    assertEquals(3, model.trainingForwards, "100 samples: three full batches of 32, the last 4 dropped");
+    assertTrue(h.get(0).imagesPerSecond() > 0);
+  }
+
+  @Test
+  void nullArgumentsAreNamed() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Sgd sgd = new Sgd(model.parameters(), 0.1);
+    NullPointerException e = assertThrows(NullPointerException.class, () -> new Trainer(model, null, sgd));
+    assertEquals("loss", e.getMessage());
+    NullPointerException train = assertThrows(NullPointerException.class,
+        () -> new Trainer(model, new CrossEntropyLoss(), sgd).fit(null, null));
+    assertEquals("train", train.getMessage());
   }
 }
