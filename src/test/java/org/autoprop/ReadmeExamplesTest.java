@@ -45,7 +45,7 @@ class ReadmeExamplesTest {
     Tensor x = Tensor.uniform(Shape.of(4, 3, 8, 8), -1f, 1f, 42);
     Tensor y = linear.forward(x, true);                 // training mode
     Tensor gx = linear.backward(Tensor.full(y.shape(), 1f));
-    assertEquals(Shape.of(4, 6, 8, 8), y.shape());
+    assertEquals(Shape.of(4, 6, 6, 6), y.shape());
     assertEquals(x.shape(), gx.shape());
     assertTrue(linear.summary(x.shape()).contains("BatchNorm2D"));
 
@@ -57,7 +57,7 @@ class ReadmeExamplesTest {
     g2.put(c, List.of(r, term));
     g2.put(r, List.of(term));
     LayerGraph shortcut = new LayerGraph(g2, c, term).build();
-    assertEquals(Shape.of(4, 6, 8, 8), shortcut.forward(x, true).shape());
+    assertEquals(Shape.of(4, 6, 6, 6), shortcut.forward(x, true).shape());
 
     // 3. Three branches joined by channel concatenation (in edge order): [N, 6+12+18, H, W]
     LayerNode root = new LayerNode(new Identity(), "root");
@@ -71,7 +71,7 @@ class ReadmeExamplesTest {
     g3.put(b2, List.of(cat));
     g3.put(b3, List.of(cat));
     LayerGraph branches = new LayerGraph(g3, root, cat).build();
-    assertEquals(Shape.of(4, 36, 8, 8), branches.forward(x, true).shape());
+    assertEquals(Shape.of(4, 36, 6, 6), branches.forward(x, true).shape());
 
     GradCheck.Report report = GradCheck.forLayer(branches).epsilon(1e-3).check(Tensor.uniform(Shape.of(2, 3, 8, 8), -1f, 1f, 7));
     assertTrue(report.passed(3e-2), report::toString);

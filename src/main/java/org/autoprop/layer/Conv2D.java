@@ -80,9 +80,17 @@ public final class Conv2D implements Layer {
   private float[][] gradWeight;
   private double[][] gradBias;
 
-  /** A {@code kernel x kernel} convolution at stride 1 with {@link Padding#SAME} padding and a bias. */
+  /**
+   * A {@code kernel x kernel} convolution at stride 1 without padding, with a bias: PyTorch's
+   * {@code nn.Conv2d(in, out, kernel)}. For other settings use {@link #builder}, e.g.
+   * {@code Conv2D.builder(in, out).kernel(3).padding("same").build()} to keep the size.
+   *
+   * @param in input channels
+   * @param out output channels
+   * @param kernel the kernel's height and width
+   */
   public Conv2D(int in, int out, int kernel) {
-    this(builder(in, out).kernel(kernel).padding(Padding.SAME));
+    this(builder(in, out).kernel(kernel));
   }
 
   private Conv2D(Builder b) {
@@ -124,7 +132,14 @@ public final class Conv2D implements Layer {
     }
   }
 
-  /** A builder for an {@code in -> out} channel convolution (defaults: 1x1 kernel, stride 1, padding 0, bias). */
+  /**
+   * A builder for an {@code in -> out} channel convolution. The kernel must be set; the defaults
+   * are PyTorch's: stride 1, padding 0 ({@link Padding#VALID}), dilation 1, one group, a bias.
+   *
+   * @param in input channels
+   * @param out output channels
+   * @return the builder
+   */
   public static Builder builder(int in, int out) {
     return new Builder(in, out);
   }
@@ -590,8 +605,9 @@ public final class Conv2D implements Layer {
   public static final class Builder {
     private final int in;
     private final int out;
-    private int kh = 1;
-    private int kw = 1;
+    /** 0 until {@link #kernel} is called. */
+    private int kh;
+    private int kw;
     private int sh = 1;
     private int sw = 1;
     private int dh = 1;
@@ -707,6 +723,10 @@ public final class Conv2D implements Layer {
      *     stride or dilation, groups not dividing both channel counts, or 'same' padding it cannot do
      */
     public Conv2D build() {
+      if (kh == 0 && kw == 0) {
+        throw new IllegalArgumentException("Conv2D(" + in + "->" + out + "): no kernel size (expected: .kernel(k) or "
+            + ".kernel(kh, kw), as PyTorch's kernel_size)");
+      }
       return new Conv2D(this);
     }
   }

@@ -97,7 +97,12 @@ public final class Padding {
         break;
     }
     if (strideH != 1 || strideW != 1) {
-      throw new IllegalArgumentException("padding 'same' needs stride 1 (got stride " + strideH + "x" + strideW + ")");
+      // TensorFlow's stride-s 'same' pads by an amount that depends on the input size and may be
+      // asymmetric; PyTorch refuses it. Point to the symmetric padding that gives ceil(size / s).
+      throw new IllegalArgumentException("padding 'same' needs stride 1 (got stride " + strideH + "x" + strideW
+          + "), as in PyTorch; use explicit padding " + suggestion(dilationH * (kernelH - 1) / 2, dilationW * (kernelW - 1) / 2)
+          + ": with an odd kernel it gives ceil(size / stride) outputs as TensorFlow's 'same' does, with the same values "
+          + "wherever TensorFlow pads symmetrically");
     }
     int th = dilationH * (kernelH - 1);
     int tw = dilationW * (kernelW - 1);
@@ -107,6 +112,10 @@ public final class Padding {
           + " is odd); use an odd kernel or explicit padding");
     }
     return new int[] {th / 2, tw / 2};
+  }
+
+  private static String suggestion(int h, int w) {
+    return h == w ? ".padding(" + h + ")" : ".padding(Padding.of(" + h + ", " + w + "))";
   }
 
   /** {@code same}, {@code valid}, {@code 1} or {@code 1x2}. */

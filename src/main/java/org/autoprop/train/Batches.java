@@ -108,19 +108,19 @@ public final class Batches implements Iterable<Batch> {
   }
 
   private Batch newBatch(int b) {
-    int[] dims = data.inputs().shape().dims();
+    int[] sample = data.sampleShape().dims();
+    int[] dims = new int[sample.length + 1];
     dims[0] = b;
+    System.arraycopy(sample, 0, dims, 1, sample.length);
     return new Batch(Tensor.zeros(Shape.of(dims)), new int[b]);
   }
 
   private void fill(Batch batch, int from) {
-    Tensor src = data.inputs();
-    float[] in = src.data();
     float[] out = batch.inputs().data();
     int[] labels = data.labels();
     for (int i = 0, b = batch.size(); i < b; i++) {
       int s = order[from + i];
-      System.arraycopy(in, src.offset() + s * sampleSize, out, i * sampleSize, sampleSize);
+      data.copySample(s, out, i * sampleSize);
       batch.labels()[i] = labels[s];
     }
   }

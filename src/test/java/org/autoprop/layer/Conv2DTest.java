@@ -347,9 +347,9 @@ class Conv2DTest {
   }
 
   @Test
-  void defaultConstructorKeepsTheSpatialSize() {
+  void defaultConstructorPadsNothing() {
     Conv2D conv = new Conv2D(3, 6, 5);
-    assertEquals(Shape.of(2, 6, 7, 9), conv.outputShape(Shape.of(2, 3, 7, 9)));
+    assertEquals(Shape.of(2, 6, 3, 5), conv.outputShape(Shape.of(2, 3, 7, 9)));
     assertEquals("Conv2D", conv.typeName());
     assertEquals(Shape.of(6, 3, 5, 5), conv.weight().value().shape());
     assertEquals(0, conv.bias().value().maxAbs(), "bias starts at zero");
@@ -417,13 +417,30 @@ class Conv2DTest {
     assertMessage(rejects(() -> Conv2D.builder(3, 6).kernel(3).dilation(-1).build()),
         "dilation -1x-1 (expected: >= 1");
     assertMessage(rejects(() -> Conv2D.builder(3, 6).kernel(0, 3).build()), "kernel 0x3 (expected: >= 1");
-    assertMessage(rejects(() -> Conv2D.builder(0, 6).build()), "channels 0->6");
+    assertMessage(rejects(() -> Conv2D.builder(0, 6).kernel(1).build()), "channels 0->6");
+    assertEquals("Conv2D(3->6): no kernel size (expected: .kernel(k) or .kernel(kh, kw), as PyTorch's kernel_size)",
+        rejects(() -> Conv2D.builder(3, 6).build()).getMessage());
     assertMessage(rejects(() -> Conv2D.builder(3, 6).kernel(3).stride(2).padding("same").build()),
         "Conv2D(3->6, k=3x3, stride=2x2, padding=same)", "needs stride 1 (got stride 2x2)");
     assertMessage(rejects(() -> Conv2D.builder(3, 6).kernel(4).padding(Padding.SAME).build()),
         "Conv2D(3->6, k=4x4, padding=same)", "kernel 4x4");
+    assertMessage(rejects(() -> Conv2D.builder(3, 6).kernel(3).stride(2).padding("same").build()),
+        "use explicit padding .padding(1)", "ceil(size / stride)");
     assertMessage(rejects(() -> Conv2D.builder(3, 6).padding("-1").build()), "padding: -1x-1 (expected: >= 0");
     assertMessage(rejects(() -> Conv2D.builder(3, 6).padding("full").build()), "\"full\"");
+  }
+
+  /** One default: the constructor and the builder both mean PyTorch's nn.Conv2d(in, out, k), padding 0. */
+  @Test
+  void constructorAndBuilderShareThePyTorchDefaults() {
+    Shape x = Shape.of(2, 3, 9, 7);
+    Conv2D plain = new Conv2D(3, 6, 3);
+    Conv2D built = Conv2D.builder(3, 6).kernel(3).build();
+    assertEquals(Shape.of(2, 6, 7, 5), plain.outputShape(x));
+    assertEquals(plain.outputShape(x), built.outputShape(x));
+    assertEquals(built.toString(), plain.toString());
+    Conv2D strided = Conv2D.builder(3, 6).kernel(3).stride(2).padding(1).build();
+    assertEquals(Shape.of(2, 6, 5, 4), strided.outputShape(x), "ceil(9 / 2) x ceil(7 / 2), as TensorFlow's 'same'");
   }
 
   @ParameterizedTest(name = "dilation={0}")

@@ -47,7 +47,9 @@ class PaddingTest {
   void rejectsWhatItCannotDo() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Padding.SAME.resolve(3, 3, 2, 1, 1, 1));
-    assertEquals("padding 'same' needs stride 1 (got stride 2x1)", e.getMessage());
+    assertEquals("padding 'same' needs stride 1 (got stride 2x1), as in PyTorch; use explicit padding .padding(1): "
+        + "with an odd kernel it gives ceil(size / stride) outputs as TensorFlow's 'same' does, with the same values "
+        + "wherever TensorFlow pads symmetrically", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Padding.SAME.resolve(3, 2, 1, 1, 1, 1));
     assertTrue(e.getMessage().contains("kernel 3x2 and dilation 1x1"), e.getMessage());
     assertTrue(e.getMessage().contains("total 2x1 is odd"), e.getMessage());
