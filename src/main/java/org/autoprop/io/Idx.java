@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.autoprop.train.Dataset;
@@ -90,12 +90,55 @@ public final class Idx {
   }
 
   /**
-   * Reads an image file and its label file into a {@link Dataset} of {@code [n, 1, rows, cols]}
-   * images scaled to [0, 1] then normalised with {@code (x - mean) / std}.
+   * Reads a label file and checks every label against the number of classes.
+   *
+   * @param classes the number of classes, 1 to 256; labels must be below it
+   * @throws IOException naming the file and the first sample whose label is {@code >= classes}
+   */
+  public static byte[] readLabels(Path file, int classes) throws IOException {
+    checkClasses("Idx.readLabels", classes);
+    byte[] labels = readLabels(file);
+    for (int i = 0; i < labels.length; i++) {
+      if ((labels[i] & 0xff) >= classes) {
+        throw new IOException(file + ": label " + (labels[i] & 0xff) + " at sample " + i
+            + " (expected: 0 <= label < " + classes + ")");
+      }
+    }
+    return labels;
+  }
+
+  /**
+   * Reads an image file and its label file of 10 classes (MNIST, Fashion-MNIST) into a
+   * {@link Dataset}; see {@link #load(Path, Path, int, double, double)}.
    */
   public static Dataset load(Path images, Path labels, double mean, double std) throws IOException {
+    return load(images, labels, 10, mean, std);
+  }
+
+  /**
+   * Reads an image file and its label file into a {@link Dataset} of {@code [n, 1, rows, cols]}
+   * images scaled to [0, 1] then normalised with {@code (x - mean) / std}.
+   *
+   * @param classes the number of classes, 1 to 256: every label is checked to be below it here,
+   *     so a corrupt label is reported with its file and sample rather than epochs later
+   * @param mean the mean subtracted, finite
+   * @param std the standard deviation divided by, finite and positive
+   * @throws IOException naming the file on a malformed file, a label out of range, or image and
+   *     label counts that differ
+   * @throws IllegalArgumentException naming the value on a bad class count, mean or std
+   */
+  public static Dataset load(Path images, Path labels, int classes, double mean, double std) throws IOException {
+    Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(labels, "labels");
+    checkClasses("Idx.load", classes);
+    if (!Double.isFinite(mean)) {
+      throw new IllegalArgumentException("Idx.load: mean " + mean + " (expected: a finite number)");
+    }
+    if (!(std > 0 && Double.isFinite(std))) {
+      throw new IllegalArgumentException("Idx.load: std " + std + " (expected: finite and > 0)");
+    }
     Images im = readImages(images);
-    byte[] lb = readLabels(labels);
+    byte[] lb = readLabels(labels, classes);
     if (im.count() != lb.length) {
       throw new IOException("IDX count mismatch: " + images + " has " + im.count() + " images but " + labels
           + " has " + lb.length + " labels");
@@ -105,6 +148,12 @@ public final class Idx {
       ls[i] = lb[i] & 0xff;
     }
     return Dataset.fromBytes(im.pixels(), im.count(), im.rows(), im.cols(), ls, mean, std);
+  }
+
+  private static void checkClasses(String method, int classes) {
+    if (classes < 1 || classes > 256) {
+      throw new IllegalArgumentException(method + ": classes " + classes + " (expected: 1 <= classes <= 256)");
+    }
   }
 
   /** Writes an image file, gzip-compressed if {@code gzip}, atomically. */
@@ -144,13 +193,21 @@ public final class Idx {
   }
 
   private static byte[] contents(Path file) throws IOException {
-    byte[] raw = Files.readAllBytes(file);
+    byte[] raw = FileChecks.readAllBytes(file);
     if (raw.length < 2 || (raw[0] & 0xff) != 0x1f || (raw[1] & 0xff) != 0x8b) {
       return raw;
     }
     try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw), 1 << 16)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-      in.transferTo(out);
+      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(FileChecks.MAX_FILE_BYTES / 2, raw.length * 4L));
+      byte[] chunk = new byte[1 << 16];
+      for (int n; (n = in.read(chunk)) > 0; ) {
+        if (out.size() > FileChecks.MAX_FILE_BYTES - n) {
+          // A gzip bomb (or a real file over 2 GB) must not end in an OutOfMemoryError.
+          throw new IOException(file + ": decompresses to more than " + FileChecks.MAX_FILE_BYTES
+              + " bytes (expected: at most that)");
+        }
+        out.write(chunk, 0, n);
+      }
       return out.toByteArray();
     } catch (EOFException e) {
       throw new IOException(file + ": truncated gzip stream", e);

@@ -8,11 +8,24 @@ import java.util.Map;
 /**
  * A minimal JSON reader and writer for file headers (safetensors, checkpoints): objects become
  * insertion-ordered {@code Map<String, Object>}, arrays {@code List<Object>}, numbers
- * {@code Long} or {@code Double}, plus {@code String}, {@code Boolean} and {@code null}.
+ * {@code Long} (written without fraction or exponent) or {@code Double}, plus {@code String},
+ * {@code Boolean} and {@code null}.
+ *
+ * <p>Input comes from files, so it is bounded: at most {@link #MAX_DEPTH} nested arrays and
+ * objects (the parser recurses; a hostile header of thousands of {@code [} would otherwise
+ * overflow the stack) and at most {@link #MAX_LENGTH} characters.
  */
 final class Json {
+  /** The deepest nesting of arrays and objects accepted. */
+  static final int MAX_DEPTH = 64;
+  /** The longest text accepted, in characters (safetensors' own header limit is 100 MB). */
+  static final int MAX_LENGTH = 100_000_000;
+  private static final java.util.regex.Pattern NUMBER =
+      java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
   private final String s;
   private int pos;
+  private int depth;
 
   private Json(String s) {
     this.s = s;
@@ -20,6 +33,10 @@ final class Json {
 
   /** Parses one JSON value; throws {@link IllegalArgumentException} with the position on bad input. */
   static Object parse(String text) {
+    if (text.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException("JSON text of " + text.length() + " characters (expected: at most "
+          + MAX_LENGTH + ")");
+    }
     Json p = new Json(text);
     p.skipWhitespace();
     Object v = p.value();
@@ -37,9 +54,13 @@ final class Json {
     char c = s.charAt(pos);
     switch (c) {
       case '{':
-        return object();
       case '[':
-        return array();
+        if (++depth > MAX_DEPTH) {
+          throw error("arrays and objects nested deeper than " + MAX_DEPTH);
+        }
+        Object v = c == '{' ? object() : array();
+        depth--;
+        return v;
       case '"':
         return string();
       case 't':
@@ -129,10 +150,23 @@ final class Json {
           if (pos + 4 > s.length()) {
             throw error("truncated \\u escape");
           }
-          sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+          String hex = s.substring(pos, pos + 4);
+          for (int i = 0; i < 4; i++) {
+            if (Character.digit(hex.charAt(i), 16) < 0) {
+              throw error("bad \\u escape '" + hex + "'");
+            }
+          }
+          sb.append((char) Integer.parseInt(hex, 16));
           pos += 4;
           break;
-        default: sb.append(e);
+        case '"':
+        case '\\':
+        case '/':
+          sb.append(e);
+          break;
+        default:
+          pos--;
+          throw error("bad escape '\\" + e + "'");
       }
     }
   }
@@ -145,6 +179,10 @@ final class Json {
     String t = s.substring(start, pos);
     if (t.isEmpty()) {
       throw error("unexpected character '" + s.charAt(start) + "'");
+    }
+    if (!NUMBER.matcher(t).matches()) {
+      pos = start;
+      throw error("bad number '" + t + "'");
     }
     try {
       if (t.indexOf('.') < 0 && t.indexOf('e') < 0 && t.indexOf('E') < 0) {

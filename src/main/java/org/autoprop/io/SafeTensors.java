@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -35,14 +36,20 @@ public final class SafeTensors {
     this.data = data;
   }
 
+  /** The largest header accepted, in bytes: the limit of the format's reference implementation. */
+  public static final long MAX_HEADER_BYTES = 100_000_000;
+
   /**
-   * Reads a whole file.
+   * Reads a whole file, checking it against the format's rules: a header of at most
+   * {@link #MAX_HEADER_BYTES} bytes of JSON, each tensor an object with a known dtype, an integer
+   * shape and integer {@code data_offsets}, and the tensors' byte ranges contiguous,
+   * non-overlapping and covering the data section exactly.
    *
-   * @throws IOException on a read error, or with a message naming the file on a truncated or
-   *     malformed file
+   * @throws IOException on a read error, or with a one-line message naming the file (and the
+   *     tensor, if one is at fault) on a missing, truncated or malformed file
    */
   public static SafeTensors read(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] bytes = FileChecks.readAllBytes(file);
     try {
       return parse(bytes);
     } catch (IllegalArgumentException e) {
@@ -50,74 +57,185 @@ public final class SafeTensors {
     }
   }
 
+  /** Parses a whole file's bytes; throws {@link IllegalArgumentException} naming the tensor at fault. */
   static SafeTensors parse(byte[] bytes) {
-    try {
-      return parseUnchecked(bytes);
-    } catch (ClassCastException | NullPointerException e) {
-      // A header of the wrong JSON types (e.g. {"a": 5}) is a malformed file, not a crash.
-      throw new IllegalArgumentException("header has an entry of the wrong JSON type: " + e.getMessage(), e);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static SafeTensors parseUnchecked(byte[] bytes) {
     if (bytes.length < 8) {
       throw new IllegalArgumentException("file has " + bytes.length + " bytes (expected: at least 8)");
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     long headerLength = buf.getLong(0);
+    if (headerLength > MAX_HEADER_BYTES || headerLength < 0) {
+      throw new IllegalArgumentException("header of " + Long.toUnsignedString(headerLength)
+          + " bytes (expected: at most " + MAX_HEADER_BYTES + ")");
+    }
     if (headerLength < 2 || headerLength > bytes.length - 8) {
       throw new IllegalArgumentException(
           "header length " + headerLength + " (expected: 2.." + (bytes.length - 8) + ")");
     }
-    String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+    String header;
+    try {
+      header = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, 8, (int) headerLength)).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("header is not valid UTF-8");
+    }
     Object parsed = Json.parse(header.trim());
     if (!(parsed instanceof Map)) {
-      throw new IllegalArgumentException("header is not a JSON object");
+      throw new IllegalArgumentException("header is " + jsonType(parsed) + " (expected: an object)");
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     Map<String, Entry> entries = new LinkedHashMap<>();
     int dataStart = 8 + (int) headerLength;
     int dataLength = bytes.length - dataStart;
-    for (Map.Entry<String, Object> e : ((Map<String, Object>) parsed).entrySet()) {
-      if (e.getKey().equals("__metadata__")) {
-        for (Map.Entry<String, Object> m : ((Map<String, Object>) e.getValue()).entrySet()) {
-          metadata.put(m.getKey(), String.valueOf(m.getValue()));
+    for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
+      String name = (String) e.getKey();
+      if (name.equals("__metadata__")) {
+        if (!(e.getValue() instanceof Map)) {
+          throw new IllegalArgumentException("__metadata__ is " + jsonType(e.getValue())
+              + " (expected: an object of strings)");
+        }
+        for (Map.Entry<?, ?> m : ((Map<?, ?>) e.getValue()).entrySet()) {
+          if (!(m.getValue() instanceof String)) {
+            throw new IllegalArgumentException("__metadata__ '" + m.getKey() + "' is " + jsonType(m.getValue())
+                + " (expected: a string)");
+          }
+          metadata.put((String) m.getKey(), (String) m.getValue());
         }
         continue;
       }
-      Map<String, Object> info = (Map<String, Object>) e.getValue();
-      String dtype = (String) info.get("dtype");
-      List<Object> shapeList = (List<Object>) info.get("shape");
-      List<Object> offsets = (List<Object>) info.get("data_offsets");
-      if (dtype == null || shapeList == null || offsets == null || offsets.size() != 2) {
-        throw new IllegalArgumentException("tensor '" + e.getKey() + "' lacks dtype, shape or data_offsets");
-      }
-      int[] shape = new int[shapeList.size()];
-      long count = 1;
-      for (int i = 0; i < shape.length; i++) {
-        long extent = ((Number) shapeList.get(i)).longValue();
-        if (extent < 0 || extent > Integer.MAX_VALUE) {
-          throw new IllegalArgumentException("tensor '" + e.getKey() + "' has extent " + extent
-              + " at axis " + i + " (expected: 0 <= extent <= " + Integer.MAX_VALUE + ")");
-        }
-        shape[i] = (int) extent;
-        count *= shape[i];
-      }
-      long begin = ((Number) offsets.get(0)).longValue();
-      long end = ((Number) offsets.get(1)).longValue();
-      if (begin < 0 || end < begin || end > dataLength) {
-        throw new IllegalArgumentException("tensor '" + e.getKey() + "' has bytes [" + begin + ", " + end
-            + ") outside the data section of " + dataLength + " bytes (file truncated?)");
-      }
-      if (count * elementSize(dtype, e.getKey()) != end - begin) {
-        throw new IllegalArgumentException("tensor '" + e.getKey() + "' of shape " + java.util.Arrays.toString(shape)
-            + " and dtype " + dtype + " needs " + count * elementSize(dtype, e.getKey()) + " bytes, has " + (end - begin));
-      }
-      entries.put(e.getKey(), new Entry(dtype, shape, (int) begin, (int) end));
+      entries.put(name, entry(name, e.getValue(), dataLength));
     }
+    checkLayout(entries, dataLength);
     ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, dataLength).slice().order(ByteOrder.LITTLE_ENDIAN);
     return new SafeTensors(Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(entries), data);
+  }
+
+  /** One tensor's header entry, checked on its own. */
+  private static Entry entry(String name, Object value, int dataLength) {
+    if (!(value instanceof Map)) {
+      throw new IllegalArgumentException("tensor '" + name + "' is " + jsonType(value)
+          + " (expected: an object with dtype, shape and data_offsets)");
+    }
+    Map<?, ?> info = (Map<?, ?>) value;
+    for (String key : new String[] {"dtype", "shape", "data_offsets"}) {
+      if (!info.containsKey(key)) {
+        throw new IllegalArgumentException("tensor '" + name + "' lacks " + key);
+      }
+    }
+    if (!(info.get("dtype") instanceof String)) {
+      throw new IllegalArgumentException("tensor '" + name + "': dtype is " + jsonType(info.get("dtype"))
+          + " (expected: a string)");
+    }
+    String dtype = (String) info.get("dtype");
+    int size = elementSize(dtype, name);
+    if (!(info.get("shape") instanceof List)) {
+      throw new IllegalArgumentException("tensor '" + name + "': shape is " + jsonType(info.get("shape"))
+          + " (expected: an array)");
+    }
+    List<?> shapeList = (List<?>) info.get("shape");
+    if (!(info.get("data_offsets") instanceof List)) {
+      throw new IllegalArgumentException("tensor '" + name + "': data_offsets is "
+          + jsonType(info.get("data_offsets")) + " (expected: an array of 2 integers)");
+    }
+    List<?> offsets = (List<?>) info.get("data_offsets");
+    if (offsets.size() != 2) {
+      throw new IllegalArgumentException("tensor '" + name + "': data_offsets has " + offsets.size()
+          + " values (expected: 2)");
+    }
+    int[] shape = new int[shapeList.size()];
+    for (int i = 0; i < shape.length; i++) {
+      long extent = integer(name, "shape[" + i + "]", shapeList.get(i));
+      if (extent < 0 || extent > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("tensor '" + name + "' has extent " + extent
+            + " at axis " + i + " (expected: 0 <= extent <= " + Integer.MAX_VALUE + ")");
+      }
+      shape[i] = (int) extent;
+    }
+    long begin = integer(name, "data_offsets[0]", offsets.get(0));
+    long end = integer(name, "data_offsets[1]", offsets.get(1));
+    if (begin < 0 || end < begin) {
+      throw new IllegalArgumentException("tensor '" + name + "' has data_offsets [" + begin + ", " + end
+          + "] (expected: 0 <= begin <= end)");
+    }
+    if (end > dataLength) {
+      throw new IllegalArgumentException("tensor '" + name + "' has bytes [" + begin + ", " + end
+          + ") outside the data section of " + dataLength + " bytes (file truncated?)");
+    }
+    long bytes;
+    try {
+      bytes = size;
+      for (int extent : shape) {
+        bytes = Math.multiplyExact(bytes, extent);
+      }
+    } catch (ArithmeticException overflow) {
+      throw new IllegalArgumentException("tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
+          + " and dtype " + dtype + ": byte count overflows (data section: " + dataLength + " bytes)");
+    }
+    if (bytes != end - begin) {
+      throw new IllegalArgumentException("tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
+          + " and dtype " + dtype + " needs " + bytes + " bytes, has " + (end - begin));
+    }
+    return new Entry(dtype, shape, (int) begin, (int) end);
+  }
+
+  /** An integer of the header; the format has no fractions or exponents (they are not truncated). */
+  private static long integer(String name, String what, Object v) {
+    if (v instanceof Long) {
+      return (Long) v;
+    }
+    throw new IllegalArgumentException("tensor '" + name + "': " + what + " is "
+        + (v instanceof Double ? v : jsonType(v)) + " (expected: an integer)");
+  }
+
+  /**
+   * The format's layout rule: sorted by offset, the tensors' byte ranges follow one another with
+   * no overlap and no hole, from byte 0 to the end of the data section.
+   */
+  private static void checkLayout(Map<String, Entry> entries, int dataLength) {
+    List<Map.Entry<String, Entry>> sorted = new java.util.ArrayList<>(entries.entrySet());
+    sorted.sort(java.util.Comparator.comparingInt((Map.Entry<String, Entry> e) -> e.getValue().begin())
+        .thenComparingInt(e -> e.getValue().end()));
+    int expected = 0;
+    String previous = null;
+    for (Map.Entry<String, Entry> e : sorted) {
+      Entry t = e.getValue();
+      if (t.begin() < expected) {
+        throw new IllegalArgumentException("tensor '" + e.getKey() + "' has data_offsets [" + t.begin() + ", "
+            + t.end() + "], overlapping tensor '" + previous + "' [" + entries.get(previous).begin() + ", "
+            + expected + ")");
+      }
+      if (t.begin() > expected) {
+        throw new IllegalArgumentException("bytes [" + expected + ", " + t.begin()
+            + ") of the data section belong to no tensor (before tensor '" + e.getKey() + "')");
+      }
+      expected = t.end();
+      previous = e.getKey();
+    }
+    if (expected != dataLength) {
+      throw new IllegalArgumentException((dataLength - expected) + " trailing bytes "
+          + (previous == null ? "and no tensor" : "after the last tensor '" + previous + "'")
+          + " (data section of " + dataLength + " bytes)");
+    }
+  }
+
+  private static String jsonType(Object v) {
+    if (v == null) {
+      return "JSON null";
+    }
+    if (v instanceof Map) {
+      return "a JSON object";
+    }
+    if (v instanceof List) {
+      return "a JSON array";
+    }
+    if (v instanceof String) {
+      return "a JSON string";
+    }
+    if (v instanceof Boolean) {
+      return "a JSON boolean";
+    }
+    return "a JSON number";
   }
 
   private static int elementSize(String dtype, String name) {

@@ -48,7 +48,7 @@ class IdxTest {
     assertArrayEquals(im.pixels(), back.pixels());
     assertArrayEquals(labels, Idx.readLabels(pl));
 
-    Dataset d = Idx.load(pi, pl, 0.5, 0.25);
+    Dataset d = Idx.load(pi, pl, 201, 0.5, 0.25);
     assertEquals("[5, 1, 3, 4]", d.inputs().shape().toString());
     assertArrayEquals(new int[] {0, 9, 200, 3, 1}, d.labels());
     assertEquals(201, d.classCount());

@@ -21,7 +21,7 @@ class SafeTensorsTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
-    "{\"a\": 5}|0|wrong JSON type",
+    "{\"a\": 5}|0|tensor 'a' is a JSON number",
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [4294967297], \"data_offsets\": [0, 4]}}|4|extent 4294967297 at axis 0",
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [-1, 0], \"data_offsets\": [0, 0]}}|0|extent -1 at axis 0",
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}|4|outside the data section",

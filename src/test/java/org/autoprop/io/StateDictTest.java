@@ -212,6 +212,7 @@ class StateDictTest {
     Path weightsOnly = dir.resolve("w.safetensors");
     StateDict.save(a, weightsOnly);
     e = assertThrows(IOException.class, () -> Checkpoint.load(weightsOnly, a, sgd));
-    assertEquals(weightsOnly + ": format 'null' (expected: autoprop-checkpoint-1)", e.getMessage());
+    assertEquals(weightsOnly + ": format 'null' (expected: autoprop-checkpoint-1); a weights file? load it with "
+        + "StateDict.loadWeights(model, file)", e.getMessage());
   }
 }
