@@ -34,10 +34,7 @@ public final class BatchNormReLU2D implements Layer {
 
   /** The fused layer over {@code bn}'s parameters, buffers and output. */
   public BatchNormReLU2D(BatchNorm2D bn) {
-    if (bn == null) {
-      throw new IllegalArgumentException("BatchNormReLU2D: the batch norm must not be null");
-    }
-    this.bn = bn;
+    this.bn = java.util.Objects.requireNonNull(bn, "bn");
   }
 
   /** The wrapped batch norm. */

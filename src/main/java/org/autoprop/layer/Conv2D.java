@@ -651,10 +651,7 @@ public final class Conv2D implements Layer {
 
     /** The padding (default {@link Padding#VALID}, like PyTorch's 0). */
     public Builder padding(Padding p) {
-      if (p == null) {
-        throw new IllegalArgumentException("Conv2D(" + in + "->" + out + "): padding must not be null");
-      }
-      this.padding = p;
+      this.padding = java.util.Objects.requireNonNull(p, "p");
       return this;
     }
 

@@ -48,9 +48,7 @@ public final class Padding {
    * {@code "1,2"} / {@code "(1, 2)"} (height, width).
    */
   public static Padding parse(String text) {
-    if (text == null) {
-      throw new IllegalArgumentException("padding: null (expected: \"same\", \"valid\", an integer or \"h,w\")");
-    }
+    java.util.Objects.requireNonNull(text, "text");
     String t = text.trim().toLowerCase(Locale.ROOT);
     if (t.equals("same")) {
       return SAME;

@@ -49,7 +49,7 @@ public final class Sequential implements Layer {
         throw new IllegalArgumentException("Sequential: child names must not be empty");
       }
       if (e.getValue() == null) {
-        throw new IllegalArgumentException("Sequential: child '" + e.getKey() + "' is null");
+        throw new NullPointerException("layers: child '" + e.getKey() + "' is null");
       }
       String before = seen.put(e.getValue(), e.getKey());
       if (before != null) {
