@@ -1,5 +1,6 @@
 package org.autoprop.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,23 @@ class MainTest {
     Run lr = run("train", "--data", "data/fashion-mnist-subset", "--lr", "1e39", "--out", dir.resolve("lr").toString());
     assertEquals(2, lr.code());
     assertTrue(lr.err().contains("SGD: learning rate 1.0E39 (expected: >= 0 and finite as a float"), lr.err());
+  }
+
+  /** A run that diverges stops with exit 1 and leaves the last good checkpoint as it was. */
+  @Test
+  void divergenceKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("run");
+    Run first = run("train", "--data", "data/fashion-mnist-subset", "--limit", "512", "--epochs", "1",
+        "--out", out.toString());
+    assertEquals(0, first.code(), first.err());
+    Path checkpoint = out.resolve("checkpoint.safetensors");
+    byte[] good = Files.readAllBytes(checkpoint);
+    Run diverged = run("train", "--data", "data/fashion-mnist-subset", "--limit", "512", "--epochs", "2",
+        "--lr", "1e6", "--resume", checkpoint.toString());
+    assertEquals(1, diverged.code(), diverged.out());
+    assertTrue(diverged.err().contains("error: training diverged: epoch 2, batch "), diverged.err());
+    assertTrue(diverged.err().contains("the last checkpoint written (if any) is the last good one"), diverged.err());
+    assertArrayEquals(good, Files.readAllBytes(checkpoint), "the good checkpoint is untouched");
   }
 
   @Test
