@@ -146,14 +146,14 @@ public final class LayerGraph implements Layer {
   private final GradientSum gradSum = new GradientSum();
   private boolean forwardDone;
 
-  // Anomaly detection: the checksum of each node's input (and of the term's output) at the latest
-  // forward, taken only in that mode; forwardChecked says the latest forward took them.
+  // Anomaly detection: the checksums of each node's input and output at the latest forward, taken
+  // only in that mode; forwardChecked says the latest forward took them.
   private boolean anomalies;
   private boolean pushingAnomalies;
   private boolean forwardChecked;
   private Tensor[] inputs;
   private long[] inputSums;
-  private long outputSum;
+  private long[] outputSums;
 
   // Ownership, fixed by build(): the graph holding this one as a node's layer, and the nested
   // graphs this one claimed. LayerNode.owner holds the graph that claimed a node.
@@ -442,6 +442,7 @@ public final class LayerGraph implements Layer {
     gradCount = null;
     inputs = null;
     inputSums = null;
+    outputSums = null;
     forwardDone = false;
     forwardChecked = false;
   }
@@ -572,8 +573,8 @@ public final class LayerGraph implements Layer {
   private void findSelf(Layer l, List<String> path, Map<Layer, Boolean> onPath) {
     if (l == this) {
       throw new GraphValidationException(GraphValidationException.Kind.CONTAINS_ITSELF, path,
-          "LayerGraph: " + describe() + " contains itself: " + String.join(" -> ", quoted(path))
-              + " holds this graph (a graph cannot be a layer inside itself; it would recurse forever)");
+          describe() + " contains itself: the layer at " + String.join(" -> ", quoted(path))
+              + " is this graph (a graph cannot be a layer inside itself: it would recurse forever)");
     }
     if (onPath.put(l, true) != null) {
       return; // another container that contains itself: its own build() reports it
@@ -608,15 +609,15 @@ public final class LayerGraph implements Layer {
       LayerGraph other = v.owner;
       if (other != null && other != this) {
         throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
-            "LayerGraph: node '" + v.name() + "' (" + v.layer().typeName() + ") of " + describe()
-                + " already belongs to the built " + other.describe() + " (a layer keeps the state of its latest "
+            describe() + ": node '" + v.name() + "' (" + v.layer().typeName() + ") already belongs to the built "
+                + other.describe() + " (a layer keeps the state of its latest "
                 + "forward, so two graphs sharing it compute wrong gradients: use new nodes and layers, or call "
                 + "clear() on the other graph first)");
       }
       for (LayerGraph g : nestedGraphs(v.layer())) {
         if (g.parent != null && g.parent != this) {
           throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
-              "LayerGraph: node '" + v.name() + "' of " + describe() + " holds " + g.describe()
+              describe() + ": node '" + v.name() + "' holds " + g.describe()
                   + ", which is already a layer of the built " + g.parent.describe() + " (a graph can be nested in "
                   + "one built graph at a time: build a second copy, or call clear() on the other graph first)");
         }
@@ -780,6 +781,7 @@ public final class LayerGraph implements Layer {
     gradCount = new int[n];
     inputs = new Tensor[n];
     inputSums = new long[n];
+    outputSums = new long[n];
   }
 
   // ---------------------------------------------------------------- shapes
@@ -888,15 +890,13 @@ public final class LayerGraph implements Layer {
         inputs[k] = in;
         inputSums[k] = AnomalyChecks.checksum(in);
         outputs[k] = forwardChecked(k, in, training);
+        outputSums[k] = AnomalyChecks.checksum(outputs[k]);
       } else {
         outputs[k] = exec[k].forward(in, training);
       }
     }
     forwardDone = true;
-    if (check) {
-      outputSum = AnomalyChecks.checksum(outputs[termIndex]);
-      forwardChecked = true;
-    }
+    forwardChecked = check;
     return outputs[termIndex];
   }
 
@@ -983,10 +983,6 @@ public final class LayerGraph implements Layer {
           + " (expected: " + shapes[termIndex] + ", the output of term '" + term.name() + "')");
     }
     boolean check = anomalies;
-    if (check && forwardChecked) {
-      AnomalyChecks.requireUnchanged(describe(), outputs[termIndex], outputSum, term.name(), term.layer().typeName(),
-          "output");
-    }
     Arrays.fill(gradCount, 0);
     Arrays.fill(gradRef, null);
     gradRef[termIndex] = gradOut;
@@ -1017,8 +1013,10 @@ public final class LayerGraph implements Layer {
   private Tensor backwardChecked(int k, boolean inputGradient) {
     LayerNode v = order[k];
     if (forwardChecked) {
-      AnomalyChecks.requireUnchanged(describe(), inputs[k], inputSums[k], v.name(), v.layer().typeName(),
-          k == rootIndex ? "input" : "input (the output of its predecessor)");
+      // The input is the predecessor's output (or the graph input), the output is what the caller
+      // or the successors received: a layer's backward may read either.
+      AnomalyChecks.requireUnchanged(describe(), inputs[k], inputSums[k], v.name(), v.layer().typeName(), "input");
+      AnomalyChecks.requireUnchanged(describe(), outputs[k], outputSums[k], v.name(), v.layer().typeName(), "output");
     }
     requireFinite(k, gradRef[k], "output gradient");
     Tensor gin;

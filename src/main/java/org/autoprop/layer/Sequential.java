@@ -43,13 +43,13 @@ public final class Sequential implements Layer {
   private Layer[] plan;
   private Layer[] lastPlan;
   private boolean fusionOn;
-  // Anomaly detection: each child's input and its checksum at the latest checked forward.
+  // Anomaly detection: each child's input and output and their checksums at the latest checked forward.
   private boolean anomalies;
   private boolean forwardChecked;
   private Tensor[] inputs;
   private long[] inputSums;
-  private Tensor lastOutput;
-  private long outputSum;
+  private Tensor[] outputs;
+  private long[] outputSums;
   // The thread inside forward or backward, or null; runnerOp is only read for the message.
   private final AtomicReference<Thread> runner = new AtomicReference<>();
   private String runnerOp;
@@ -183,6 +183,8 @@ public final class Sequential implements Layer {
     if (inputs == null) {
       inputs = new Tensor[p.length];
       inputSums = new long[p.length];
+      outputs = new Tensor[p.length];
+      outputSums = new long[p.length];
     }
     Tensor t = x;
     for (int i = 0; i < p.length; i++) {
@@ -195,11 +197,11 @@ public final class Sequential implements Layer {
           throw e.withNodePrefix(names.get(i));
         }
         AnomalyChecks.requireFinite(t, names.get(i), layers.get(i).typeName(), "output");
+        outputs[i] = t;
+        outputSums[i] = AnomalyChecks.checksum(t);
       }
     }
     lastPlan = p;
-    lastOutput = t;
-    outputSum = AnomalyChecks.checksum(t);
     forwardChecked = true;
     return t;
   }
@@ -262,13 +264,6 @@ public final class Sequential implements Layer {
 
   private Tensor backwardChecked(Layer[] p, int first, Tensor gradOut, boolean inputGradient) {
     String me = "Sequential(" + names.size() + " children)";
-    int last = p.length - 1;
-    while (last > 0 && p[last] == null) {
-      last--;
-    }
-    if (forwardChecked) {
-      AnomalyChecks.requireUnchanged(me, lastOutput, outputSum, names.get(last), layers.get(last).typeName(), "output");
-    }
     Tensor g = gradOut;
     for (int i = p.length - 1; i >= 0; i--) {
       if (p[i] == null) {
@@ -278,6 +273,7 @@ public final class Sequential implements Layer {
       String kind = layers.get(i).typeName();
       if (forwardChecked) {
         AnomalyChecks.requireUnchanged(me, inputs[i], inputSums[i], name, kind, "input");
+        AnomalyChecks.requireUnchanged(me, outputs[i], outputSums[i], name, kind, "output");
       }
       AnomalyChecks.requireFinite(g, name, kind, "output gradient");
       try {
