@@ -537,7 +537,8 @@ public final class LayerGraph implements Layer {
    *     order: duplicate node names, a layer object in two nodes, duplicate edges, root or term
    *     missing, a cycle, root with predecessors, nodes unreachable from root, term with
    *     successors, nodes that cannot reach term (other sinks), a merge given an input count its
-   *     mode cannot take
+   *     mode cannot take, this graph inside itself (the path named), a node or nested graph that
+   *     another built graph holds (both graphs named)
    */
   public LayerGraph build() {
     invalidate();
@@ -961,6 +962,11 @@ public final class LayerGraph implements Layer {
    * As {@link #backward(Tensor)}; when {@code inputGradient} is false the root's layer may skip
    * the gradient of the graph input (training on data needs only the parameter gradients) and
    * null may be returned.
+   *
+   * @throws IllegalStateException before any forward, or when another thread is inside this
+   *     graph's forward or backward, or (anomaly detection on) when a node's input or output
+   *     changed since the forward
+   * @throws NonFiniteException with anomaly detection on, for the first non-finite gradient
    */
   @Override
   public Tensor backward(Tensor gradOut, boolean inputGradient) {
