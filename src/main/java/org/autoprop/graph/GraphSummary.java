@@ -83,6 +83,8 @@ public final class GraphSummary {
    * @throws IllegalArgumentException if shape inference fails (the message names the node)
    */
   public static GraphSummary of(LayerGraph graph, Shape input) {
+    java.util.Objects.requireNonNull(graph, "graph");
+    java.util.Objects.requireNonNull(input, "input");
     Shape out = graph.outputShape(input); // validates with node-naming messages before we walk
     List<LayerNode> order = graph.order();
     List<Shape> shapes = new ArrayList<>();
@@ -130,6 +132,8 @@ public final class GraphSummary {
 
   /** The summary for a batch of {@code batch} samples of shape {@code sample} (no batch axis). */
   public static GraphSummary of(LayerGraph graph, Shape sample, int batch) {
+    java.util.Objects.requireNonNull(graph, "graph");
+    java.util.Objects.requireNonNull(sample, "sample");
     if (batch < 1) {
       throw new IllegalArgumentException("GraphSummary: batch " + batch + " (expected: >= 1)");
     }

@@ -35,7 +35,17 @@ public final class GraphValidationException extends IllegalArgumentException {
      */
     CANNOT_REACH_TERM,
     /** A merge mode is given an input count it cannot take (DOT takes exactly 2). */
-    MERGE_ARITY
+    MERGE_ARITY,
+    /**
+     * A node, or a graph used as a node's layer, already belongs to another built graph; {@link
+     * #nodes()} names the node.
+     */
+    OWNED_BY_ANOTHER_GRAPH,
+    /**
+     * The graph is a node's layer inside itself, directly or through nested graphs and
+     * Sequentials; {@link #nodes()} is the path of node (and Sequential child) names to it.
+     */
+    CONTAINS_ITSELF
   }
 
   private final Kind kind;

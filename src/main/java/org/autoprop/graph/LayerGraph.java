@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.autoprop.layer.AnomalyChecks;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.BatchNormReLU2D;
 import org.autoprop.layer.Layer;
@@ -18,6 +21,7 @@ import org.autoprop.layer.Parameter;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
 import org.autoprop.layer.Updater;
+import org.autoprop.tensor.NonFiniteException;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -64,6 +68,36 @@ import org.autoprop.tensor.Tensor;
  *       same tensor as the ReLU node's output; when the ReLU node is the term, {@link #forward}
  *       returns that tensor, owned by the batch norm layer. On by default
  *       ({@link BatchNormReLU2D#FUSE_BY_DEFAULT}); {@link #fusion(boolean)} sets it per graph.
+ *   <li><b>Ownership.</b> A node belongs to at most one built graph at a time, and so does a
+ *       graph used as the layer of a node (a nested graph): a layer keeps the state of its latest
+ *       forward, so two graphs sharing one would silently compute wrong gradients. {@link #build()}
+ *       rejects a node or nested graph that another built graph holds (naming both graphs; call
+ *       {@link #clear()} on that graph to release it) and a graph that contains itself, directly or
+ *       through nested graphs and {@link Sequential}s (naming the path).
+ *       {@link #then(LayerGraph)} moves the nodes of both parts into the joined graph.
+ *   <li><b>Inputs must not change between a forward and its backward.</b> The layers keep
+ *       references to their inputs and outputs for the backward (nothing is copied), so writing
+ *       into the graph input, the returned output or any tensor a node produced before
+ *       {@link #backward} has run gives wrong gradients. Copy a tensor to change it. Anomaly
+ *       detection checks this.
+ *   <li><b>One thread at a time.</b> A graph, like every layer, is single-threaded: its layers
+ *       reuse their buffers across calls. A second thread entering {@link #forward} or
+ *       {@link #backward} while another is inside fails at once with an
+ *       {@link IllegalStateException} naming the graph and both threads (the check is one
+ *       compare-and-set per call; calls from several threads that do not overlap are not detected,
+ *       and are still wrong if one thread's forward falls between another's forward and backward).
+ *       To run one model on many threads, give each thread its own instance: build the same
+ *       architecture once per thread (a {@code ThreadLocal}) and copy the trained weights into it
+ *       by name, e.g. {@code StateDict.of(mine).forEach((k, t) -> t.copyFrom(StateDict.of(trained).get(k)))};
+ *       the copies share no buffers, so they run in parallel.
+ *   <li><b>Anomaly detection</b> ({@link #detectAnomalies(boolean)}, off by default, like
+ *       PyTorch's anomaly mode): forward checks the graph input, every merged input and every
+ *       node's output; backward checks every node's output gradient, input gradient and parameter
+ *       gradients, and that no node's input (nor the returned output) changed since the forward.
+ *       The first non-finite value throws a {@link NonFiniteException} naming the node, its layer
+ *       type, the tensor, the index of the element and its value; nested graphs and
+ *       {@link Sequential}s are checked too and named {@code OUTER.INNER}. When off, the cost is
+ *       one well-predicted branch per node.
  * </ul>
  */
 public final class LayerGraph implements Layer {
@@ -71,6 +105,7 @@ public final class LayerGraph implements Layer {
   public static final String NOT_BUILT = "'LayerGraph' has not built! Call 'build()' to build the graph.";
 
   private Updater optimizer;
+  private String name;
 
   /** A directed edge; declaration order matters (merge input order). */
   record Edge(LayerNode from, LayerNode to) {}
@@ -111,14 +146,35 @@ public final class LayerGraph implements Layer {
   private final GradientSum gradSum = new GradientSum();
   private boolean forwardDone;
 
+  // Anomaly detection: the checksums of each node's input and output at the latest forward, taken
+  // only in that mode; forwardChecked says the latest forward took them.
+  private boolean anomalies;
+  private boolean pushingAnomalies;
+  private boolean forwardChecked;
+  private Tensor[] inputs;
+  private long[] inputSums;
+  private long[] outputSums;
+
+  // Ownership, fixed by build(): the graph holding this one as a node's layer, and the nested
+  // graphs this one claimed. LayerNode.owner holds the graph that claimed a node.
+  private LayerGraph parent;
+  private final List<LayerGraph> claimedGraphs = new ArrayList<>();
+
+  // The thread inside forward or backward, or null; runnerOp is only read for the message.
+  private final AtomicReference<Thread> runner = new AtomicReference<>();
+  private String runnerOp;
+
   /**
    * A graph from an adjacency map (node to successors). The map's iteration order, then each
    * list's order, is the edge declaration order. Call {@link #build()} before use.
    */
   public LayerGraph(Map<LayerNode, List<LayerNode>> graph, LayerNode root, LayerNode term) {
+    Objects.requireNonNull(graph, "graph");
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(term, "term");
     for (Map.Entry<LayerNode, List<LayerNode>> e : graph.entrySet()) {
       addNodeIfAbsent(e.getKey());
-      for (LayerNode to : e.getValue()) {
+      for (LayerNode to : Objects.requireNonNull(e.getValue(), "successors of node " + name(e.getKey()))) {
         addNodeIfAbsent(to);
         edges.add(new Edge(e.getKey(), to));
       }
@@ -148,6 +204,8 @@ public final class LayerGraph implements Layer {
 
     /** Adds the edge {@code from -> to} (and the nodes if new). */
     public Builder edge(LayerNode from, LayerNode to) {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
       g.addNodeIfAbsent(from);
       g.addNodeIfAbsent(to);
       g.edges.add(new Edge(from, to));
@@ -156,6 +214,10 @@ public final class LayerGraph implements Layer {
 
     /** Adds the chain {@code n0 -> n1 -> ... -> nk}. */
     public Builder edges(LayerNode... chain) {
+      Objects.requireNonNull(chain, "chain");
+      for (int i = 0; i < chain.length; i++) {
+        Objects.requireNonNull(chain[i], "chain[" + i + "]");
+      }
       if (chain.length == 1) {
         node(chain[0]);
       }
@@ -167,13 +229,19 @@ public final class LayerGraph implements Layer {
 
     /** Sets the root. */
     public Builder root(LayerNode n) {
-      g.root = n;
+      g.root = Objects.requireNonNull(n, "n");
       return this;
     }
 
     /** Sets the term. */
     public Builder term(LayerNode n) {
-      g.term = n;
+      g.term = Objects.requireNonNull(n, "n");
+      return this;
+    }
+
+    /** Names the graph in messages; see {@link LayerGraph#name(String)}. */
+    public Builder name(String name) {
+      g.name(name);
       return this;
     }
 
@@ -190,10 +258,31 @@ public final class LayerGraph implements Layer {
   }
 
   private void addNodeIfAbsent(LayerNode n) {
-    if (n == null) {
-      throw new IllegalArgumentException("LayerGraph: node must not be null");
+    nodes.add(Objects.requireNonNull(n, "node"));
+  }
+
+  /**
+   * Names this graph in error messages (ownership, threads, anomalies); by default a graph is
+   * described by its root, term and identity hash. Returns this.
+   */
+  public LayerGraph name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("LayerGraph name must not be empty");
     }
-    nodes.add(n);
+    this.name = name;
+    return this;
+  }
+
+  /** The name given by {@link #name(String)}, or null. */
+  public String name() {
+    return name;
+  }
+
+  /** How messages name this graph: {@code LayerGraph 'encoder'} or {@code LayerGraph(stem -> head)@1b6d3586}. */
+  String describe() {
+    return name != null ? "LayerGraph '" + name + "'"
+        : "LayerGraph(" + name(root) + " -> " + name(term) + ")@" + Integer.toHexString(System.identityHashCode(this));
   }
 
   // ---------------------------------------------------------------- structure
@@ -215,6 +304,7 @@ public final class LayerGraph implements Layer {
 
   /** The predecessors of {@code n} in edge declaration order: the order of its merge inputs. */
   public List<LayerNode> predecessors(LayerNode n) {
+    Objects.requireNonNull(n, "n");
     requireNode(n, "predecessors");
     List<LayerNode> out = new ArrayList<>();
     for (Edge e : edges) {
@@ -227,6 +317,7 @@ public final class LayerGraph implements Layer {
 
   /** The successors of {@code n} in edge declaration order. */
   public List<LayerNode> successors(LayerNode n) {
+    Objects.requireNonNull(n, "n");
     requireNode(n, "successors");
     List<LayerNode> out = new ArrayList<>();
     for (Edge e : edges) {
@@ -249,6 +340,9 @@ public final class LayerGraph implements Layer {
    * to the edge declaration order. Undoes the build.
    */
   public LayerGraph addNode(LayerNode node, List<LayerNode> prev, List<LayerNode> next) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(prev, "prev");
+    Objects.requireNonNull(next, "next");
     if (nodes.contains(node)) {
       throw new IllegalArgumentException("addNode: node '" + node.name() + "' is already in the graph");
     }
@@ -275,6 +369,7 @@ public final class LayerGraph implements Layer {
    * the build.
    */
   public LayerGraph removeNode(LayerNode node) {
+    Objects.requireNonNull(node, "node");
     requireNode(node, "removeNode");
     nodes.remove(node);
     edges.removeIf(e -> e.from == node || e.to == node);
@@ -284,6 +379,8 @@ public final class LayerGraph implements Layer {
 
   /** Adds the edge {@code from -> to} at the end of the declaration order (and the nodes if new). Undoes the build. */
   public LayerGraph addEdge(LayerNode from, LayerNode to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
     addNodeIfAbsent(from);
     addNodeIfAbsent(to);
     edges.add(new Edge(from, to));
@@ -293,6 +390,8 @@ public final class LayerGraph implements Layer {
 
   /** Removes the edge {@code from -> to} (nodes stay). Undoes the build. */
   public LayerGraph removeEdge(LayerNode from, LayerNode to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
     for (int i = 0; i < edges.size(); i++) {
       if (edges.get(i).from == from && edges.get(i).to == to) {
         edges.remove(i);
@@ -305,14 +404,14 @@ public final class LayerGraph implements Layer {
 
   /** Sets the root. Undoes the build. */
   public LayerGraph setRoot(LayerNode n) {
-    root = n;
+    root = Objects.requireNonNull(n, "n");
     invalidate();
     return this;
   }
 
   /** Sets the term. Undoes the build. */
   public LayerGraph setTerm(LayerNode n) {
-    term = n;
+    term = Objects.requireNonNull(n, "n");
     invalidate();
     return this;
   }
@@ -326,6 +425,7 @@ public final class LayerGraph implements Layer {
   }
 
   private void invalidate() {
+    release();
     built = false;
     order = null;
     preds = null;
@@ -340,17 +440,23 @@ public final class LayerGraph implements Layer {
     gradAcc = null;
     gradRef = null;
     gradCount = null;
+    inputs = null;
+    inputSums = null;
+    outputSums = null;
     forwardDone = false;
+    forwardChecked = false;
   }
 
   /**
    * A new graph running this graph, then {@code next}: the nodes and edges of both plus the edge
-   * {@code this.term -> next.root}, with this root and next's term, built. Neither graph is
-   * changed. The new graph shares the node and layer objects (so the weights too, like Luma's
-   * {@code +}); since a layer keeps the state of its latest forward, do not interleave the joined
-   * graph and one of its parts between a forward and its backward.
+   * {@code this.term -> next.root}, with this root and next's term, built. The new graph takes
+   * the node and layer objects (so the weights too, like Luma's {@code +}): since a node belongs
+   * to one built graph at a time, both parts are left unbuilt (their structure unchanged; calling
+   * {@link #build()} on one again fails while the joined graph holds its nodes, until the joined
+   * graph is {@link #clear() cleared}).
    */
   public LayerGraph then(LayerGraph next) {
+    Objects.requireNonNull(next, "next");
     if (term == null || next.root == null) {
       throw new IllegalStateException("then: " + (term == null ? "this graph has no term" : "the next graph has no root"));
     }
@@ -362,6 +468,9 @@ public final class LayerGraph implements Layer {
     g.edges.addAll(next.edges);
     g.root = root;
     g.term = next.term;
+    GraphValidator.validate(g.nodes, g.edges, g.root, g.term); // before the parts give up their nodes
+    invalidate();
+    next.invalidate();
     return g.build();
   }
 
@@ -371,6 +480,8 @@ public final class LayerGraph implements Layer {
    * of paths can grow exponentially with the depth of a graph.
    */
   public List<List<LayerNode>> getPath(LayerNode start, LayerNode end) {
+    Objects.requireNonNull(start, "start");
+    Objects.requireNonNull(end, "end");
     requireBuilt();
     requireNode(start, "getPath start");
     requireNode(end, "getPath end");
@@ -426,15 +537,135 @@ public final class LayerGraph implements Layer {
    *     order: duplicate node names, a layer object in two nodes, duplicate edges, root or term
    *     missing, a cycle, root with predecessors, nodes unreachable from root, term with
    *     successors, nodes that cannot reach term (other sinks), a merge given an input count its
-   *     mode cannot take
+   *     mode cannot take, this graph inside itself (the path named), a node or nested graph that
+   *     another built graph holds (both graphs named)
    */
   public LayerGraph build() {
     invalidate();
     GraphValidator.Adjacency adj = GraphValidator.validate(nodes, edges, root, term);
+    rejectSelfContainment();
+    rejectForeignOwners();
     fixOrder(adj.out(), adj.in());
     planFusion();
+    claim();
+    if (anomalies) {
+      for (LayerNode v : order) {
+        v.layer().detectAnomalies(true);
+      }
+    }
     built = true;
     return this;
+  }
+
+  // ---------------------------------------------------------------- ownership
+
+  /** Rejects a node's layer that is this graph, directly or through nested graphs and Sequentials. */
+  private void rejectSelfContainment() {
+    List<String> path = new ArrayList<>();
+    Map<Layer, Boolean> onPath = new java.util.IdentityHashMap<>();
+    onPath.put(this, true);
+    for (LayerNode v : nodes) {
+      path.add(v.name());
+      findSelf(v.layer(), path, onPath);
+      path.remove(path.size() - 1);
+    }
+  }
+
+  private void findSelf(Layer l, List<String> path, Map<Layer, Boolean> onPath) {
+    if (l == this) {
+      throw new GraphValidationException(GraphValidationException.Kind.CONTAINS_ITSELF, path,
+          describe() + " contains itself: the layer at " + String.join(" -> ", quoted(path))
+              + " is this graph (a graph cannot be a layer inside itself: it would recurse forever)");
+    }
+    if (onPath.put(l, true) != null) {
+      return; // another container that contains itself: its own build() reports it
+    }
+    if (l instanceof LayerGraph g) {
+      for (LayerNode v : g.nodes) {
+        path.add(v.name());
+        findSelf(v.layer(), path, onPath);
+        path.remove(path.size() - 1);
+      }
+    } else if (l instanceof Sequential s) {
+      for (int i = 0; i < s.size(); i++) {
+        path.add(s.names().get(i));
+        findSelf(s.layers().get(i), path, onPath);
+        path.remove(path.size() - 1);
+      }
+    }
+    onPath.remove(l);
+  }
+
+  private static List<String> quoted(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      out.add("'" + n + "'");
+    }
+    return out;
+  }
+
+  /** Rejects a node, or a nested graph, that another built graph holds. */
+  private void rejectForeignOwners() {
+    for (LayerNode v : nodes) {
+      LayerGraph other = v.owner;
+      if (other != null && other != this) {
+        throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
+            describe() + ": node '" + v.name() + "' (" + v.layer().typeName() + ") already belongs to the built "
+                + other.describe() + " (a layer keeps the state of its latest "
+                + "forward, so two graphs sharing it compute wrong gradients: use new nodes and layers, or call "
+                + "clear() on the other graph first)");
+      }
+      for (LayerGraph g : nestedGraphs(v.layer())) {
+        if (g.parent != null && g.parent != this) {
+          throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
+              describe() + ": node '" + v.name() + "' holds " + g.describe()
+                  + ", which is already a layer of the built " + g.parent.describe() + " (a graph can be nested in "
+                  + "one built graph at a time: build a second copy, or call clear() on the other graph first)");
+        }
+      }
+    }
+  }
+
+  /** The graphs {@code l} is or holds as Sequential children (not looking inside those graphs). */
+  private static List<LayerGraph> nestedGraphs(Layer l) {
+    if (l instanceof LayerGraph g) {
+      return List.of(g);
+    }
+    if (l instanceof Sequential s) {
+      List<LayerGraph> out = new ArrayList<>();
+      for (Layer c : s.layers()) {
+        out.addAll(nestedGraphs(c));
+      }
+      return out;
+    }
+    return List.of();
+  }
+
+  private void claim() {
+    for (LayerNode v : order) {
+      v.owner = this;
+      for (LayerGraph g : nestedGraphs(v.layer())) {
+        g.parent = this;
+        claimedGraphs.add(g);
+      }
+    }
+  }
+
+  /** Gives back what {@link #claim()} took; the structure may have changed since, so it walks the record. */
+  private void release() {
+    if (order != null) {
+      for (LayerNode v : order) {
+        if (v.owner == this) {
+          v.owner = null;
+        }
+      }
+    }
+    for (LayerGraph g : claimedGraphs) {
+      if (g.parent == this) {
+        g.parent = null;
+      }
+    }
+    claimedGraphs.clear();
   }
 
   // ---------------------------------------------------------------- fusion
@@ -549,6 +780,9 @@ public final class LayerGraph implements Layer {
     gradAcc = new Tensor[n];
     gradRef = new Tensor[n];
     gradCount = new int[n];
+    inputs = new Tensor[n];
+    inputSums = new long[n];
+    outputSums = new long[n];
   }
 
   // ---------------------------------------------------------------- shapes
@@ -594,6 +828,7 @@ public final class LayerGraph implements Layer {
   /** The term's output shape, by shape inference through every node; errors name the node. */
   @Override
   public Shape outputShape(Shape input) {
+    Objects.requireNonNull(input, "input");
     requireBuilt();
     return infer(input)[termIndex];
   }
@@ -602,15 +837,33 @@ public final class LayerGraph implements Layer {
 
   /**
    * Runs every node in execution order (shape inference first when the input shape is new) and
-   * returns the term's output, owned by the term's layer.
+   * returns the term's output, owned by the term's layer. Neither {@code x} nor the result may be
+   * written until the matching {@link #backward} has run.
+   *
+   * @throws IllegalStateException if the graph is not built, or another thread is inside this
+   *     graph's forward or backward
+   * @throws NonFiniteException with anomaly detection on, for the first non-finite input, merged
+   *     input or node output
    */
   @Override
   public Tensor forward(Tensor x, boolean training) {
+    Objects.requireNonNull(x, "x");
     requireBuilt();
+    enter("forward");
+    try {
+      return run(x, training);
+    } finally {
+      runner.set(null);
+    }
+  }
+
+  private Tensor run(Tensor x, boolean training) {
     if (!x.shape().equals(cachedInput)) {
       shapes = infer(x.shape());
       cachedInput = x.shape();
     }
+    boolean check = anomalies;
+    forwardChecked = false;
     for (int k = 0; k < order.length; k++) {
       if (passThrough[k]) {
         outputs[k] = outputs[preds[k][0]]; // the fused batch norm already applied this ReLU
@@ -619,6 +872,9 @@ public final class LayerGraph implements Layer {
       Tensor in;
       if (k == rootIndex) {
         in = x;
+        if (check) {
+          requireFinite(k, in, "input");
+        }
       } else if (preds[k].length == 1) {
         in = outputs[preds[k][0]];
       } else {
@@ -627,11 +883,69 @@ public final class LayerGraph implements Layer {
           list.set(i, outputs[preds[k][i]]);
         }
         in = merges[k].forward(list);
+        if (check) {
+          requireFinite(k, in, "merged input (" + order[k].mode() + ")");
+        }
       }
-      outputs[k] = exec[k].forward(in, training);
+      if (check) {
+        inputs[k] = in;
+        inputSums[k] = AnomalyChecks.checksum(in);
+        outputs[k] = forwardChecked(k, in, training);
+        outputSums[k] = AnomalyChecks.checksum(outputs[k]);
+      } else {
+        outputs[k] = exec[k].forward(in, training);
+      }
     }
     forwardDone = true;
+    forwardChecked = check;
     return outputs[termIndex];
+  }
+
+  private Tensor forwardChecked(int k, Tensor in, boolean training) {
+    Tensor out;
+    try {
+      out = exec[k].forward(in, training);
+    } catch (NonFiniteException e) {
+      throw e.withNodePrefix(order[k].name()); // found inside a nested graph or Sequential
+    }
+    requireFinite(k, out, "output");
+    return out;
+  }
+
+  private void requireFinite(int k, Tensor t, String what) {
+    AnomalyChecks.requireFinite(t, order[k].name(), order[k].layer().typeName(), what);
+  }
+
+  /**
+   * Turns anomaly detection on or off for this graph and the layers of its nodes (nested graphs
+   * and {@link Sequential}s included); see the class documentation. Off by default.
+   */
+  @Override
+  public void detectAnomalies(boolean on) {
+    if (pushingAnomalies) {
+      return; // an unbuilt graph may still contain itself (build() rejects that): stop the recursion
+    }
+    anomalies = on;
+    pushingAnomalies = true;
+    try {
+      for (LayerNode v : nodes) {
+        v.layer().detectAnomalies(on);
+      }
+    } finally {
+      pushingAnomalies = false;
+    }
+  }
+
+  /** Marks this graph busy with {@code op} on the current thread, or fails naming both threads. */
+  private void enter(String op) {
+    Thread me = Thread.currentThread();
+    if (!runner.compareAndSet(null, me)) {
+      Thread other = runner.get();
+      throw new IllegalStateException(describe() + ": " + op + " called on thread '" + me.getName() + "' while thread '"
+          + (other == null ? "(just left)" : other.getName()) + "' is inside its " + runnerOp + " (a graph is "
+          + "single-threaded: its layers reuse their buffers; give each thread its own copy of the model)");
+    }
+    runnerOp = op;
   }
 
   /**
@@ -648,10 +962,25 @@ public final class LayerGraph implements Layer {
    * As {@link #backward(Tensor)}; when {@code inputGradient} is false the root's layer may skip
    * the gradient of the graph input (training on data needs only the parameter gradients) and
    * null may be returned.
+   *
+   * @throws IllegalStateException before any forward, or when another thread is inside this
+   *     graph's forward or backward, or (anomaly detection on) when a node's input or output
+   *     changed since the forward
+   * @throws NonFiniteException with anomaly detection on, for the first non-finite gradient
    */
   @Override
   public Tensor backward(Tensor gradOut, boolean inputGradient) {
+    Objects.requireNonNull(gradOut, "gradOut");
     requireBuilt();
+    enter("backward");
+    try {
+      return runBackward(gradOut, inputGradient);
+    } finally {
+      runner.set(null);
+    }
+  }
+
+  private Tensor runBackward(Tensor gradOut, boolean inputGradient) {
     if (!forwardDone) {
       throw new IllegalStateException("LayerGraph: backward called before forward");
     }
@@ -659,13 +988,20 @@ public final class LayerGraph implements Layer {
       throw new IllegalArgumentException("LayerGraph: gradient shape " + gradOut.shape()
           + " (expected: " + shapes[termIndex] + ", the output of term '" + term.name() + "')");
     }
+    boolean check = anomalies;
     Arrays.fill(gradCount, 0);
     Arrays.fill(gradRef, null);
     gradRef[termIndex] = gradOut;
     Tensor inputGrad = null;
     for (int k = order.length - 1; k >= 0; k--) {
-      Tensor gin = passThrough[k] ? gradRef[k]
-          : k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
+      Tensor gin;
+      if (passThrough[k]) {
+        gin = gradRef[k];
+      } else if (check) {
+        gin = backwardChecked(k, inputGradient);
+      } else {
+        gin = k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
+      }
       if (k == rootIndex) {
         inputGrad = gin;
       } else if (preds[k].length == 1) {
@@ -678,6 +1014,30 @@ public final class LayerGraph implements Layer {
       }
     }
     return inputGrad;
+  }
+
+  private Tensor backwardChecked(int k, boolean inputGradient) {
+    LayerNode v = order[k];
+    if (forwardChecked) {
+      // The input is the predecessor's output (or the graph input), the output is what the caller
+      // or the successors received: a layer's backward may read either.
+      AnomalyChecks.requireUnchanged(describe(), inputs[k], inputSums[k], v.name(), v.layer().typeName(), "input");
+      AnomalyChecks.requireUnchanged(describe(), outputs[k], outputSums[k], v.name(), v.layer().typeName(), "output");
+    }
+    requireFinite(k, gradRef[k], "output gradient");
+    Tensor gin;
+    try {
+      gin = k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
+    } catch (NonFiniteException e) {
+      throw e.withNodePrefix(v.name());
+    }
+    if (gin != null) {
+      requireFinite(k, gin, "input gradient");
+    }
+    for (Parameter p : v.layer().parameters()) {
+      requireFinite(k, p.grad(), "gradient of parameter '" + p.name() + "'");
+    }
+    return gin;
   }
 
   /**
@@ -747,6 +1107,7 @@ public final class LayerGraph implements Layer {
    * @throws IllegalArgumentException naming the parameters it misses or has in excess
    */
   public LayerGraph setOptimizer(Updater optimizer) {
+    Objects.requireNonNull(optimizer, "optimizer");
     requireBuilt();
     java.util.Set<Tensor> mine = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     List<String> missing = new ArrayList<>();
@@ -812,6 +1173,7 @@ public final class LayerGraph implements Layer {
   /** The sum of the nodes' flops, merges included (see {@link GraphSummary#flops()}). */
   @Override
   public long flops(Shape input) {
+    Objects.requireNonNull(input, "input");
     return GraphSummary.of(this, input).flops();
   }
 
@@ -844,6 +1206,7 @@ public final class LayerGraph implements Layer {
    * {@link GraphSummary} for the definitions.
    */
   public String summary(Shape input) {
+    Objects.requireNonNull(input, "input");
     return GraphSummary.of(this, input).table();
   }
 
@@ -856,7 +1219,7 @@ public final class LayerGraph implements Layer {
   /** {@code LayerGraph(root -> ... -> term, n nodes)} or the unbuilt state. */
   @Override
   public String toString() {
-    return "LayerGraph(" + name(root) + " -> " + name(term) + ", " + nodes.size() + " nodes"
+    return "LayerGraph(" + (name == null ? "" : "'" + name + "': ") + name(root) + " -> " + name(term) + ", " + nodes.size() + " nodes"
         + (built ? ")" : ", not built)");
   }
 }

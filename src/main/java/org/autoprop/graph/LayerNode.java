@@ -1,5 +1,6 @@
 package org.autoprop.graph;
 
+import java.util.Objects;
 import org.autoprop.layer.Layer;
 
 /**
@@ -8,21 +9,23 @@ import org.autoprop.layer.Layer;
  *
  * <p>Nodes are compared by identity, never by name: two nodes with equal names are different keys
  * of a graph's adjacency map (and an error at {@link LayerGraph#build()}).
+ *
+ * <p>A node belongs to at most one built graph at a time (see {@link LayerGraph}): its layer keeps
+ * the state of its latest forward, which two graphs would overwrite for each other.
  */
 public class LayerNode {
   private final Layer layer;
   private final MergeMode mode;
   private final String name;
+  /** The built graph this node belongs to, or null; set and cleared by {@link LayerGraph#build()}. */
+  LayerGraph owner;
 
   /** A node merging its inputs with {@code mode}. */
   public LayerNode(Layer layer, MergeMode mode, String name) {
-    if (layer == null) {
-      throw new IllegalArgumentException("LayerNode '" + name + "': layer must not be null");
-    }
-    if (mode == null) {
-      throw new IllegalArgumentException("LayerNode '" + name + "': merge mode must not be null");
-    }
-    if (name == null || name.isEmpty()) {
+    Objects.requireNonNull(layer, "layer");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(name, "name");
+    if (name.isEmpty()) {
       throw new IllegalArgumentException("LayerNode name must not be empty (layer " + layer.typeName() + ")");
     }
     this.layer = layer;
@@ -43,6 +46,11 @@ public class LayerNode {
   /** The merge mode applied when the node has several inputs. */
   public MergeMode mode() {
     return mode;
+  }
+
+  /** The built graph this node belongs to, or null when no built graph holds it. */
+  public LayerGraph graph() {
+    return owner;
   }
 
   /** The name, the prefix of the layer's parameter names. */

@@ -70,11 +70,13 @@ public enum MergeMode {
    * naming the mode and every shape.
    */
   public Shape outputShape(List<Shape> inputs) {
+    java.util.Objects.requireNonNull(inputs, "inputs");
     return Merge.outputShape(op, inputs);
   }
 
   /** The FLOPs of merging inputs of the given shapes; see {@link Merge#flops}. */
   public long flops(List<Shape> inputs) {
+    java.util.Objects.requireNonNull(inputs, "inputs");
     return Merge.flops(op, inputs);
   }
 

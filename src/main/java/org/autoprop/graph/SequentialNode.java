@@ -15,7 +15,7 @@ public class SequentialNode extends LayerNode {
 
   /** A node running {@code layers} in order, merging its inputs with {@code mode}. */
   public SequentialNode(String name, MergeMode mode, Layer... layers) {
-    super(new Sequential(layers), mode, name);
+    super(new Sequential(java.util.Objects.requireNonNull(layers, "layers")), mode, name);
   }
 
   /** The sequential layer. */

@@ -24,6 +24,19 @@ import org.autoprop.tensor.Tensor;
  *       layer returns: a returned tensor may be the layer's own buffer, its input itself
  *       ({@code Identity}) or a view of it ({@code Flatten}, {@code Reshape}), and a returned
  *       gradient may be a view of {@code gradOut}. Copy a result to keep or change it.
+ *   <li><b>Nothing a forward was given or returned changes before its backward.</b> A layer keeps
+ *       references to its input and output for the backward, without copying them, so writing
+ *       into either between a {@code forward} and its {@code backward} gives silently wrong
+ *       gradients. Containers check this when {@link #detectAnomalies anomaly detection} is on.
+ *   <li><b>A layer is single-threaded.</b> It reuses its buffers from call to call, so one
+ *       instance (a model) must not run on two threads at once; containers ({@code LayerGraph},
+ *       {@link Sequential}) fail at once with an {@link IllegalStateException} naming both threads
+ *       when a second thread enters. To run a model on many threads, give each thread its own
+ *       instance, built by the same code, and copy the weights into it by name (see
+ *       {@code StateDict.of}).
+ *   <li>A layer object belongs to one model position: the same object in two nodes or two graphs
+ *       would have its saved forward state overwritten by the other ({@code LayerGraph.build()}
+ *       rejects a node or nested graph held by another built graph).
  * </ul>
  */
 public interface Layer {
@@ -82,9 +95,16 @@ public interface Layer {
   }
 
   /**
-   * Turns anomaly detection on or off: when on, a model made of nodes checks every node's output
-   * and gradients and throws {@link org.autoprop.tensor.NonFiniteException} naming the first that
-   * is not finite. A no-op for a single layer (the default).
+   * Turns anomaly detection on or off (off by default; a debugging mode like PyTorch's anomaly
+   * mode). When on, a container ({@code LayerGraph}, {@link Sequential}) and the containers inside
+   * it check, as they run, the input and every node's output in forward, and every node's output
+   * gradient, input gradient and parameter gradients in backward: the first NaN or infinity throws
+   * a {@link org.autoprop.tensor.NonFiniteException} naming the node ({@code block1.conv2} when
+   * nested), its layer type, the tensor, the index of the element and its value. Backward also
+   * checks, by checksums taken at forward, that no node's input (nor the output) changed since the
+   * forward, and throws an {@link IllegalStateException} naming the node if one did. Every tensor is
+   * read once more, so it is slower; when off it costs a branch per node. A no-op for a single
+   * layer (the default).
    */
   default void detectAnomalies(boolean on) {}
 

@@ -6,6 +6,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.autoprop.tensor.NonFiniteException;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -23,6 +26,14 @@ import org.autoprop.tensor.Tensor;
  * pass fewer); the ReLU child is then skipped in forward and backward, and the batch norm's output
  * buffer holds the post-ReLU values. On by default ({@link BatchNormReLU2D#FUSE_BY_DEFAULT});
  * {@link #fusion(boolean)} switches it for this sequential.
+ *
+ * <p>As every layer, a sequential is single-threaded: a second thread entering {@link #forward}
+ * or {@link #backward} while another is inside fails at once with an
+ * {@link IllegalStateException} naming both threads. Its input and output must not be written
+ * between a forward and its backward. {@link #detectAnomalies(boolean)} checks every child's
+ * output and gradients and that no child's input changed before its backward (see
+ * {@link Layer#detectAnomalies}); a child is named by its name ({@code 1}), and by
+ * {@code NODE.1} when the sequential is the layer of a graph node.
  */
 public final class Sequential implements Layer {
   private final List<String> names;
@@ -32,6 +43,16 @@ public final class Sequential implements Layer {
   private Layer[] plan;
   private Layer[] lastPlan;
   private boolean fusionOn;
+  // Anomaly detection: each child's input and output and their checksums at the latest checked forward.
+  private boolean anomalies;
+  private boolean forwardChecked;
+  private Tensor[] inputs;
+  private long[] inputSums;
+  private Tensor[] outputs;
+  private long[] outputSums;
+  // The thread inside forward or backward, or null; runnerOp is only read for the message.
+  private final AtomicReference<Thread> runner = new AtomicReference<>();
+  private String runnerOp;
 
   /** Children named {@code "0"}, {@code "1"}, ... in order; at least one. */
   public Sequential(Layer... layers) {
@@ -40,6 +61,7 @@ public final class Sequential implements Layer {
 
   /** Children with the given names, in the map's iteration order; at least one. */
   public Sequential(LinkedHashMap<String, Layer> layers) {
+    Objects.requireNonNull(layers, "layers");
     if (layers.isEmpty()) {
       throw new IllegalArgumentException("Sequential needs at least one layer (got none)");
     }
@@ -117,6 +139,7 @@ public final class Sequential implements Layer {
   /** The last child's output shape; an error names the child that cannot take its input. */
   @Override
   public Shape outputShape(Shape input) {
+    Objects.requireNonNull(input, "input");
     Shape s = input;
     for (int i = 0; i < layers.size(); i++) {
       try {
@@ -132,15 +155,79 @@ public final class Sequential implements Layer {
   /** Runs the children in order; returns the last child's output (owned by it). */
   @Override
   public Tensor forward(Tensor x, boolean training) {
+    Objects.requireNonNull(x, "x");
+    enter("forward");
+    try {
+      if (anomalies) {
+        return forwardChecked(x, training);
+      }
+      Layer[] p = plan;
+      Tensor t = x;
+      for (Layer l : p) {
+        if (l != null) {
+          t = l.forward(t, training);
+        }
+      }
+      lastPlan = p;
+      forwardChecked = false;
+      return t;
+    } finally {
+      runner.set(null);
+    }
+  }
+
+  private Tensor forwardChecked(Tensor x, boolean training) {
     Layer[] p = plan;
+    forwardChecked = false;
+    AnomalyChecks.requireFinite(x, names.get(0), layers.get(0).typeName(), "input");
+    if (inputs == null) {
+      inputs = new Tensor[p.length];
+      inputSums = new long[p.length];
+      outputs = new Tensor[p.length];
+      outputSums = new long[p.length];
+    }
     Tensor t = x;
-    for (Layer l : p) {
-      if (l != null) {
-        t = l.forward(t, training);
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] != null) {
+        inputs[i] = t;
+        inputSums[i] = AnomalyChecks.checksum(t);
+        try {
+          t = p[i].forward(t, training);
+        } catch (NonFiniteException e) {
+          throw e.withNodePrefix(names.get(i));
+        }
+        AnomalyChecks.requireFinite(t, names.get(i), layers.get(i).typeName(), "output");
+        outputs[i] = t;
+        outputSums[i] = AnomalyChecks.checksum(t);
       }
     }
     lastPlan = p;
+    forwardChecked = true;
     return t;
+  }
+
+  /**
+   * Turns anomaly detection on or off for this sequential and its children (see
+   * {@link Layer#detectAnomalies}). Off by default; when off it costs one branch per call.
+   */
+  @Override
+  public void detectAnomalies(boolean on) {
+    anomalies = on;
+    for (Layer l : layers) {
+      l.detectAnomalies(on);
+    }
+  }
+
+  private void enter(String op) {
+    Thread me = Thread.currentThread();
+    if (!runner.compareAndSet(null, me)) {
+      Thread other = runner.get();
+      throw new IllegalStateException("Sequential(" + names.size() + " children)@"
+          + Integer.toHexString(System.identityHashCode(this)) + ": " + op + " called on thread '" + me.getName()
+          + "' while thread '" + (other == null ? "(just left)" : other.getName()) + "' is inside its " + runnerOp
+          + " (a layer is single-threaded: it reuses its buffers; give each thread its own copy of the model)");
+    }
+    runnerOp = op;
   }
 
   /** Runs the children backward in reverse order; returns the first child's input gradient. */
@@ -152,16 +239,52 @@ public final class Sequential implements Layer {
   /** The first child is told whether the input gradient is needed; the others always compute theirs. */
   @Override
   public Tensor backward(Tensor gradOut, boolean inputGradient) {
-    Layer[] p = lastPlan == null ? plan : lastPlan;
-    int first = 0;
-    while (first < p.length && p[first] == null) {
-      first++;
+    Objects.requireNonNull(gradOut, "gradOut");
+    enter("backward");
+    try {
+      Layer[] p = lastPlan == null ? plan : lastPlan;
+      int first = 0;
+      while (first < p.length && p[first] == null) {
+        first++;
+      }
+      if (anomalies) {
+        return backwardChecked(p, first, gradOut, inputGradient);
+      }
+      Tensor g = gradOut;
+      for (int i = p.length - 1; i >= 0; i--) {
+        if (p[i] != null) {
+          g = i == first ? p[i].backward(g, inputGradient) : p[i].backward(g);
+        }
+      }
+      return g;
+    } finally {
+      runner.set(null);
     }
+  }
+
+  private Tensor backwardChecked(Layer[] p, int first, Tensor gradOut, boolean inputGradient) {
+    String me = "Sequential(" + names.size() + " children)";
     Tensor g = gradOut;
     for (int i = p.length - 1; i >= 0; i--) {
-      if (p[i] != null) {
-        g = i == first ? p[i].backward(g, inputGradient) : p[i].backward(g);
+      if (p[i] == null) {
+        continue;
       }
+      String name = names.get(i);
+      String kind = layers.get(i).typeName();
+      if (forwardChecked) {
+        AnomalyChecks.requireUnchanged(me, inputs[i], inputSums[i], name, kind, "input");
+        AnomalyChecks.requireUnchanged(me, outputs[i], outputSums[i], name, kind, "output");
+      }
+      AnomalyChecks.requireFinite(g, name, kind, "output gradient");
+      try {
+        g = i == first ? p[i].backward(g, inputGradient) : p[i].backward(g);
+      } catch (NonFiniteException e) {
+        throw e.withNodePrefix(name);
+      }
+      if (g != null) {
+        AnomalyChecks.requireFinite(g, name, kind, "input gradient");
+      }
+      AnomalyChecks.requireFiniteGradients(layers.get(i), name);
     }
     return g;
   }
@@ -201,6 +324,7 @@ public final class Sequential implements Layer {
   /** The sum of the children's flops. */
   @Override
   public long flops(Shape input) {
+    Objects.requireNonNull(input, "input");
     long f = 0;
     Shape s = input;
     for (Layer l : layers) {

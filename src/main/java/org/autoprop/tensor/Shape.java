@@ -8,28 +8,57 @@ import java.util.Arrays;
  * <p>Negative axis indices count from the end, as in numpy: {@code dim(-1)} is the last axis.
  */
 public final class Shape {
+  /**
+   * The largest number of elements of a shape, {@code 2^31 - 9}: the largest Java array. The
+   * extents other than zero multiply to at most this too, so strides and offsets fit an int.
+   */
+  public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
+
   private final int[] dims;
   private final long size;
 
   private Shape(int[] dims) {
-    long n = 1;
+    boolean empty = false;
     for (int i = 0; i < dims.length; i++) {
       if (dims[i] < 0) {
         throw new IllegalArgumentException(
             "Negative extent " + dims[i] + " at axis " + i + " of shape " + Arrays.toString(dims));
       }
-      n *= dims[i];
+      empty |= dims[i] == 0;
     }
-    if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "Shape " + Arrays.toString(dims) + " has " + n + " elements (expected: <= 2^31 - 9)");
+    // The product is checked as it grows: a plain long product wraps (65536^4 is 2^64 = 0). The
+    // extents of an empty shape are checked too, since its strides are products of them.
+    long n = 1;
+    for (int i = 0; i < dims.length; i++) {
+      if (dims[i] != 0) {
+        n *= dims[i];
+        if (n > MAX_SIZE) {
+          throw new IllegalArgumentException("Shape " + Arrays.toString(dims) + " has more than " + MAX_SIZE
+              + " elements (" + product(dims) + "; expected: <= 2^31 - 9, the largest Java array)");
+        }
+      }
     }
     this.dims = dims;
-    this.size = n;
+    this.size = empty ? 0 : n;
   }
 
-  /** A shape with the given extents; each must be non-negative. */
+  /** The exact product of the extents, for messages (it may exceed a long). */
+  private static String product(int[] dims) {
+    java.math.BigInteger p = java.math.BigInteger.ONE;
+    for (int d : dims) {
+      p = p.multiply(java.math.BigInteger.valueOf(d));
+    }
+    return p.toString();
+  }
+
+  /**
+   * A shape with the given extents.
+   *
+   * @throws IllegalArgumentException naming the shape if an extent is negative or the extents
+   *     (zeros left out) multiply to more than {@link #MAX_SIZE}
+   */
   public static Shape of(int... dims) {
+    java.util.Objects.requireNonNull(dims, "dims");
     return new Shape(dims.clone());
   }
 
@@ -70,16 +99,27 @@ public final class Shape {
     return new Shape(d);
   }
 
-  /** The product of the extents of axes {@code [from, to)}. */
+  /**
+   * The product of the extents of axes {@code [from, to)}.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= from <= to <= rank}
+   */
   public int sizeOf(int from, int to) {
-    long n = 1;
-    for (int i = from; i < to; i++) {
-      n *= dims[i];
+    if (from < 0 || from > to || to > dims.length) {
+      throw new IllegalArgumentException(
+          "sizeOf(" + from + ", " + to + ") (expected: 0 <= from <= to <= " + dims.length + ") for shape " + this);
     }
-    return (int) n;
+    int n = 1;
+    for (int i = from; i < to; i++) {
+      n *= dims[i]; // cannot overflow: 0, or a product of non-zero extents (bounded by the constructor)
+    }
+    return n;
   }
 
-  /** Row-major (C order) strides of this shape. */
+  /**
+   * Row-major (C order) strides of this shape. Each is 0 or a product of non-zero extents, which
+   * the constructor bounds by {@link #MAX_SIZE}, so none overflows.
+   */
   public int[] contiguousStrides() {
     int[] s = new int[dims.length];
     int stride = 1;

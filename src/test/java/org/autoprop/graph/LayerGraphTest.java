@@ -472,7 +472,7 @@ class LayerGraphTest {
   }
 
   @Test
-  void thenJoinsIntoANewGraphWithoutChangingEither() {
+  void thenJoinsIntoANewGraphTakingTheNodesOfBoth() {
     LayerNode a = scale("a");
     LayerNode b = new LayerNode(new Smooth(), "b");
     LayerNode c = scale("c");
@@ -484,10 +484,15 @@ class LayerGraphTest {
     LayerGraph joined = g1.then(g2);
     assertEquals(0.0, expected.maxAbsDiff(joined.forward(x, true)), 0.0);
     assertEquals(List.of(a, b, c, d), joined.order());
-    assertEquals(List.of(a, b), g1.order());
-    assertEquals(List.of(c, d), g2.order());
+    // The parts' structure is unchanged, but their nodes now belong to the joined graph.
+    assertEquals(List.of(a, b), g1.nodes());
+    assertEquals(List.of(c, d), g2.nodes());
     assertEquals(List.of(), g1.successors(b));
     assertEquals(List.of(), g2.predecessors(c));
+    assertEquals(LayerGraph.NOT_BUILT, assertThrows(IllegalStateException.class, g1::order).getMessage());
+    assertEquals(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH,
+        assertThrows(GraphValidationException.class, g2::build).kind());
+    assertSame(joined, a.graph());
     assertChecks(joined, x);
     assertEquals(List.of("a.weight", "a.bias", "c.weight", "c.bias", "d.weight", "d.bias"),
         joined.parameters().stream().map(Parameter::name).toList());
