@@ -287,13 +287,19 @@ public final class Trainer {
   /** One optimizer step on {@code b}; returns its loss. Checks the loss and the gradients. */
   private double step(Batch b, int epoch) {
     optimizer.zeroGrad();
-    Tensor y = model.forward(b.inputs(), true);
-    double l = loss.forward(y, b.labels());
-    lastCorrect = Metrics.countCorrect(y, b.labels());
-    if (!Double.isFinite(l)) {
-      throw diverged(b, epoch, "the loss is " + l);
+    double l;
+    try {
+      Tensor y = model.forward(b.inputs(), true);
+      l = loss.forward(y, b.labels());
+      lastCorrect = Metrics.countCorrect(y, b.labels());
+      if (!Double.isFinite(l)) {
+        throw diverged(b, epoch, "the loss is " + l);
+      }
+      model.backward(loss.backward(), false); // the batch is data: no input gradient
+    } catch (NonFiniteException e) { // only with detectAnomalies(true): the model found it first
+      throw new TrainingDivergedException(epoch + 1, b.index() + 1, "epoch " + (epoch + 1) + ", batch "
+          + (b.index() + 1) + ": first non-finite value: " + e.getMessage(), e);
     }
-    model.backward(loss.backward(), false); // the batch is data: no input gradient
     Parameter bad = firstNonFinite(true);
     if (bad != null) {
       throw diverged(b, epoch, "the gradient of parameter '" + bad.name() + "' is not finite");

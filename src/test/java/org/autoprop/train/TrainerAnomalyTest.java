@@ -84,4 +84,18 @@ class TrainerAnomalyTest {
     assertEquals("3", e.located().node(), e.getMessage());
     assertEquals("Dense", e.located().layerKind());
   }
+
+  /** With anomaly detection on for every step, the model finds the value first; fit still says where. */
+  @Test
+  void anomalyModeOnEveryStepStillThrowsTrainingDiverged() {
+    Dense middle = new Dense(8, 8);
+    Sequential model = new Sequential(new Flatten(), new Dense(4, 8), new ReLU(), middle, new ReLU(), new Dense(8, 3));
+    weight(middle).set(Float.NaN, 1, 0);
+    Trainer t = new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1)).batchSize(16).epochs(1)
+        .detectAnomalies(true).progress(null, false);
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.fit(data(64), null));
+    assertEquals("3", e.located().node(), e.getMessage());
+    assertEquals("output", e.located().what());
+    assertTrue(e.getMessage().startsWith("epoch 1, batch 1: first non-finite value: NaN at index 1 "), e.getMessage());
+  }
 }
