@@ -21,8 +21,6 @@ import org.autoprop.train.TrainingDivergedException;
  * checks every gradient against finite differences.
  */
 public final class Main {
-  private static final double GRADCHECK_TOLERANCE = 3e-2;
-
   private Main() {}
 
   /** Runs a command; see {@link #usage()}. */
@@ -120,7 +118,7 @@ public final class Main {
         + ", " + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
     Shape input = Shape.of(batch, 3, size, size);
     Tensor x = Tensor.uniform(input, -1f, 1f, seed);
-    double worst = 0;
+    boolean ok = true;
     String[] names = {"linear", "shortcut", "chcat"};
     LayerGraph[] graphs = {SeedGraphs.linear(seed), SeedGraphs.shortcut(seed), SeedGraphs.chcat(seed)};
     for (int i = 0; i < graphs.length; i++) {
@@ -134,17 +132,12 @@ public final class Main {
       Tensor gx = g.backward(gy);
       out.printf(Locale.ROOT, "forward  %s -> %s   backward -> %s (|gx|max = %.4g)%n",
           x.shape(), y.shape(), gx.shape(), gx.maxAbs());
-      GradCheck.Report report = GradCheck.forLayer(g).epsilon(1e-3).seed(seed).maxChecksPerTensor(40).check(x);
-      out.print(report);
-      out.printf(Locale.ROOT, "worst relative error vs finite differences: %.3e%n", report.worstRelativeError());
-      worst = Math.max(worst, report.worstRelativeError());
+      GradCheck.Report report = GradCheck.forLayer(g).seed(seed).maxChecksPerTensor(40).check(x);
+      out.print(report); // the table and the PASS/FAIL line with the tolerance used
+      ok &= report.passed();
     }
     out.println();
-    // Central differences of a float32 forward pass resolve gradients to about 1e-2 where
-    // BatchNorm moves every ReLU input at once; a wrong gradient is off by far more.
-    boolean ok = worst <= GRADCHECK_TOLERANCE;
-    out.printf(Locale.ROOT, "all seed graphs: worst relative gradient error %.3e (%s, tolerance %.0e)%n", worst,
-        ok ? "OK" : "TOO LARGE", GRADCHECK_TOLERANCE);
+    out.println("all seed graphs: gradient check " + (ok ? "PASS" : "FAIL"));
     return ok ? 0 : 1;
   }
 }

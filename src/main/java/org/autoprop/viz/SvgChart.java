@@ -64,21 +64,36 @@ public final class SvgChart {
         }
       }
     }
+    boolean integerX = true;
+    for (Series s : series) {
+      for (int i = 0; i < s.x().length; i++) {
+        if (Double.isFinite(s.x()[i]) && Double.isFinite(s.y()[i]) && s.x()[i] != Math.rint(s.x()[i])) {
+          integerX = false;
+        }
+      }
+    }
     if (xMin > xMax) {
       xMin = 0;
       xMax = 1;
       yMin = 0;
       yMax = 1;
     }
-    if (xMax == xMin) {
-      xMax = xMin + 1;
-    }
+    // x: half a step of margin on both sides, so that no point sits on the frame and a single
+    // point is centred; epochs (integer x) get integer ticks only.
+    double xStep = niceStep(xMax - xMin, 6, integerX);
+    double xPad = xMax == xMin ? xStep : Math.max(0.04 * (xMax - xMin), integerX ? 0.25 : 0);
+    double x0 = xMin - xPad;
+    double x1 = xMax + xPad;
+    // y: a 5% margin, then the range widened to whole steps of 1, 2 or 5 x 10^k.
     if (yMax == yMin) {
-      yMax = yMin + Math.max(1e-6, Math.abs(yMin) * 0.1);
+      double d = Math.max(1e-6, Math.abs(yMin) * 0.1);
+      yMin -= d;
+      yMax += d;
     }
     double pad = (yMax - yMin) * 0.05;
-    yMin -= pad;
-    yMax += pad;
+    double yStep = niceStep(yMax - yMin + 2 * pad, 5, false);
+    double y0 = Math.floor((yMin - pad) / yStep) * yStep;
+    double y1 = Math.ceil((yMax + pad) / yStep) * yStep;
     int plotW = WIDTH - LEFT - RIGHT;
     int plotH = HEIGHT - TOP - BOTTOM;
     StringBuilder sb = new StringBuilder();
@@ -91,18 +106,20 @@ public final class SvgChart {
     sb.append(String.format(Locale.ROOT,
         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>%n",
         LEFT, TOP, plotW, plotH));
-    for (int t = 0; t <= 4; t++) {
-      double v = yMin + (yMax - yMin) * t / 4;
-      double py = TOP + plotH - plotH * t / 4.0;
+    for (long k = Math.round(Math.ceil(y0 / yStep - 1e-9)); k * yStep <= y1 + 1e-9 * yStep; k++) {
+      double v = k * yStep;
+      double py = TOP + plotH - plotH * (v - y0) / (y1 - y0);
       sb.append(String.format(Locale.ROOT,
           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-              + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>%n",
-          LEFT, LEFT + plotW, py, py, LEFT - 6, py + 4, tick(v)));
-      double xv = xMin + (xMax - xMin) * t / 4;
-      double px = LEFT + plotW * t / 4.0;
+              + "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>%n",
+          LEFT, LEFT + plotW, py, py, LEFT - 6, py + 4, tick(v, yStep)));
+    }
+    for (long k = Math.round(Math.ceil(x0 / xStep - 1e-9)); k * xStep <= x1 + 1e-9 * xStep; k++) {
+      double v = k * xStep;
+      double px = LEFT + plotW * (v - x0) / (x1 - x0);
       sb.append(String.format(Locale.ROOT,
-          "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
-          px, TOP + plotH + 16, tick(xv)));
+          "<text class=\"xtick\" x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
+          px, TOP + plotH + 16, tick(v, xStep)));
     }
     sb.append(String.format(Locale.ROOT,
         "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>%n",
@@ -118,8 +135,8 @@ public final class SvgChart {
         if (!Double.isFinite(ser.x()[i]) || !Double.isFinite(ser.y()[i])) {
           continue;
         }
-        double px = LEFT + plotW * (ser.x()[i] - xMin) / (xMax - xMin);
-        double py = TOP + plotH - plotH * (ser.y()[i] - yMin) / (yMax - yMin);
+        double px = LEFT + plotW * (ser.x()[i] - x0) / (x1 - x0);
+        double py = TOP + plotH - plotH * (ser.y()[i] - y0) / (y1 - y0);
         points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
         sb.append(String.format(Locale.ROOT,
             "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>%n", px, py, color));
@@ -170,12 +187,35 @@ public final class SvgChart {
         w, h, w, h, body);
   }
 
-  private static String tick(double v) {
-    double a = Math.abs(v);
-    if (a != 0 && (a < 1e-3 || a >= 1e5)) {
-      return String.format(Locale.ROOT, "%.2e", v);
+  /**
+   * The smallest step of 1, 2 or 5 x 10^k that covers {@code range} in at most {@code maxTicks}
+   * intervals (at least 1 when {@code integer}).
+   */
+  static double niceStep(double range, int maxTicks, boolean integer) {
+    double raw = range > 0 ? range / maxTicks : 1;
+    double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    double step = 10 * mag;
+    for (double m : new double[] {1, 2, 5}) {
+      if (m * mag >= raw * (1 - 1e-9)) {
+        step = m * mag;
+        break;
+      }
     }
-    return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.3f", v);
+    return integer ? Math.max(1, Math.rint(step)) : step;
+  }
+
+  /** A tick label with the fewest digits that tell ticks {@code step} apart. */
+  static String tick(double v, double step) {
+    if (Math.abs(v) < step * 1e-6) {
+      return "0";
+    }
+    double a = Math.max(Math.abs(v), step);
+    if (a >= 1e6 || step < 1e-4) {
+      int digits = Math.max(0, (int) Math.floor(Math.log10(Math.abs(v))) - (int) Math.floor(Math.log10(step)));
+      return String.format(Locale.ROOT, "%." + digits + "e", v);
+    }
+    int decimals = Math.max(0, -(int) Math.floor(Math.log10(step) + 1e-9));
+    return String.format(Locale.ROOT, "%." + decimals + "f", v);
   }
 
   static String escape(String s) {

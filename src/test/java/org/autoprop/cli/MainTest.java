@@ -33,7 +33,8 @@ class MainTest {
       assertTrue(r.out().contains("== seed graph " + graph), graph);
     }
     assertTrue(r.out().contains("[2, 36, 6, 6]"), "CHCAT output shape");
-    assertTrue(r.out().contains("all seed graphs: worst relative gradient error"), r.out());
+    assertTrue(r.out().contains("all seed graphs: gradient check PASS"), r.out());
+    assertEquals(3, r.out().split("\nPASS: \\|numeric - analytic\\| <= atol \\+ 1.0e-02", -1).length - 1, r.out());
   }
 
   @Test
