@@ -41,6 +41,23 @@ public final class Cases {
     return large() ? large : small;
   }
 
+  /**
+   * Whether this run forces the scalar kernels ({@code -Dautoprop.kernels=scalar}, the pom's
+   * scalar-kernels execution), where whole networks are slowest.
+   */
+  public static boolean scalarKernels() {
+    return "scalar".equals(System.getProperty("autoprop.kernels"));
+  }
+
+  /**
+   * The side of FMNIST-NET's input images for a test: 28 as in Fashion-MNIST, but 16 on the scalar
+   * kernels unless {@link #large()} (the network ends in a global average pool, so every layer
+   * runs the same code at either size).
+   */
+  public static int fashionSide() {
+    return scalarKernels() && !large() ? 16 : 28;
+  }
+
   /** The number of cases per property. */
   public static int count() {
     return Integer.getInteger("autoprop.test.cases", 40);
