@@ -205,7 +205,7 @@ class ReadmeExamplesTest {
 
   /** The images the training program trains and tests on: a few on the scalar kernels, where it is slowest. */
   static int trainingImages() {
-    return Cases.size(Cases.scalarKernels() ? 8 : 128, 512);
+    return Cases.size(Cases.scalarKernels() ? 8 : 64, 512);
   }
 
   @TestFactory
