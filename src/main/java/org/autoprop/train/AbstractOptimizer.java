@@ -50,9 +50,19 @@ public abstract class AbstractOptimizer implements Optimizer {
 
   /** Checks a hyperparameter range, with a message naming the optimizer. */
   protected final void require(boolean ok, String name, double value, String expected) {
+    check(typeName, ok, name, value, expected);
+  }
+
+  /** The same check for builders, which run before the optimizer exists: names type, setting, value and range. */
+  static void check(String typeName, boolean ok, String name, double value, String expected) {
     if (!ok) {
       throw new IllegalArgumentException(typeName + ": " + name + " " + value + " (expected: " + expected + ")");
     }
+  }
+
+  /** The learning-rate rule of {@link #setLearningRate}, for builders. */
+  static void checkLr(String typeName, double lr) {
+    check(typeName, lr >= 0 && Float.isFinite((float) lr), "learning rate", lr, ">= 0 and finite as a float (< 3.4e38)");
   }
 
   @Override
@@ -85,7 +95,7 @@ public abstract class AbstractOptimizer implements Optimizer {
   @Override
   public final void setLearningRate(double lr) {
     // Finite as a float: the updates run in float, where 1e39 is already infinite.
-    require(lr >= 0 && Float.isFinite((float) lr), "learning rate", lr, ">= 0 and finite as a float (< 3.4e38)");
+    checkLr(typeName, lr);
     this.lr = lr;
   }
 

@@ -1,6 +1,7 @@
 package org.autoprop.train;
 
 import java.util.List;
+import java.util.Objects;
 import org.autoprop.layer.Parameter;
 
 /**
@@ -26,6 +27,82 @@ public final class Adam extends AbstractOptimizer {
   public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
     super("Adam", parameters, lr);
     rule = new AdamRule(this, parameters, beta1, beta2, eps, weightDecay, false);
+  }
+
+
+  /**
+   * A builder with named settings and PyTorch's defaults (lr 1e-3, betas 0.9 and 0.999, eps 1e-8,
+   * weight decay 0), e.g. {@code Adam.builder(model.parameters()).lr(3e-4).weightDecay(0.01).build()}.
+   *
+   * @param parameters the parameters to update; names must be unique
+   * @return a new builder
+   */
+  public static Builder builder(List<Parameter> parameters) {
+    return new Builder(parameters);
+  }
+
+  /** Named settings for {@link Adam}; each setter checks its value and names it when it is out of range. */
+  public static final class Builder {
+    private final List<Parameter> parameters;
+    private double lr = 1e-3;
+    private double beta1 = 0.9;
+    private double beta2 = 0.999;
+    private double eps = 1e-8;
+    private double weightDecay = 0;
+
+    private Builder(List<Parameter> parameters) {
+      this.parameters = Objects.requireNonNull(parameters, "parameters");
+    }
+
+    /**
+     * @param lr the learning rate, at least 0 (default 1e-3)
+     * @return this builder
+     */
+    public Builder lr(double lr) {
+      checkLr("Adam", lr);
+      this.lr = lr;
+      return this;
+    }
+
+    /**
+     * @param beta1 decay of the first moment, in [0, 1) (default 0.9)
+     * @param beta2 decay of the second moment, in [0, 1) (default 0.999)
+     * @return this builder
+     */
+    public Builder betas(double beta1, double beta2) {
+      check("Adam", beta1 >= 0 && beta1 < 1, "beta1", beta1, "0 <= beta1 < 1");
+      check("Adam", beta2 >= 0 && beta2 < 1, "beta2", beta2, "0 <= beta2 < 1");
+      this.beta1 = beta1;
+      this.beta2 = beta2;
+      return this;
+    }
+
+    /**
+     * @param eps added to the denominator, at least 0 (default 1e-8)
+     * @return this builder
+     */
+    public Builder eps(double eps) {
+      check("Adam", eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
+      this.eps = eps;
+      return this;
+    }
+
+    /**
+     * @param weightDecay L2 penalty added to the gradient, at least 0 (default 0)
+     * @return this builder
+     */
+    public Builder weightDecay(double weightDecay) {
+      check("Adam", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /**
+     * @return the optimizer
+     */
+    public Adam build() {
+      return new Adam(parameters, lr, beta1, beta2, eps, weightDecay);
+    }
   }
 
   @Override

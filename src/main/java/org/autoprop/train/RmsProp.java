@@ -1,6 +1,7 @@
 package org.autoprop.train;
 
 import java.util.List;
+import java.util.Objects;
 import org.autoprop.layer.Parameter;
 
 /**
@@ -59,6 +60,100 @@ public final class RmsProp extends AbstractOptimizer {
       if (momentum > 0) {
         buffers[i] = newState(p, "momentum_buffer");
       }
+    }
+  }
+
+
+  /**
+   * A builder with named settings and PyTorch's defaults (lr 1e-2, alpha 0.99, eps 1e-8, weight
+   * decay 0, momentum 0, not centered), e.g.
+   * {@code RmsProp.builder(model.parameters()).lr(1e-3).momentum(0.9).centered(true).build()}.
+   *
+   * @param parameters the parameters to update; names must be unique
+   * @return a new builder
+   */
+  public static Builder builder(List<Parameter> parameters) {
+    return new Builder(parameters);
+  }
+
+  /** Named settings for {@link RmsProp}; each setter checks its value and names it when it is out of range. */
+  public static final class Builder {
+    private final List<Parameter> parameters;
+    private double lr = 1e-2;
+    private double alpha = 0.99;
+    private double eps = 1e-8;
+    private double weightDecay;
+    private double momentum;
+    private boolean centered;
+
+    private Builder(List<Parameter> parameters) {
+      this.parameters = Objects.requireNonNull(parameters, "parameters");
+    }
+
+    /**
+     * @param lr the learning rate, at least 0 (default 1e-2)
+     * @return this builder
+     */
+    public Builder lr(double lr) {
+      checkLr("RMSprop", lr);
+      this.lr = lr;
+      return this;
+    }
+
+    /**
+     * @param alpha smoothing constant, in [0, 1) (default 0.99)
+     * @return this builder
+     */
+    public Builder alpha(double alpha) {
+      check("RMSprop", alpha >= 0 && alpha < 1, "alpha", alpha, "0 <= alpha < 1");
+      this.alpha = alpha;
+      return this;
+    }
+
+    /**
+     * @param eps added to the denominator, at least 0 (default 1e-8)
+     * @return this builder
+     */
+    public Builder eps(double eps) {
+      check("RMSprop", eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
+      this.eps = eps;
+      return this;
+    }
+
+    /**
+     * @param weightDecay L2 penalty added to the gradient, at least 0 (default 0)
+     * @return this builder
+     */
+    public Builder weightDecay(double weightDecay) {
+      check("RMSprop", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /**
+     * @param momentum in [0, 1) (default 0)
+     * @return this builder
+     */
+    public Builder momentum(double momentum) {
+      check("RMSprop", momentum >= 0 && momentum < 1, "momentum", momentum, "0 <= momentum < 1");
+      this.momentum = momentum;
+      return this;
+    }
+
+    /**
+     * @param centered normalise by the estimated variance of the gradient (default false)
+     * @return this builder
+     */
+    public Builder centered(boolean centered) {
+      this.centered = centered;
+      return this;
+    }
+
+    /**
+     * @return the optimizer
+     */
+    public RmsProp build() {
+      return new RmsProp(parameters, lr, alpha, eps, weightDecay, momentum, centered);
     }
   }
 

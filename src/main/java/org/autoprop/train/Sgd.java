@@ -1,6 +1,7 @@
 package org.autoprop.train;
 
 import java.util.List;
+import java.util.Objects;
 import org.autoprop.layer.Parameter;
 
 /**
@@ -51,6 +52,90 @@ public final class Sgd extends AbstractOptimizer {
       for (int i = 0; i < buffers.length; i++) {
         buffers[i] = newState(parameters.get(i), "momentum_buffer");
       }
+    }
+  }
+
+
+  /**
+   * A builder with named settings and PyTorch's defaults (lr 1e-3, momentum 0, dampening 0, weight
+   * decay 0, no Nesterov), e.g.
+   * {@code Sgd.builder(model.parameters()).lr(0.05).momentum(0.9).weightDecay(5e-4).build()}.
+   *
+   * @param parameters the parameters to update; names must be unique
+   * @return a new builder
+   */
+  public static Builder builder(List<Parameter> parameters) {
+    return new Builder(parameters);
+  }
+
+  /** Named settings for {@link Sgd}; each setter checks its value and names it when it is out of range. */
+  public static final class Builder {
+    private final List<Parameter> parameters;
+    private double lr = 1e-3;
+    private double momentum;
+    private double dampening;
+    private double weightDecay;
+    private boolean nesterov;
+
+    private Builder(List<Parameter> parameters) {
+      this.parameters = Objects.requireNonNull(parameters, "parameters");
+    }
+
+    /**
+     * @param lr the learning rate, at least 0 (default 1e-3)
+     * @return this builder
+     */
+    public Builder lr(double lr) {
+      checkLr("SGD", lr);
+      this.lr = lr;
+      return this;
+    }
+
+    /**
+     * @param momentum in [0, 1) (default 0)
+     * @return this builder
+     */
+    public Builder momentum(double momentum) {
+      check("SGD", momentum >= 0 && momentum < 1, "momentum", momentum, "0 <= momentum < 1");
+      this.momentum = momentum;
+      return this;
+    }
+
+    /**
+     * @param dampening in [0, 1] (default 0); must be 0 with Nesterov
+     * @return this builder
+     */
+    public Builder dampening(double dampening) {
+      check("SGD", dampening >= 0 && dampening <= 1, "dampening", dampening, "0 <= dampening <= 1");
+      this.dampening = dampening;
+      return this;
+    }
+
+    /**
+     * @param weightDecay L2 penalty added to the gradient, at least 0 (default 0)
+     * @return this builder
+     */
+    public Builder weightDecay(double weightDecay) {
+      check("SGD", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /**
+     * @param nesterov Nesterov momentum (default false; needs momentum greater than 0 and dampening 0)
+     * @return this builder
+     */
+    public Builder nesterov(boolean nesterov) {
+      this.nesterov = nesterov;
+      return this;
+    }
+
+    /**
+     * @return the optimizer
+     * @throws IllegalArgumentException if Nesterov is set without momentum or with dampening
+     */
+    public Sgd build() {
+      return new Sgd(parameters, lr, momentum, dampening, weightDecay, nesterov);
     }
   }
 

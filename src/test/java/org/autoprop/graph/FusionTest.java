@@ -21,6 +21,7 @@ import org.autoprop.layer.Sequential;
 import org.autoprop.models.ReferenceNets;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.testing.Cases;
 import org.autoprop.testing.ReluKinks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -192,7 +193,7 @@ class FusionTest {
         assertTrue(!s.fusion(), n.name());
       }
     }
-    assertSameRuns(plain, fused, Shape.of(2, 1, 28, 28), 99);
+    assertSameRuns(plain, fused, Shape.of(2, 1, Cases.fashionSide(), Cases.fashionSide()), 99);
   }
 
   @Test

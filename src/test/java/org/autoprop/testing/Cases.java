@@ -17,9 +17,46 @@ import java.util.stream.Stream;
  *
  * <p>The number of cases comes from {@code -Dautoprop.test.cases} (default 40; raise it for a long
  * local run). {@code -Dautoprop.test.seed=N} re-runs the one case whose name shows seed N.
+ * {@code -Dautoprop.test.size=large} gives the slow tests their full sizes back (see {@link #large()}).
  */
 public final class Cases {
   private Cases() {}
+
+  /**
+   * Whether slow tests run at their full sizes ({@code -Dautoprop.test.size=large}); by default they
+   * run smaller cases of the same code paths, so the suite stays quick.
+   */
+  public static boolean large() {
+    return "large".equalsIgnoreCase(System.getProperty("autoprop.test.size", "").trim());
+  }
+
+  /**
+   * One of two sizes by {@link #large()}.
+   *
+   * @param small the size of a default run
+   * @param large the size with {@code -Dautoprop.test.size=large}
+   * @return {@code large} if {@link #large()}, else {@code small}
+   */
+  public static int size(int small, int large) {
+    return large() ? large : small;
+  }
+
+  /**
+   * Whether this run forces the scalar kernels ({@code -Dautoprop.kernels=scalar}, the pom's
+   * scalar-kernels execution), where whole networks are slowest.
+   */
+  public static boolean scalarKernels() {
+    return "scalar".equals(System.getProperty("autoprop.kernels"));
+  }
+
+  /**
+   * The side of FMNIST-NET's input images for a test: 28 as in Fashion-MNIST, but 16 on the scalar
+   * kernels unless {@link #large()} (the network ends in a global average pool, so every layer
+   * runs the same code at either size).
+   */
+  public static int fashionSide() {
+    return scalarKernels() && !large() ? 16 : 28;
+  }
 
   /** The number of cases per property. */
   public static int count() {
