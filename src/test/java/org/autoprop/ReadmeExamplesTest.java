@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +25,12 @@ import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
+import org.autoprop.graph.LayerGraph;
+import org.autoprop.io.Checkpoint;
+import org.autoprop.io.StateDict;
+import org.autoprop.models.ReferenceNets;
 import org.autoprop.testing.Cases;
+import org.autoprop.train.Sgd;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -225,10 +231,21 @@ class ReadmeExamplesTest {
               assertTrue(Files.isRegularFile(weights), () -> "no fmnist.safetensors written; output:\n" + out);
               assertTrue(Files.size(weights) > 300_000, () -> "fmnist.safetensors has " + weights.toFile().length()
                   + " bytes");
+            } else if (p.name().equals("Evaluate")) {
+              // The weights TrainFashion would have left in its folder, and a CLI-style checkpoint.
+              LayerGraph trained = ReferenceNets.fashionNet(5);
+              StateDict.save(trained, dir.resolve("fmnist.safetensors"));
+              String out = run(p, dir, List.of());
+              assertTrue(out.contains("test accuracy ") && out.contains("% on 1000 images"), () -> out);
+              Checkpoint.save(dir.resolve("checkpoint.safetensors"), trained, new Sgd(trained.parameters(), 0.1), 1, 5,
+                  Map.of());
+              String fromCheckpoint = run(p, dir, List.of("checkpoint.safetensors"));
+              assertEquals(out, fromCheckpoint, "a checkpoint loads the same weights as the state dict");
             } else {
               String out = run(p, dir, List.of());
               if (p.heading().equals("Quick start")) {
                 assertTrue(out.contains("BatchNorm2D"), () -> "the summary is not printed:\n" + out);
+                assertTrue(out.lines().anyMatch(l -> l.startsWith("PASS")), () -> "the gradient check fails:\n" + out);
               }
             }
           } finally {
