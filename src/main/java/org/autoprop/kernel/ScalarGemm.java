@@ -7,33 +7,38 @@ import java.util.Arrays;
  * turns into SIMD code, so that a JVM without {@code jdk.incubator.vector} still trains at a
  * usable speed.
  *
- * <p>Both operands are packed per block into thread-local buffers: a {@code KC x NC} block of
- * op(B) as contiguous rows and an {@code MC x KC} block of op(A) as contiguous rows. The packers
- * read plain matrices (either orientation) or the im2col of an image, so the convolutions need no
- * column matrix. The inner loop, {@code c[ci + j] += a0*b[b0 + j] + a1*b[b1 + j] + ...} over a
- * row of the packed B block, is a simple counted int loop over arrays with no calls or branches:
- * the shape SuperWord vectorizes. Four rows of B per pass of C keep one store of C per four
- * multiply-adds. The arithmetic of an element of C does not depend on how a caller splits C
- * across threads, only on its k (blocks of {@code KC}).
+ * <p>Per block, op(B) is packed into {@code KC} row arrays of {@code NC} floats and op(A) into an
+ * {@code MC x KC} array, in thread-local buffers; the packers read plain matrices (either
+ * orientation) or the im2col of an image, so the convolutions need no column matrix. A row
+ * segment of C is accumulated in its own array: the inner loop
+ * {@code acc[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]} indexes every array by
+ * the bare loop variable. JDK 17's SuperWord vectorizes only when it can prove the accesses of
+ * the loop independent, which it cannot for one array read at two different offsets
+ * ({@code c[ci + j] += a * b[bi + j]} runs scalar: 4 vs 20 GFLOP/s measured); arrays indexed by
+ * {@code j} alone it can. Four rows of B per pass keep one store per four multiply-adds (35 GFLOP/s;
+ * two rows of C or eight of B per pass defeat the vectorizer).
+ *
+ * <p>The arithmetic of an element of C does not depend on how a caller splits C across threads,
+ * only on k (blocks of {@code KC}).
  */
 final class ScalarGemm implements GemmKernels {
-  /**
-   * Block of the k dimension: rows of the packed B block. With {@link #NC} the block is 64 KB,
-   * held in L2 while every row of the A block streams over it.
-   */
+  /** Block of the k dimension: rows of the packed B block (with {@link #NC}, 128 KB, held in L2). */
   static final int KC = 128;
 
-  /** Block of the n dimension: the row length of the packed B block and of the C segment in L1. */
-  static final int NC = 128;
+  /** Block of the n dimension: the row length of the packed B block and of the accumulator. */
+  static final int NC = 256;
 
   /** Block of the m dimension: rows of the packed A block. */
   static final int MC = 64;
 
-  /** Packed blocks and conv columns of one thread, grown on demand, never shrunk. */
+  /** Packed blocks and conv buffers of one thread, grown on demand, never shrunk. */
   private static final class Scratch {
-    float[] a = new float[MC * KC];
-    float[] b = new float[KC * NC];
+    final float[] a = new float[MC * KC];
+    final float[][] b = new float[KC][NC];
+    final float[] acc = new float[NC];
+    final float[] line = new float[KC];
     float[] cols = new float[0];
+    float[] product = new float[0];
 
     float[] cols(int size) {
       if (cols.length < size) {
@@ -41,14 +46,23 @@ final class ScalarGemm implements GemmKernels {
       }
       return cols;
     }
+
+    float[] product(int size) {
+      if (product.length < size) {
+        product = new float[size];
+      }
+      return product;
+    }
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-  // Operand sources: a plain row-major matrix, its transpose, or the im2col of an image.
+  // Operand sources: a plain row-major matrix, its transpose, the im2col of an image, or the
+  // transpose of that im2col.
   private static final int PLAIN = 0;
   private static final int TRANSPOSED = 1;
   private static final int IMAGE = 2;
+  private static final int IMAGE_TRANSPOSED = 3;
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k,
@@ -77,9 +91,9 @@ final class ScalarGemm implements GemmKernels {
     int k = g.colRows();
     int p = g.colCols();
     int size = g.channels() * g.inH() * g.inW();
+    float[] cols = SCRATCH.get().cols(k * p);
     for (int img = 0; img < count; img++) {
-      // The column gradient W^T x dY, then its col2im; cols is taken after run() packed its blocks.
-      float[] cols = SCRATCH.get().cols(k * p);
+      // The column gradient W^T x dY, then its col2im.
       run(k, p, n, TRANSPOSED, w, wOff, ldw, null, PLAIN, dy, dyOff + img * dyStride, p, null,
           cols, 0, p, false);
       int xBase = dxOff + img * dxStride;
@@ -91,14 +105,23 @@ final class ScalarGemm implements GemmKernels {
   @Override
   public void convGemmWeightGrad(int n, ConvKernels.Geometry g, float[] x, int xOff, float[] b, int bOff,
       int ldb, float[] c, int cOff, int ldc) {
-    // C[K x n] += cols[K x P] * B^T: A is the im2col of the image, B is stored n x P.
-    run(g.colRows(), n, g.colCols(), IMAGE, x, xOff, 0, g, TRANSPOSED, b, bOff, ldb, null, c, cOff, ldc, true);
+    // C[K x n] += cols * B^T, computed as its transpose D[n x K] = B * cols^T: the inner loops
+    // then run along K (hundreds) instead of n (the output channels, a few dozen).
+    int k = g.colRows();
+    float[] d = SCRATCH.get().product(n * k);
+    run(n, k, g.colCols(), PLAIN, b, bOff, ldb, null, IMAGE_TRANSPOSED, x, xOff, 0, g, d, 0, k, false);
+    for (int r = 0; r < k; r++) {
+      int row = cOff + r * ldc;
+      for (int j = 0; j < n; j++) {
+        c[row + j] += d[j * k + r];
+      }
+    }
   }
 
   /**
    * C[m x n] := A[m x k] * B[k x n] (+ C when accumulate), each operand read through its source:
-   * PLAIN (row-major, row stride ld), TRANSPOSED (stored as the transpose, row stride ld) or
-   * IMAGE (the im2col of the CHW image at off under g; ld unused).
+   * PLAIN (row-major, row stride ld), TRANSPOSED (stored as the transpose, row stride ld), IMAGE
+   * (the im2col of the CHW image at off under g; ld unused) or IMAGE_TRANSPOSED (its transpose).
    */
   private static void run(int m, int n, int k, int aSrc, float[] a, int aOff, int lda, ConvKernels.Geometry ag,
       int bSrc, float[] b, int bOff, int ldb, ConvKernels.Geometry bg, float[] c, int cOff, int ldc,
@@ -113,18 +136,38 @@ final class ScalarGemm implements GemmKernels {
     }
     Scratch s = SCRATCH.get();
     float[] ap = s.a;
-    float[] bp = s.b;
+    float[][] bp = s.b;
     for (int j0 = 0; j0 < n; j0 += NC) {
       int nc = Math.min(NC, n - j0);
       for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = Math.min(KC, k - p0);
-        // B block: kc rows of nc, row r at r * nc.
+        // B block: kc row arrays of nc.
         switch (bSrc) {
-          case PLAIN -> packRows(b, bOff + p0 * ldb + j0, ldb, kc, nc, bp);
-          case TRANSPOSED -> packTransposed(b, bOff + j0 * ldb + p0, ldb, kc, nc, bp);
-          default -> {
+          case PLAIN -> {
             for (int r = 0; r < kc; r++) {
-              ScalarConv.colRow(bg, b, bOff, p0 + r, j0, nc, bp, r * nc);
+              System.arraycopy(b, bOff + (p0 + r) * ldb + j0, bp[r], 0, nc);
+            }
+          }
+          case TRANSPOSED -> {
+            for (int j = 0; j < nc; j++) {
+              int src = bOff + (j0 + j) * ldb + p0;
+              for (int r = 0; r < kc; r++) {
+                bp[r][j] = b[src + r];
+              }
+            }
+          }
+          case IMAGE -> {
+            for (int r = 0; r < kc; r++) {
+              ScalarConv.colRow(bg, b, bOff, p0 + r, j0, nc, bp[r], 0);
+            }
+          }
+          default -> {
+            float[] line = s.line;
+            for (int j = 0; j < nc; j++) {
+              ScalarConv.colRow(bg, b, bOff, j0 + j, p0, kc, line, 0);
+              for (int r = 0; r < kc; r++) {
+                bp[r][j] = line[r];
+              }
             }
           }
         }
@@ -132,64 +175,60 @@ final class ScalarGemm implements GemmKernels {
           int mc = Math.min(MC, m - i0);
           // A block: mc rows of kc, row r at r * kc.
           switch (aSrc) {
-            case PLAIN -> packRows(a, aOff + i0 * lda + p0, lda, mc, kc, ap);
-            case TRANSPOSED -> packTransposed(a, aOff + p0 * lda + i0, lda, mc, kc, ap);
+            case PLAIN -> {
+              for (int r = 0; r < mc; r++) {
+                System.arraycopy(a, aOff + (i0 + r) * lda + p0, ap, r * kc, kc);
+              }
+            }
+            case TRANSPOSED -> {
+              for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                for (int r = 0; r < mc; r++) {
+                  ap[r * kc + p] = a[src + r];
+                }
+              }
+            }
             default -> {
               for (int r = 0; r < mc; r++) {
                 ScalarConv.colRow(ag, a, aOff, i0 + r, p0, kc, ap, r * kc);
               }
             }
           }
-          block(mc, nc, kc, ap, bp, c, cOff + i0 * ldc + j0, ldc);
+          block(mc, nc, kc, ap, bp, s.acc, c, cOff + i0 * ldc + j0, ldc);
         }
       }
     }
   }
 
-  /** dst[r * cols + j] := src[off + r * ld + j]. */
-  private static void packRows(float[] src, int off, int ld, int rows, int cols, float[] dst) {
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(src, off + r * ld, dst, r * cols, cols);
-    }
-  }
-
-  /** dst[r * cols + j] := src[off + j * ld + r]: the transpose of a stored cols x rows block. */
-  private static void packTransposed(float[] src, int off, int ld, int rows, int cols, float[] dst) {
-    // Row by row of the source: reads contiguous, writes strided by cols.
-    for (int j = 0; j < cols; j++) {
-      int s = off + j * ld;
-      for (int r = 0; r < rows; r++) {
-        dst[r * cols + j] = src[s + r];
-      }
-    }
-  }
-
-  /** C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed. */
-  private static void block(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc) {
+  /** C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed; acc holds one row of C. */
+  private static void block(int mc, int nc, int kc, float[] ap, float[][] bp, float[] acc, float[] c, int cOff,
+      int ldc) {
     for (int i = 0; i < mc; i++) {
       int ci = cOff + i * ldc;
       int ai = i * kc;
+      System.arraycopy(c, ci, acc, 0, nc);
       int p = 0;
       for (; p + 3 < kc; p += 4) {
         float a0 = ap[ai + p];
         float a1 = ap[ai + p + 1];
         float a2 = ap[ai + p + 2];
         float a3 = ap[ai + p + 3];
-        int b0 = p * nc;
-        int b1 = b0 + nc;
-        int b2 = b1 + nc;
-        int b3 = b2 + nc;
+        float[] b0 = bp[p];
+        float[] b1 = bp[p + 1];
+        float[] b2 = bp[p + 2];
+        float[] b3 = bp[p + 3];
         for (int j = 0; j < nc; j++) {
-          c[ci + j] += a0 * bp[b0 + j] + a1 * bp[b1 + j] + a2 * bp[b2 + j] + a3 * bp[b3 + j];
+          acc[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
         }
       }
       for (; p < kc; p++) {
         float a0 = ap[ai + p];
-        int b0 = p * nc;
+        float[] b0 = bp[p];
         for (int j = 0; j < nc; j++) {
-          c[ci + j] += a0 * bp[b0 + j];
+          acc[j] += a0 * b0[j];
         }
       }
+      System.arraycopy(acc, 0, c, ci, nc);
     }
   }
 }
