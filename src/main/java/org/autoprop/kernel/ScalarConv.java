@@ -1,7 +1,5 @@
 package org.autoprop.kernel;
 
-import java.util.Arrays;
-
 /**
  * Scalar twin of the {@link ConvKernels}. im2col and col2im work one output row at a time on the
  * range of output columns whose taps fall inside the input, computed once per row, so the inner
@@ -59,21 +57,31 @@ final class ScalarConv implements ConvKernels {
       int end = ox + run;
       int d = dOff + done - ox;
       int iy = oy * g.strideH() - g.padH() + ti * g.dilationH();
+      // Plain loops for the zeros: the padding is usually a float or two, too short for a call.
       if (iy < 0 || iy >= inH) {
-        Arrays.fill(dst, d + ox, d + end, 0f);
+        for (int q = ox; q < end; q++) {
+          dst[d + q] = 0f;
+        }
       } else {
         int lo = Math.min(Math.max(lo0, ox), end);
         int hi = Math.max(Math.min(hi0, end), lo);
-        Arrays.fill(dst, d + ox, d + lo, 0f);
+        for (int q = ox; q < lo; q++) {
+          dst[d + q] = 0f;
+        }
         int src = plane + iy * inW + offX;
         if (sw == 1) {
-          System.arraycopy(x, src + lo, dst, d + lo, hi - lo);
+          if (hi > lo) {
+            // (arraycopy checks the source position even for length 0, and src + lo may be -1 then.)
+            System.arraycopy(x, src + lo, dst, d + lo, hi - lo);
+          }
         } else {
           for (int q = lo; q < hi; q++) {
             dst[d + q] = x[src + q * sw];
           }
         }
-        Arrays.fill(dst, d + hi, d + end, 0f);
+        for (int q = hi; q < end; q++) {
+          dst[d + q] = 0f;
+        }
       }
       done += run;
       ox = 0;

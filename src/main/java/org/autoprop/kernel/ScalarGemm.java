@@ -126,19 +126,24 @@ final class ScalarGemm implements GemmKernels {
   private static void run(int m, int n, int k, int aSrc, float[] a, int aOff, int lda, ConvKernels.Geometry ag,
       int bSrc, float[] b, int bOff, int ldb, ConvKernels.Geometry bg, float[] c, int cOff, int ldc,
       boolean accumulate) {
-    if (!accumulate) {
-      for (int i = 0; i < m; i++) {
-        Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-      }
+    if (m == 0 || n == 0) {
+      return;
     }
     if (k == 0) {
+      if (!accumulate) {
+        for (int i = 0; i < m; i++) {
+          Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        }
+      }
       return;
     }
     Scratch s = SCRATCH.get();
     float[] ap = s.a;
     float[][] bp = s.b;
-    for (int j0 = 0; j0 < n; j0 += NC) {
-      int nc = Math.min(NC, n - j0);
+    // Column blocks of equal width (784 = 4 x 196, not 3 x 256 + 16: a narrow block runs slowly).
+    int width = (n + (n + NC - 1) / NC - 1) / ((n + NC - 1) / NC);
+    for (int j0 = 0; j0 < n; j0 += width) {
+      int nc = Math.min(width, n - j0);
       for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = Math.min(KC, k - p0);
         // B block: kc row arrays of nc.
@@ -194,19 +199,27 @@ final class ScalarGemm implements GemmKernels {
               }
             }
           }
-          block(mc, nc, kc, ap, bp, s.acc, c, cOff + i0 * ldc + j0, ldc);
+          block(mc, nc, kc, ap, bp, s.acc, c, cOff + i0 * ldc + j0, ldc, p0 == 0 && !accumulate);
         }
       }
     }
   }
 
-  /** C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed; acc holds one row of C. */
+  /**
+   * C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed; acc holds one row of
+   * C. When fresh, C is overwritten instead (the first k block of a product that does not
+   * accumulate: no separate pass to zero C).
+   */
   private static void block(int mc, int nc, int kc, float[] ap, float[][] bp, float[] acc, float[] c, int cOff,
-      int ldc) {
+      int ldc, boolean fresh) {
     for (int i = 0; i < mc; i++) {
       int ci = cOff + i * ldc;
       int ai = i * kc;
-      System.arraycopy(c, ci, acc, 0, nc);
+      if (fresh) {
+        Arrays.fill(acc, 0, nc, 0f);
+      } else {
+        System.arraycopy(c, ci, acc, 0, nc);
+      }
       int p = 0;
       for (; p + 3 < kc; p += 4) {
         float a0 = ap[ai + p];

@@ -54,7 +54,7 @@ class ScalarKernelsReferenceTest {
     int nc = ScalarGemm.NC;
     int mc = ScalarGemm.MC;
     int[][] sizes = {
-      {1, 1, 1}, {3, 3, 3}, {7, 11, 13}, {17, 19, 255}, {1, 300, 2}, {300, 1, 5}, {2, 3, 0},
+      {1, 1, 1}, {3, 3, 3}, {7, 11, 13}, {17, 19, 255}, {1, 300, 2}, {300, 1, 5}, {2, 3, 0}, {0, 4, 2}, {3, 0, 2}, {784, 785, 9},
       {mc + 1, nc + 1, kc + 1}, {5, 2 * nc + 3, 2 * kc + 7}, {2 * mc + 3, 4, 9},
     };
     return Stream.of(sizes).map(s -> Arguments.of((Object) s));
@@ -155,6 +155,8 @@ class ScalarKernelsReferenceTest {
       {7, 5, 6, 5, 1, 1, 1, 1, 0, 0, 1, 1},
       {9, 2, 9, 10, 1, 1, 2, 3, 1, 0, 1, 1},
       {33, 1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1},
+      // One column, a kernel wider than the padded row: taps whose whole row is padding.
+      {2, 1, 9, 1, 3, 5, 1, 1, 2, 2, 2, 1},
       {65, 33, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1},
     };
     return Stream.of(cases).map(c -> Arguments.of((Object) c));
