@@ -1,55 +1,125 @@
 package org.autoprop.kernel;
 
 /**
- * Scalar twin of the {@link ConvKernels}: the textbook loops with a bounds test per tap, kept
- * simple on purpose because it is the oracle of the vector version.
+ * Scalar twin of the {@link ConvKernels}. im2col and col2im work one output row at a time on the
+ * range of output columns whose taps fall inside the input, computed once per row, so the inner
+ * loops are plain copies and adds without a bounds test per tap; the weight-gradient dot products
+ * run on the blocked {@link ScalarGemm}. The depthwise loops are the textbook ones.
  */
 final class ScalarConv implements ConvKernels {
   @Override
   public void im2col(Geometry g, float[] x, int xOff, float[] cols, int colsOff) {
-    int h = g.inH();
-    int w = g.inW();
-    int kh = g.kernelH();
-    int kw = g.kernelW();
-    int outH = g.outH();
-    int outW = g.outW();
-    int p = colsOff;
-    for (int c = 0; c < g.channels(); c++) {
-      for (int i = 0; i < kh; i++) {
-        for (int j = 0; j < kw; j++) {
-          for (int oy = 0; oy < outH; oy++) {
-            int iy = oy * g.strideH() - g.padH() + i * g.dilationH();
-            for (int ox = 0; ox < outW; ox++) {
-              int ix = ox * g.strideW() - g.padW() + j * g.dilationW();
-              boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-              cols[p++] = inside ? x[xOff + (c * h + iy) * w + ix] : 0f;
-            }
-          }
-        }
-      }
+    int p = g.colCols();
+    for (int kk = 0, rows = g.colRows(); kk < rows; kk++) {
+      colRow(g, x, xOff, kk, 0, p, cols, colsOff + kk * p);
     }
   }
 
   @Override
   public void col2im(Geometry g, float[] cols, int colsOff, float[] x, int xOff) {
-    int h = g.inH();
-    int w = g.inW();
-    int kh = g.kernelH();
+    col2imRows(g, cols, colsOff, x, xOff);
+  }
+
+  /** The first output column whose tap at input offset {@code off + ox*stride} is inside: ceil(-off / stride), at least 0. */
+  private static int firstInside(int off, int stride) {
+    return off >= 0 ? 0 : (-off + stride - 1) / stride;
+  }
+
+  /** One past the last output column whose tap {@code off + ox*stride} is below {@code in}. */
+  private static int endInside(int off, int stride, int in) {
+    return in - 1 - off < 0 ? 0 : (in - 1 - off) / stride + 1;
+  }
+
+  /**
+   * dst[dOff + q] := cols[kk, pix0 + q] for q in [0, len): a stretch of one row of the column
+   * matrix of the image at xOff, zeros in the padding. The packers of {@link ScalarGemm} read
+   * blocks of the column matrix through it.
+   */
+  static void colRow(Geometry g, float[] x, int xOff, int kk, int pix0, int len, float[] dst, int dOff) {
     int kw = g.kernelW();
+    int khw = g.kernelH() * kw;
+    int ch = kk / khw;
+    int ti = kk % khw / kw;
+    int tj = kk % kw;
+    int inH = g.inH();
+    int inW = g.inW();
+    int outW = g.outW();
+    int sw = g.strideW();
+    int offX = tj * g.dilationW() - g.padW();
+    int lo0 = Math.min(firstInside(offX, sw), outW);
+    int hi0 = Math.min(endInside(offX, sw, inW), outW);
+    int plane = xOff + ch * inH * inW;
+    int oy = pix0 / outW;
+    int ox = pix0 % outW;
+    int done = 0;
+    while (done < len) {
+      int run = Math.min(outW - ox, len - done);
+      int end = ox + run;
+      int d = dOff + done - ox;
+      int iy = oy * g.strideH() - g.padH() + ti * g.dilationH();
+      // Plain loops for the zeros: the padding is usually a float or two, too short for a call.
+      if (iy < 0 || iy >= inH) {
+        for (int q = ox; q < end; q++) {
+          dst[d + q] = 0f;
+        }
+      } else {
+        int lo = Math.min(Math.max(lo0, ox), end);
+        int hi = Math.max(Math.min(hi0, end), lo);
+        for (int q = ox; q < lo; q++) {
+          dst[d + q] = 0f;
+        }
+        int src = plane + iy * inW + offX;
+        if (sw == 1) {
+          if (hi > lo) {
+            // (arraycopy checks the source position even for length 0, and src + lo may be -1 then.)
+            System.arraycopy(x, src + lo, dst, d + lo, hi - lo);
+          }
+        } else {
+          for (int q = lo; q < hi; q++) {
+            dst[d + q] = x[src + q * sw];
+          }
+        }
+        for (int q = hi; q < end; q++) {
+          dst[d + q] = 0f;
+        }
+      }
+      done += run;
+      ox = 0;
+      oy++;
+    }
+  }
+
+  /** x[c, iy, ix] += cols[(c*kh + i)*kw + j, oy*outW + ox] for every tap inside the input (col2im). */
+  static void col2imRows(Geometry g, float[] cols, int colsOff, float[] x, int xOff) {
+    int kw = g.kernelW();
+    int khw = g.kernelH() * kw;
+    int inH = g.inH();
+    int inW = g.inW();
     int outH = g.outH();
     int outW = g.outW();
-    int p = colsOff;
-    for (int c = 0; c < g.channels(); c++) {
-      for (int i = 0; i < kh; i++) {
-        for (int j = 0; j < kw; j++) {
-          for (int oy = 0; oy < outH; oy++) {
-            int iy = oy * g.strideH() - g.padH() + i * g.dilationH();
-            for (int ox = 0; ox < outW; ox++, p++) {
-              int ix = ox * g.strideW() - g.padW() + j * g.dilationW();
-              if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                x[xOff + (c * h + iy) * w + ix] += cols[p];
-              }
-            }
+    int sw = g.strideW();
+    for (int kk = 0, rows = g.colRows(); kk < rows; kk++) {
+      int ch = kk / khw;
+      int ti = kk % khw / kw;
+      int tj = kk % kw;
+      int offX = tj * g.dilationW() - g.padW();
+      int lo = Math.min(firstInside(offX, sw), outW);
+      int hi = Math.max(Math.min(endInside(offX, sw, inW), outW), lo);
+      int plane = xOff + ch * inH * inW;
+      for (int oy = 0; oy < outH; oy++) {
+        int iy = oy * g.strideH() - g.padH() + ti * g.dilationH();
+        if (iy < 0 || iy >= inH) {
+          continue;
+        }
+        int src = colsOff + (kk * outH + oy) * outW;
+        int dst = plane + iy * inW + offX;
+        if (sw == 1) {
+          for (int q = lo; q < hi; q++) {
+            x[dst + q] += cols[src + q];
+          }
+        } else {
+          for (int q = lo; q < hi; q++) {
+            x[dst + q * sw] += cols[src + q];
           }
         }
       }
@@ -142,14 +212,6 @@ final class ScalarConv implements ConvKernels {
   @Override
   public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j++) {
-        float s = 0f;
-        for (int p = 0; p < k; p++) {
-          s += a[aOff + i * lda + p] * b[bOff + j * ldb + p];
-        }
-        c[cOff + i * ldc + j] += s;
-      }
-    }
+    ScalarGemm.product(false, true, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, true);
   }
 }

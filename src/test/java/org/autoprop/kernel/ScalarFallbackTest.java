@@ -36,9 +36,28 @@ class ScalarFallbackTest {
     Result r = java("org.autoprop.cli.Main", "seed", "--batch", "1", "--size", "4");
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("kernels scalar"), r.out());
-    assertTrue(r.err().contains("pass --add-modules jdk.incubator.vector"), r.err());
+    assertTrue(r.err().contains("--add-modules jdk.incubator.vector"), r.err());
     int first = r.err().indexOf("--add-modules jdk.incubator.vector");
     assertEquals(-1, r.err().indexOf("--add-modules jdk.incubator.vector", first + 1), "warned once: " + r.err());
+  }
+
+  /** The warning quotes the measured factor and where the option goes for java, -jar, Maven and Gradle. */
+  @Test
+  void theWarningSaysTheMeasuredFactorAndTheFixForEachLauncher() throws Exception {
+    Result r = java("org.autoprop.cli.Main", "seed", "--batch", "1", "--size", "4");
+    assertEquals(0, r.code(), r.out() + r.err());
+    String warning = KernelProvider.missingModuleWarning();
+    for (String line : warning.split("\n")) {
+      assertTrue(r.err().contains(line), "the child JVM's log lacks the line \"" + line + "\": " + r.err());
+    }
+    assertTrue(warning.contains("about " + KernelProvider.SCALAR_SLOWDOWN_FMNIST_NET + "x slower on FMNIST-NET"),
+        warning);
+    for (String fix : new String[] {"--add-modules jdk.incubator.vector", "JDK_JAVA_OPTIONS", "manifest cannot add",
+        "maven-surefire-plugin <argLine>", "exec-maven-plugin", "MAVEN_OPTS", "Gradle: jvmArgs",
+        "applicationDefaultJvmArgs", "README, \"Running without the vector module\""}) {
+      assertTrue(warning.contains(fix), "the warning lacks \"" + fix + "\": " + warning);
+    }
+    assertTrue(warning.split("\n").length <= 6, "a few lines: " + warning);
   }
 
   @Test
