@@ -264,7 +264,7 @@ final class VectorConv implements ConvKernels {
               }
             }
           }
-          gw[gwOff + (c * kh + i) * kw + j] += acc.reduceLanes(VectorOperators.ADD) + tail;
+          gw[gwOff + (c * kh + i) * kw + j] += Lanes.sum(acc) + tail;
         }
       }
     }
@@ -305,7 +305,7 @@ final class VectorConv implements ConvKernels {
     for (; p < k; p++) {
       t += a[aOff + p] * b[bOff + p];
     }
-    return acc.reduceLanes(VectorOperators.ADD) + t;
+    return Lanes.sum(acc) + t;
   }
 
   /**
@@ -399,21 +399,21 @@ final class VectorConv implements ConvKernels {
       t32 += a[a3Off + p] * b[b2Off + p];
       t33 += a[a3Off + p] * b[b3Off + p];
     }
-    c[cOff + 0 * ldc + 0] += s00.reduceLanes(VectorOperators.ADD) + t00;
-    c[cOff + 0 * ldc + 1] += s01.reduceLanes(VectorOperators.ADD) + t01;
-    c[cOff + 0 * ldc + 2] += s02.reduceLanes(VectorOperators.ADD) + t02;
-    c[cOff + 0 * ldc + 3] += s03.reduceLanes(VectorOperators.ADD) + t03;
-    c[cOff + 1 * ldc + 0] += s10.reduceLanes(VectorOperators.ADD) + t10;
-    c[cOff + 1 * ldc + 1] += s11.reduceLanes(VectorOperators.ADD) + t11;
-    c[cOff + 1 * ldc + 2] += s12.reduceLanes(VectorOperators.ADD) + t12;
-    c[cOff + 1 * ldc + 3] += s13.reduceLanes(VectorOperators.ADD) + t13;
-    c[cOff + 2 * ldc + 0] += s20.reduceLanes(VectorOperators.ADD) + t20;
-    c[cOff + 2 * ldc + 1] += s21.reduceLanes(VectorOperators.ADD) + t21;
-    c[cOff + 2 * ldc + 2] += s22.reduceLanes(VectorOperators.ADD) + t22;
-    c[cOff + 2 * ldc + 3] += s23.reduceLanes(VectorOperators.ADD) + t23;
-    c[cOff + 3 * ldc + 0] += s30.reduceLanes(VectorOperators.ADD) + t30;
-    c[cOff + 3 * ldc + 1] += s31.reduceLanes(VectorOperators.ADD) + t31;
-    c[cOff + 3 * ldc + 2] += s32.reduceLanes(VectorOperators.ADD) + t32;
-    c[cOff + 3 * ldc + 3] += s33.reduceLanes(VectorOperators.ADD) + t33;
+    c[cOff + 0 * ldc + 0] += Lanes.sum(s00) + t00;
+    c[cOff + 0 * ldc + 1] += Lanes.sum(s01) + t01;
+    c[cOff + 0 * ldc + 2] += Lanes.sum(s02) + t02;
+    c[cOff + 0 * ldc + 3] += Lanes.sum(s03) + t03;
+    c[cOff + 1 * ldc + 0] += Lanes.sum(s10) + t10;
+    c[cOff + 1 * ldc + 1] += Lanes.sum(s11) + t11;
+    c[cOff + 1 * ldc + 2] += Lanes.sum(s12) + t12;
+    c[cOff + 1 * ldc + 3] += Lanes.sum(s13) + t13;
+    c[cOff + 2 * ldc + 0] += Lanes.sum(s20) + t20;
+    c[cOff + 2 * ldc + 1] += Lanes.sum(s21) + t21;
+    c[cOff + 2 * ldc + 2] += Lanes.sum(s22) + t22;
+    c[cOff + 2 * ldc + 3] += Lanes.sum(s23) + t23;
+    c[cOff + 3 * ldc + 0] += Lanes.sum(s30) + t30;
+    c[cOff + 3 * ldc + 1] += Lanes.sum(s31) + t31;
+    c[cOff + 3 * ldc + 2] += Lanes.sum(s32) + t32;
+    c[cOff + 3 * ldc + 3] += Lanes.sum(s33) + t33;
   }
 }
