@@ -19,8 +19,10 @@ import org.autoprop.tensor.Tensor;
  * <p>Computation: per image, one GEMM per group whose packing reads the columns straight from the
  * image ({@link GemmKernels#convGemm}: the column matrix is never materialised), in parallel over
  * the batch; a 1x1 kernel at stride 1 without padding multiplies the image directly. Backward:
- * weight gradient {@code dY x cols^T} with implicit columns into a per-thread partial that is
- * reduced after the loop (no races, and a result independent of scheduling); input gradient at
+ * weight gradient {@code dY x cols^T} with implicit columns, the batch split into a fixed number of
+ * parts ({@link Parallel#PARTS}, not one per thread) each summed into its own partial, the
+ * partials added in part order after the loop (no races, and the same bits for any thread count
+ * and any scheduling); input gradient at
  * stride 1 as the convolution of {@code dY} with the flipped, transposed kernel (again implicit
  * columns, no col2im), at larger strides phase by phase ({@link GemmKernels#convBackwardData}:
  * one stride-1 correlation of {@code dY} per phase of the input, no col2im); with fewer than
@@ -72,9 +74,11 @@ public final class Conv2D implements Layer {
   private Shape shapeIn;
   private Shape shapeOut;
   private int chunks;
+  /** Parts of the batch in the current backward, each with its own weight and bias gradient partial. */
+  private int parts;
   // Built once: a capturing lambda per call would allocate.
   private final IntConsumer forwardChunk = this::forwardChunk;
-  private final IntConsumer backwardChunk = this::backwardChunk;
+  private final Parallel.Part backwardPart = this::backwardPart;
   private float[][] cols;
   private float[][] gradCols;
   private float[][] gradWeight;
@@ -263,9 +267,20 @@ public final class Conv2D implements Layer {
   /** Floats of dY per group of images in the backward pass (see backwardChunk). */
   private static final int GROUP_FLOATS = 128 * 1024;
 
+  private long macs(int n) {
+    return (long) n * out * geometry.colCols() * (in / groups) * kh * kw;
+  }
+
   private int chunksFor(int n) {
-    long macs = (long) n * out * geometry.colCols() * (in / groups) * kh * kw;
-    return macs < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
+    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
+  }
+
+  /**
+   * Parts of the batch for the weight and bias gradient sums: a function of the shapes only (never
+   * of the thread count), so that the sums are added in the same order on every machine.
+   */
+  private int partsFor(int n) {
+    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.PARTS, n);
   }
 
   private void prepare(Shape x) {
@@ -286,12 +301,13 @@ public final class Conv2D implements Layer {
         : null;
     flippedWeight = transposed ? new float[weight.value().size()] : null;
     phased = !depthwise && !pointwise && (sh > 1 || sw > 1) && inG >= TRANSPOSED_MIN_IN;
+    // Column scratch per worker slot; gradient partials per part.
     int threads = Parallel.THREADS;
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
     gradCols = new float[threads][transposed || phased ? 0 : colSize];
-    gradWeight = new float[threads][weight.value().size()];
-    gradBias = new double[threads][out];
+    gradWeight = new float[Parallel.PARTS][weight.value().size()];
+    gradBias = new double[Parallel.PARTS][out];
   }
 
   /** The output shape of {@code x}, computed once per input shape. */
@@ -416,23 +432,23 @@ public final class Conv2D implements Layer {
       }
     }
     int n = input.dim(0);
-    chunks = chunksFor(n);
-    if (chunks == 1) {
-      backwardChunk.accept(0);
+    parts = partsFor(n);
+    if (parts == 1) {
+      backwardPart.run(0, 0);
     } else {
-      Parallel.forRange(chunks, backwardChunk);
+      Parallel.forParts(parts, backwardPart);
     }
     Tensor gw = weight.grad();
     float[] gwd = gw.data();
     if (dotWeightGrad()) {
-      for (int t = 0; t < chunks; t++) {
+      for (int t = 0; t < parts; t++) {
         kernels.elementwise().add(gwd, gw.offset(), gradWeight[t], 0, gwd, gw.offset(), gw.size());
       }
     } else {
       // The partials hold each group's gradient transposed, [kG, outG].
       int outG = out / groups;
       int kG = in / groups * kh * kw;
-      for (int t = 0; t < chunks; t++) {
+      for (int t = 0; t < parts; t++) {
         float[] part = gradWeight[t];
         for (int grp = 0; grp < groups; grp++) {
           int base = grp * outG * kG;
@@ -449,7 +465,7 @@ public final class Conv2D implements Layer {
       Tensor gb = bias.grad();
       for (int o = 0; o < out; o++) {
         double s = 0;
-        for (int t = 0; t < chunks; t++) {
+        for (int t = 0; t < parts; t++) {
           s += gradBias[t][o];
         }
         gb.data()[gb.offset() + o] += (float) s;
@@ -484,14 +500,17 @@ public final class Conv2D implements Layer {
     }
   }
 
-  /** Backward over chunk {@code t} of the batch, into that chunk's weight-gradient partial. */
-  private void backwardChunk(int t) {
+  /**
+   * Backward over part {@code t} of the batch, into that part's weight and bias gradient partials,
+   * with the column scratch of worker slot {@code slot}.
+   */
+  private void backwardPart(int t, int slot) {
     int n = input.dim(0);
     Arrays.fill(gradWeight[t], 0f);
     Arrays.fill(gradBias[t], 0.0);
     int p = geometry.colCols();
-    int first = n * t / chunks;
-    int end = n * (t + 1) / chunks;
+    int first = n * t / parts;
+    int end = n * (t + 1) / parts;
     // At stride 1, images in groups whose dY (about 512 KB) is still in L2 when the weight
     // gradient reads it again after the input gradient; the kernel packs the flipped weights once
     // per group. The phased kernel's packing (every phase's taps, selected one by one) cost more
@@ -503,7 +522,7 @@ public final class Conv2D implements Layer {
         inputGradient(g0, g1);
       }
       for (int img = g0; img < g1; img++) {
-        backwardImage(img, cols[t], gradCols[t], gradWeight[t]);
+        backwardImage(img, cols[slot], gradCols[slot], gradWeight[t]);
         if (bias != null) {
           // Here, while this image's gradient is still in cache (after the loop it would be
           // streamed from memory again: 0.5 ms of CONV-STEM's 4).

@@ -439,7 +439,7 @@ final class VectorActivation implements ActivationKernels {
       e.intoArray(y, yb + k);
       vsum = vsum.add(e);
     }
-    float sum = vsum.reduceLanes(ADD);
+    float sum = Lanes.sum(vsum);
     for (; k < len; k++) {
       float e = (float) Math.exp(x[xb + k] - max);
       y[yb + k] = e;
@@ -486,7 +486,7 @@ final class VectorActivation implements ActivationKernels {
         for (; k < bound; k += L) {
           acc = FloatVector.fromArray(S, g, gb + k).fma(FloatVector.fromArray(S, y, yb + k), acc);
         }
-        float dot = acc.reduceLanes(ADD);
+        float dot = Lanes.sum(acc);
         for (; k < len; k++) {
           dot += g[gb + k] * y[yb + k];
         }

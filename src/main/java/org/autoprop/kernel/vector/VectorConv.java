@@ -14,6 +14,8 @@ import org.autoprop.kernel.ConvKernels;
  */
 final class VectorConv implements ConvKernels {
   private static final VectorSpecies<Float> SPECIES = VectorKernelProvider.SPECIES;
+  /** Per-thread scratch for the sixteen accumulators of {@link #tile4x4}, summed from memory (see there). */
+  private static final ThreadLocal<float[]> TILE_SUMS = ThreadLocal.withInitial(() -> new float[16 * SPECIES.length()]);
 
   /** First output column whose tap {@code ix = ox*stride - pad + tap} is >= 0, capped at {@code out}. */
   private static int lo(int out, int stride, int pad, int tap) {
@@ -264,7 +266,7 @@ final class VectorConv implements ConvKernels {
               }
             }
           }
-          gw[gwOff + (c * kh + i) * kw + j] += acc.reduceLanes(VectorOperators.ADD) + tail;
+          gw[gwOff + (c * kh + i) * kw + j] += Lanes.sum(acc) + tail;
         }
       }
     }
@@ -275,11 +277,12 @@ final class VectorConv implements ConvKernels {
       float[] c, int cOff, int ldc) {
     int m4 = m & ~3;
     int n4 = n & ~3;
+    float[] sums = TILE_SUMS.get();
     // B row blocks outside: four rows of B (the columns, the large operand) stay in L1 while
     // every row block of A streams past them.
     for (int j = 0; j < n4; j += 4) {
       for (int i = 0; i < m4; i += 4) {
-        tile4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc);
+        tile4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, sums);
       }
       for (int i = m4; i < m; i++) {
         for (int jj = j; jj < j + 4; jj++) {
@@ -305,15 +308,17 @@ final class VectorConv implements ConvKernels {
     for (; p < k; p++) {
       t += a[aOff + p] * b[bOff + p];
     }
-    return acc.reduceLanes(VectorOperators.ADD) + t;
+    return Lanes.sum(acc) + t;
   }
 
   /**
    * C[4 x 4] += A[4 x k] B[4 x k]^T with sixteen named vector accumulators (8 loads per 16 FMAs),
-   * reduced once at the end.
+   * reduced once at the end: stored to {@code sums} and added there in {@link Lanes}' fixed order
+   * (sixteen in-register lane sums made the method too large for C2, which then boxed the vectors).
    */
   private static void tile4x4(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      float[] c, int cOff, int ldc, float[] sums) {
+    final int L = SPECIES.length();
     int a0Off = aOff + 0 * lda;
     int a1Off = aOff + 1 * lda;
     int a2Off = aOff + 2 * lda;
@@ -399,21 +404,37 @@ final class VectorConv implements ConvKernels {
       t32 += a[a3Off + p] * b[b2Off + p];
       t33 += a[a3Off + p] * b[b3Off + p];
     }
-    c[cOff + 0 * ldc + 0] += s00.reduceLanes(VectorOperators.ADD) + t00;
-    c[cOff + 0 * ldc + 1] += s01.reduceLanes(VectorOperators.ADD) + t01;
-    c[cOff + 0 * ldc + 2] += s02.reduceLanes(VectorOperators.ADD) + t02;
-    c[cOff + 0 * ldc + 3] += s03.reduceLanes(VectorOperators.ADD) + t03;
-    c[cOff + 1 * ldc + 0] += s10.reduceLanes(VectorOperators.ADD) + t10;
-    c[cOff + 1 * ldc + 1] += s11.reduceLanes(VectorOperators.ADD) + t11;
-    c[cOff + 1 * ldc + 2] += s12.reduceLanes(VectorOperators.ADD) + t12;
-    c[cOff + 1 * ldc + 3] += s13.reduceLanes(VectorOperators.ADD) + t13;
-    c[cOff + 2 * ldc + 0] += s20.reduceLanes(VectorOperators.ADD) + t20;
-    c[cOff + 2 * ldc + 1] += s21.reduceLanes(VectorOperators.ADD) + t21;
-    c[cOff + 2 * ldc + 2] += s22.reduceLanes(VectorOperators.ADD) + t22;
-    c[cOff + 2 * ldc + 3] += s23.reduceLanes(VectorOperators.ADD) + t23;
-    c[cOff + 3 * ldc + 0] += s30.reduceLanes(VectorOperators.ADD) + t30;
-    c[cOff + 3 * ldc + 1] += s31.reduceLanes(VectorOperators.ADD) + t31;
-    c[cOff + 3 * ldc + 2] += s32.reduceLanes(VectorOperators.ADD) + t32;
-    c[cOff + 3 * ldc + 3] += s33.reduceLanes(VectorOperators.ADD) + t33;
+    s00.intoArray(sums, 0 * L);
+    s01.intoArray(sums, 1 * L);
+    s02.intoArray(sums, 2 * L);
+    s03.intoArray(sums, 3 * L);
+    s10.intoArray(sums, 4 * L);
+    s11.intoArray(sums, 5 * L);
+    s12.intoArray(sums, 6 * L);
+    s13.intoArray(sums, 7 * L);
+    s20.intoArray(sums, 8 * L);
+    s21.intoArray(sums, 9 * L);
+    s22.intoArray(sums, 10 * L);
+    s23.intoArray(sums, 11 * L);
+    s30.intoArray(sums, 12 * L);
+    s31.intoArray(sums, 13 * L);
+    s32.intoArray(sums, 14 * L);
+    s33.intoArray(sums, 15 * L);
+    c[cOff + 0 * ldc + 0] += Lanes.sum(sums, 0 * L) + t00;
+    c[cOff + 0 * ldc + 1] += Lanes.sum(sums, 1 * L) + t01;
+    c[cOff + 0 * ldc + 2] += Lanes.sum(sums, 2 * L) + t02;
+    c[cOff + 0 * ldc + 3] += Lanes.sum(sums, 3 * L) + t03;
+    c[cOff + 1 * ldc + 0] += Lanes.sum(sums, 4 * L) + t10;
+    c[cOff + 1 * ldc + 1] += Lanes.sum(sums, 5 * L) + t11;
+    c[cOff + 1 * ldc + 2] += Lanes.sum(sums, 6 * L) + t12;
+    c[cOff + 1 * ldc + 3] += Lanes.sum(sums, 7 * L) + t13;
+    c[cOff + 2 * ldc + 0] += Lanes.sum(sums, 8 * L) + t20;
+    c[cOff + 2 * ldc + 1] += Lanes.sum(sums, 9 * L) + t21;
+    c[cOff + 2 * ldc + 2] += Lanes.sum(sums, 10 * L) + t22;
+    c[cOff + 2 * ldc + 3] += Lanes.sum(sums, 11 * L) + t23;
+    c[cOff + 3 * ldc + 0] += Lanes.sum(sums, 12 * L) + t30;
+    c[cOff + 3 * ldc + 1] += Lanes.sum(sums, 13 * L) + t31;
+    c[cOff + 3 * ldc + 2] += Lanes.sum(sums, 14 * L) + t32;
+    c[cOff + 3 * ldc + 3] += Lanes.sum(sums, 15 * L) + t33;
   }
 }

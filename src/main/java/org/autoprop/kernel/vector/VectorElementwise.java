@@ -111,7 +111,7 @@ final class VectorElementwise implements ElementwiseKernels {
       acc0 = acc0.add(FloatVector.fromArray(S, x, xOff + i));
       acc1 = acc1.add(FloatVector.fromArray(S, x, xOff + i + L));
     }
-    double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(acc0.add(acc1));
     for (; i < n; i++) {
       s += x[xOff + i];
     }
@@ -127,7 +127,7 @@ final class VectorElementwise implements ElementwiseKernels {
       acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
       acc1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), acc1);
     }
-    double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(acc0.add(acc1));
     for (; i < n; i++) {
       s += (double) a[aOff + i] * b[bOff + i];
     }

@@ -88,7 +88,7 @@ final class VectorNorm implements NormKernels {
     for (; i < bound; i += L) {
       acc = acc.add(FloatVector.fromArray(S, x, base + i));
     }
-    double s = acc.reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(acc);
     for (; i < n; i++) {
       s += x[base + i];
     }
@@ -107,8 +107,8 @@ final class VectorNorm implements NormKernels {
       accD = accD.add(d);
       accDD = d.fma(d, accDD);
     }
-    double s = accD.reduceLanes(VectorOperators.ADD);
-    double ss = accDD.reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(accD);
+    double ss = Lanes.sum(accDD);
     for (; i < n; i++) {
       double d = x[base + i] - m;
       s += d;
@@ -186,8 +186,8 @@ final class VectorNorm implements NormKernels {
       accG = accG.add(vg);
       accGX = FloatVector.fromArray(S, x, xb + i).sub(vm).fma(vg, accGX);
     }
-    double s = accG.reduceLanes(VectorOperators.ADD);
-    double sx = accGX.reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(accG);
+    double sx = Lanes.sum(accGX);
     for (; i < n; i++) {
       float gi = g[gb + i];
       s += gi;
@@ -296,8 +296,8 @@ final class VectorNorm implements NormKernels {
       accG = accG.add(vg);
       accGX = vx.sub(vm).fma(vg, accGX);
     }
-    double s = accG.reduceLanes(VectorOperators.ADD);
-    double sx = accGX.reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(accG);
+    double sx = Lanes.sum(accGX);
     for (; i < n; i++) {
       float xi = x[xb + i];
       if (Math.fma(xi, sa, sb) > 0f) {

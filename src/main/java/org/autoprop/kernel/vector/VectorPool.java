@@ -239,7 +239,7 @@ final class VectorPool implements PoolKernels {
     for (int bound = S.loopBound(n); i < bound; i += L) {
       acc = acc.add(FloatVector.fromArray(S, x, in + i));
     }
-    double s = acc.reduceLanes(VectorOperators.ADD);
+    double s = Lanes.sum(acc);
     for (; i < n; i++) {
       s += x[in + i];
     }
