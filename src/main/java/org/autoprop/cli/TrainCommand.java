@@ -3,6 +3,7 @@ package org.autoprop.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -121,7 +122,15 @@ final class TrainCommand {
     }
     requireWritable(outDir);
 
-    FashionMnistData data = FashionMnistData.load(o.string("--data").isEmpty() ? null : Paths.get(o.string("--data")), home);
+    FashionMnistData data;
+    try {
+      data = FashionMnistData.load(o.string("--data").isEmpty() ? null : Paths.get(o.string("--data")), home);
+    } catch (IOException | RuntimeException e) {
+      if (o.string("--out").isEmpty() && resume == null) {
+        deleteIfEmpty(outDir); // a run that never started leaves no empty numbered folder behind
+      }
+      throw e;
+    }
     var train = data.train;
     if (!o.string("--limit").isEmpty()) {
       train = train.subset(0, Math.min(train.size(), o.positiveInt("--limit")));
@@ -288,7 +297,11 @@ final class TrainCommand {
     return nextRunFolder(RUNS);
   }
 
-  /** The first {@code base/N} (N = 1, 2, ...) past every existing numbered folder. */
+  /**
+   * Creates and returns the first {@code base/N} (N = 1, 2, ...) past every existing numbered
+   * folder. Claimed with {@code createDirectory}, which fails when the folder exists, so two runs
+   * started at once never share one.
+   */
   static Path nextRunFolder(Path base) throws IOException {
     int last = 0;
     if (Files.isDirectory(base)) {
@@ -301,7 +314,24 @@ final class TrainCommand {
         }
       }
     }
-    return base.resolve(Integer.toString(last + 1));
+    Files.createDirectories(base);
+    for (int n = last + 1; ; n++) {
+      try {
+        return Files.createDirectory(base.resolve(Integer.toString(n)));
+      } catch (FileAlreadyExistsException taken) {
+        // another run claimed it between the listing and here: try the next number
+      }
+    }
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try (var entries = Files.list(dir)) {
+      if (entries.findAny().isEmpty()) {
+        Files.delete(dir);
+      }
+    } catch (IOException ignored) {
+      // best effort: the folder stays
+    }
   }
 
   /** Creates the folder and writes and deletes a probe file, so a run never trains for nothing. */

@@ -613,7 +613,7 @@ public final class LayerGraph implements Layer {
             describe() + ": node '" + v.name() + "' (" + v.layer().typeName() + ") already belongs to the built "
                 + other.describe() + " (a layer keeps the state of its latest "
                 + "forward, so two graphs sharing it compute wrong gradients: use new nodes and layers, or call "
-                + "clear() on the other graph first)");
+                + "clear() on the other graph first, e.g. node.graph().clear() if you no longer hold it)");
       }
       for (LayerGraph g : nestedGraphs(v.layer())) {
         if (g.parent != null && g.parent != this) {
@@ -864,6 +864,7 @@ public final class LayerGraph implements Layer {
     }
     boolean check = anomalies;
     forwardChecked = false;
+    forwardDone = false; // a forward that throws midway must not let backward run on mixed outputs
     for (int k = 0; k < order.length; k++) {
       if (passThrough[k]) {
         outputs[k] = outputs[preds[k][0]]; // the fused batch norm already applied this ReLU
@@ -920,6 +921,11 @@ public final class LayerGraph implements Layer {
    * Turns anomaly detection on or off for this graph and the layers of its nodes (nested graphs
    * and {@link Sequential}s included); see the class documentation. Off by default.
    */
+  @Override
+  public boolean detectsAnomalies() {
+    return anomalies;
+  }
+
   @Override
   public void detectAnomalies(boolean on) {
     if (pushingAnomalies) {

@@ -176,6 +176,11 @@ public final class SafeTensors {
       throw new IllegalArgumentException("tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
           + " and dtype " + dtype + " needs " + bytes + " bytes, has " + (end - begin));
     }
+    try {
+      Shape.of(shape); // an empty shape can still be too large for int strides
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+    }
     return new Entry(dtype, shape, (int) begin, (int) end);
   }
 

@@ -306,8 +306,9 @@ public final class Conv2D implements Layer {
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
     gradCols = new float[threads][transposed || phased ? 0 : colSize];
-    gradWeight = new float[Parallel.PARTS][weight.value().size()];
-    gradBias = new double[Parallel.PARTS][out];
+    int partials = partsFor(x.dim(0)); // as many as this batch is split into, often fewer than PARTS
+    gradWeight = new float[partials][weight.value().size()];
+    gradBias = new double[partials][out];
   }
 
   /** The output shape of {@code x}, computed once per input shape. */

@@ -108,6 +108,15 @@ public interface Layer {
    */
   default void detectAnomalies(boolean on) {}
 
+  /**
+   * Whether anomaly detection is on ({@link #detectAnomalies}); always false for a single layer.
+   *
+   * @return true when this container checks its nodes
+   */
+  default boolean detectsAnomalies() {
+    return false;
+  }
+
   /** A short type name for summaries ({@code Conv2D}, {@code ReLU}); the class name by default. */
   default String typeName() {
     return getClass().getSimpleName();

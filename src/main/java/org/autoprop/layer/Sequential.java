@@ -211,6 +211,11 @@ public final class Sequential implements Layer {
    * {@link Layer#detectAnomalies}). Off by default; when off it costs one branch per call.
    */
   @Override
+  public boolean detectsAnomalies() {
+    return anomalies;
+  }
+
+  @Override
   public void detectAnomalies(boolean on) {
     anomalies = on;
     for (Layer l : layers) {

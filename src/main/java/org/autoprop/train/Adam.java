@@ -82,7 +82,7 @@ public final class Adam extends AbstractOptimizer {
      * @return this builder
      */
     public Builder eps(double eps) {
-      check("Adam", eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
+      check("Adam", eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
       this.eps = eps;
       return this;
     }
@@ -92,7 +92,7 @@ public final class Adam extends AbstractOptimizer {
      * @return this builder
      */
     public Builder weightDecay(double weightDecay) {
-      check("Adam", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      check("Adam", weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
       this.weightDecay = weightDecay;
       return this;
     }

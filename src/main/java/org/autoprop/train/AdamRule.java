@@ -19,8 +19,8 @@ final class AdamRule {
       double weightDecay, boolean decoupled) {
     owner.require(beta1 >= 0 && beta1 < 1, "beta1", beta1, "0 <= beta1 < 1");
     owner.require(beta2 >= 0 && beta2 < 1, "beta2", beta2, "0 <= beta2 < 1");
-    owner.require(eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
-    owner.require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+    owner.require(eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
+    owner.require(weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
     this.beta1 = (float) beta1;
     this.beta2 = (float) beta2;
     this.beta1d = beta1;

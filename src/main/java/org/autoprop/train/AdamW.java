@@ -81,7 +81,7 @@ public final class AdamW extends AbstractOptimizer {
      * @return this builder
      */
     public Builder eps(double eps) {
-      check("AdamW", eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
+      check("AdamW", eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
       this.eps = eps;
       return this;
     }
@@ -91,7 +91,7 @@ public final class AdamW extends AbstractOptimizer {
      * @return this builder
      */
     public Builder weightDecay(double weightDecay) {
-      check("AdamW", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      check("AdamW", weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
       this.weightDecay = weightDecay;
       return this;
     }

@@ -38,8 +38,8 @@ public final class RmsProp extends AbstractOptimizer {
       double momentum, boolean centered) {
     super("RMSprop", parameters, lr);
     require(alpha >= 0 && alpha < 1, "alpha", alpha, "0 <= alpha < 1");
-    require(eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
-    require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+    require(eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
+    require(weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
     require(momentum >= 0 && momentum < 1, "momentum", momentum, "0 <= momentum < 1");
     this.alpha = (float) alpha;
     this.keep = (float) (1 - alpha); // in double, like PyTorch's Python float
@@ -115,7 +115,7 @@ public final class RmsProp extends AbstractOptimizer {
      * @return this builder
      */
     public Builder eps(double eps) {
-      check("RMSprop", eps >= 0 && Double.isFinite(eps), "eps", eps, ">= 0");
+      check("RMSprop", eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
       this.eps = eps;
       return this;
     }
@@ -125,7 +125,7 @@ public final class RmsProp extends AbstractOptimizer {
      * @return this builder
      */
     public Builder weightDecay(double weightDecay) {
-      check("RMSprop", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      check("RMSprop", weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
       this.weightDecay = weightDecay;
       return this;
     }

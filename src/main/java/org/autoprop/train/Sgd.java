@@ -38,7 +38,7 @@ public final class Sgd extends AbstractOptimizer {
     super("SGD", parameters, lr);
     require(momentum >= 0 && momentum < 1, "momentum", momentum, "0 <= momentum < 1");
     require(dampening >= 0 && dampening <= 1, "dampening", dampening, "0 <= dampening <= 1");
-    require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+    require(weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
     if (nesterov && (momentum <= 0 || dampening != 0)) {
       throw new IllegalArgumentException("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum "
           + momentum + ", dampening " + dampening + ")");
@@ -116,7 +116,7 @@ public final class Sgd extends AbstractOptimizer {
      * @return this builder
      */
     public Builder weightDecay(double weightDecay) {
-      check("SGD", weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay", weightDecay, ">= 0");
+      check("SGD", weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
       this.weightDecay = weightDecay;
       return this;
     }

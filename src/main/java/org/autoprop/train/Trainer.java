@@ -4,8 +4,10 @@ import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.Parameter;
@@ -22,9 +24,10 @@ import org.autoprop.tensor.Tensor;
  * resumed from a checkpoint at epoch {@code e} (see {@link #startEpoch}) sees the same batches.
  *
  * <p><b>Nothing diverges silently.</b> Every step checks the loss and the gradients, and every
- * epoch checks the weights before the listeners run (so a listener that saves a checkpoint never
- * writes a non-finite one). On the first non-finite value the step is run again with the
- * model's anomaly detection on ({@link Layer#detectAnomalies}), which names the first node whose
+ * epoch checks the weights, the buffers and the validation loss before the listeners run (so a
+ * listener that saves a checkpoint never writes a non-finite one). On the first non-finite value
+ * in a step, the step is run again (buffers restored afterwards) with the model's anomaly
+ * detection on ({@link Layer#detectAnomalies}), which names the first node whose
  * output or gradient went non-finite, and {@link #fit} throws a {@link TrainingDivergedException}
  * carrying that finding. {@link #detectAnomalies(boolean)} runs every step in that mode instead
  * (slower; for debugging).
@@ -216,14 +219,15 @@ public final class Trainer {
           + batchSize + " with dropLast (expected: at least " + batchSize + " samples)");
     }
     stopRequested = false;
-    if (!detectAnomalies) {
+    boolean before = model.detectsAnomalies();
+    if (!detectAnomalies || before) {
       return run(batches, validation);
     }
     model.detectAnomalies(true);
     try {
       return run(batches, validation);
     } finally {
-      model.detectAnomalies(false);
+      model.detectAnomalies(false); // it was off: leave the model as the caller set it
     }
   }
 
@@ -264,6 +268,11 @@ public final class Trainer {
         double[] v = evaluate(validation);
         valLoss = v[0];
         valAccuracy = v[1];
+        if (!Double.isFinite(valLoss)) {
+          throw new TrainingDivergedException(epoch + 1, -1, "after epoch " + (epoch + 1) + " the " + validationName
+              + " loss is " + valLoss + " (the weights and buffers are finite: a " + validationName
+              + " sample, or the evaluation-mode statistics, make the output non-finite)", null);
+        }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       EpochResult r = new EpochResult(epoch + 1, lossSum / seen, (double) correct / seen,
@@ -293,7 +302,7 @@ public final class Trainer {
       l = loss.forward(y, b.labels());
       lastCorrect = Metrics.countCorrect(y, b.labels());
       if (!Double.isFinite(l)) {
-        throw diverged(b, epoch, "the loss is " + l);
+        throw diverged(b, epoch, "the loss is " + l, true);
       }
       model.backward(loss.backward(), false); // the batch is data: no input gradient
     } catch (NonFiniteException e) { // only with detectAnomalies(true): the model found it first
@@ -302,7 +311,7 @@ public final class Trainer {
     }
     Parameter bad = firstNonFinite(true);
     if (bad != null) {
-      throw diverged(b, epoch, "the gradient of parameter '" + bad.name() + "' is not finite");
+      throw diverged(b, epoch, "the gradient of parameter '" + bad.name() + "' is not finite", false);
     }
     if (clipNorm > 0) {
       GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
@@ -340,6 +349,15 @@ public final class Trainer {
           + bad.name() + "' are not finite (the last optimizer step produced them; lower the learning rate or clip "
           + "the gradients)", null);
     }
+    // Buffers too: BatchNorm's running variance overflows to infinity on huge but finite
+    // activations while training mode, which normalises with batch statistics, trains on.
+    for (Map.Entry<String, Tensor> e : model.buffers().entrySet()) {
+      if (!allFinite(e.getValue())) {
+        throw new TrainingDivergedException(epoch + 1, -1, "after epoch " + (epoch + 1) + " the buffer '" + e.getKey()
+            + "' is not finite (e.g. a running variance that overflowed on huge activations; lower the learning rate "
+            + "or clip the gradients)", null);
+      }
+    }
   }
 
   /**
@@ -347,10 +365,14 @@ public final class Trainer {
    * non-finite value appeared, and builds the exception. The weights are those the failed step
    * started from: nothing has been updated yet.
    */
-  private TrainingDivergedException diverged(Batch b, int epoch, String what) {
+  private TrainingDivergedException diverged(Batch b, int epoch, String what, boolean lossTriggered) {
     NonFiniteException found = null;
     boolean outputFinite = true;
-    if (!detectAnomalies) {
+    if (!detectAnomalies && !model.detectsAnomalies()) {
+      // The rerun is a second training-mode forward: keep the buffers (BatchNorm's running
+      // statistics) as the failed step left them, not updated twice.
+      Map<String, float[]> saved = new LinkedHashMap<>();
+      model.buffers().forEach((name, t) -> saved.put(name, t.toArray()));
       model.detectAnomalies(true);
       try {
         optimizer.zeroGrad();
@@ -362,6 +384,7 @@ public final class Trainer {
         found = e;
       } finally {
         model.detectAnomalies(false);
+        model.buffers().forEach((name, t) -> t.copyFrom(Tensor.wrap(saved.get(name), t.shape())));
       }
     }
     String where;
@@ -369,6 +392,9 @@ public final class Trainer {
       where = "; first non-finite value: " + found.getMessage();
     } else if (detectAnomalies) {
       where = "";
+    } else if (!lossTriggered) {
+      where = "; the output and the loss were finite (" + model.typeName() + " does not locate the gradient: run a "
+          + "LayerGraph or Sequential to have the node named)";
     } else if (!outputFinite) {
       where = "; the model's output is not finite (" + model.typeName() + " does not locate it: run a LayerGraph "
           + "or Sequential to have the node named)";

@@ -3,10 +3,12 @@ package org.autoprop.train;
 import org.autoprop.tensor.NonFiniteException;
 
 /**
- * Training produced a NaN or an infinity (in the loss, a gradient or the weights) and was stopped
- * before it could spread: the optimizer step of the failing batch was not taken. The message says
- * where it was noticed and, when the model's anomaly detection located it, the first node whose
- * output or gradient went non-finite ({@link #located()}).
+ * Training produced a NaN or an infinity and was stopped before any listener (e.g. one saving a
+ * checkpoint) saw it. Found in a batch's loss or gradients ({@link #batch()} at least 1), the
+ * optimizer step of that batch was not taken; found at the end of an epoch in the weights, the
+ * buffers or the validation loss ({@link #batch()} -1), the epoch's steps were taken. The message
+ * says where it was noticed and, when the model's anomaly detection located it, the first node
+ * whose output or gradient went non-finite ({@link #located()}).
  */
 public final class TrainingDivergedException extends ArithmeticException {
   private static final long serialVersionUID = 1L;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,19 +108,26 @@ class DeterminismTest {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(SeededSteps.class.getName());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    // Output to a file, so that the timeout holds even when a hung child never closes its pipe;
+    // started here, so that the children run side by side.
+    Path log = Files.createTempFile("seeded-steps", ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     p.getOutputStream().close();
     return CompletableFuture.supplyAsync(() -> {
       try {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw new AssertionError("child JVM timed out: " + cmd);
+        try {
+          if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("child JVM timed out after 120 s: " + cmd);
+          }
+          String out = Files.readString(log, StandardCharsets.UTF_8);
+          if (p.exitValue() != 0) {
+            throw new AssertionError("child JVM exited with " + p.exitValue() + ": " + cmd + "\n" + out);
+          }
+          return out;
+        } finally {
+          Files.deleteIfExists(log);
         }
-        if (p.exitValue() != 0) {
-          throw new AssertionError("child JVM exited with " + p.exitValue() + ": " + cmd + "\n" + out);
-        }
-        return out;
       } catch (IOException | InterruptedException e) {
         throw new AssertionError("child JVM " + cmd + ": " + e, e);
       }

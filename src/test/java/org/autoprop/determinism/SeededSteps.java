@@ -54,7 +54,9 @@ public final class SeededSteps {
         Conv2D.builder(16, 16).kernel(3).padding(Padding.SAME).seed(2).build(), new BatchNorm2D(16), new ReLU(),
         Pool2D.max(2, 2, 0),
         Conv2D.builder(16, 24).kernel(3).stride(2).padding(1).seed(3).build(), new BatchNorm2D(24), new ReLU(),
-        new GlobalAvgPool2D(), new Flatten(), Dense.builder(24, 10).seed(4).build());
+        new GlobalAvgPool2D(), new Flatten(),
+        // Wide enough (batch x 24 x 1024 above Dense's parallel threshold) to be split across threads.
+        Dense.builder(24, 1024).seed(4).build(), new ReLU(), Dense.builder(1024, 10).seed(5).build());
     List<Parameter> params = net.parameters();
     Sgd opt = new Sgd(params, 0.05, 0.9, 0, 5e-4, false);
     CrossEntropyLoss loss = new CrossEntropyLoss();

@@ -34,7 +34,7 @@ class GraphOwnershipTest {
     assertEquals(List.of("shared"), e.nodes());
     assertTrue(e.getMessage().startsWith("LayerGraph 'second': node 'shared' (Scale) already belongs to the built "
         + "LayerGraph 'first' (a layer keeps the state of its latest forward"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("call clear() on the other graph first)"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("call clear() on the other graph first, e.g. node.graph().clear() if you no longer hold it)"), e.getMessage());
     assertSame(first, shared.graph());
     first.forward(Tensor.uniform(X, -1, 1, 1), true); // the first graph is untouched
   }

@@ -89,6 +89,8 @@ class SafeTensorsHostileTest {
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [-4, 0]}}|4|tensor 'a' has data_offsets [-4, 0]",
     // A byte count that wraps around 2^64 (65536^4 x 4 = 2^66 = 0 mod 2^64).
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [65536, 65536, 65536, 65536], \"data_offsets\": [0, 0]}}|0|tensor 'a' of shape [65536, 65536, 65536, 65536] and dtype F32: byte count overflows",
+    // No bytes, but strides that do not fit an int.
+    "{\"a\": {\"dtype\": \"F32\", \"shape\": [0, 65536, 65536, 65536], \"data_offsets\": [0, 0]}}|0|tensor 'a': Shape [0, 65536, 65536, 65536] has more than",
     "{\"a\": {\"dtype\": \"X9\", \"shape\": [1], \"data_offsets\": [0, 4]}}|4|tensor 'a' has unsupported dtype X9",
     // Layout: contiguous, non-overlapping, covering the data section exactly.
     "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}|12|tensor 'b' has data_offsets [4, 12], overlapping tensor 'a' [0, 8)",

@@ -210,4 +210,21 @@ class LossTest {
     assertEquals(2, Metrics.countCorrect(s, new int[] {1, 0, 1}));
     assertEquals(1, Metrics.argmax(s, 0));
   }
+
+  /** The mean of no losses is undefined: an empty batch is an error for every loss, not NaN. */
+  @Test
+  void anEmptyBatchIsAnError() {
+    String undefined = " (expected: at least one sample; the mean of no losses is undefined)";
+    Tensor none = Tensor.zeros(0, 3);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss().forward(none, new int[0]))
+        .getMessage().endsWith(": empty batch [0, 3]" + undefined));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new NllLoss().forward(none, new int[0]))
+        .getMessage().endsWith(": empty batch [0, 3]" + undefined));
+    String noElements = " (expected: at least one element; the mean of no losses is undefined)";
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new MseLoss().forward(none, Tensor.zeros(0, 3)))
+        .getMessage().endsWith(": empty input [0, 3]" + noElements));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> new BceWithLogitsLoss().forward(none, Tensor.zeros(0, 3))).getMessage()
+        .endsWith(": empty input [0, 3]" + noElements));
+  }
 }

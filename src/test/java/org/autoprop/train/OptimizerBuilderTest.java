@@ -142,18 +142,20 @@ class OptimizerBuilderTest {
     assertMessage("SGD: momentum 1.0 (expected: 0 <= momentum < 1)", () -> Sgd.builder(ps).momentum(1));
     assertMessage("SGD: momentum NaN (expected: 0 <= momentum < 1)", () -> Sgd.builder(ps).momentum(Double.NaN));
     assertMessage("SGD: dampening 2.0 (expected: 0 <= dampening <= 1)", () -> Sgd.builder(ps).dampening(2));
-    assertMessage("SGD: weight decay -1.0E-4 (expected: >= 0)", () -> Sgd.builder(ps).weightDecay(-1e-4));
+    assertMessage("SGD: weight decay -1.0E-4 (expected: >= 0 and finite as a float)", () -> Sgd.builder(ps).weightDecay(-1e-4));
+    assertMessage("SGD: weight decay 1.0E39 (expected: >= 0 and finite as a float)",
+        () -> Sgd.builder(ps).weightDecay(1e39));
     assertMessage("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum 0.0, dampening 0.0)",
         () -> Sgd.builder(ps).nesterov(true).build());
     assertMessage("Adam: beta1 1.0 (expected: 0 <= beta1 < 1)", () -> Adam.builder(ps).betas(1, 0.999));
     assertMessage("Adam: beta2 -0.5 (expected: 0 <= beta2 < 1)", () -> Adam.builder(ps).betas(0.9, -0.5));
-    assertMessage("Adam: eps Infinity (expected: >= 0)", () -> Adam.builder(ps).eps(Double.POSITIVE_INFINITY));
-    assertMessage("AdamW: weight decay -0.01 (expected: >= 0)", () -> AdamW.builder(ps).weightDecay(-0.01));
+    assertMessage("Adam: eps Infinity (expected: >= 0 and finite as a float)", () -> Adam.builder(ps).eps(Double.POSITIVE_INFINITY));
+    assertMessage("AdamW: weight decay -0.01 (expected: >= 0 and finite as a float)", () -> AdamW.builder(ps).weightDecay(-0.01));
     assertMessage("AdamW: learning rate NaN (expected: >= 0 and finite as a float (< 3.4e38))",
         () -> AdamW.builder(ps).lr(Double.NaN));
     assertMessage("RMSprop: alpha 1.0 (expected: 0 <= alpha < 1)", () -> RmsProp.builder(ps).alpha(1));
     assertMessage("RMSprop: momentum 1.5 (expected: 0 <= momentum < 1)", () -> RmsProp.builder(ps).momentum(1.5));
-    assertMessage("RMSprop: eps -1.0 (expected: >= 0)", () -> RmsProp.builder(ps).eps(-1));
+    assertMessage("RMSprop: eps -1.0 (expected: >= 0 and finite as a float)", () -> RmsProp.builder(ps).eps(-1));
     NullPointerException e = assertThrows(NullPointerException.class, () -> Sgd.builder(null));
     assertEquals("parameters", e.getMessage());
   }

@@ -12,6 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.autoprop.layer.BatchNorm1D;
+import org.autoprop.layer.Dense;
+import org.autoprop.layer.Flatten;
+import org.autoprop.layer.Sequential;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -147,6 +151,34 @@ class TrainerTest {
         e.getMessage());
     assertEquals(-1, e.batch());
     assertTrue(seen.isEmpty(), "the listener that would save a checkpoint never saw the bad weights");
+  }
+
+  /** BatchNorm's running variance can overflow while training mode, on batch statistics, trains on. */
+  @Test
+  void aNonFiniteBufferIsCaughtBeforeTheListenersRun() {
+    BatchNorm1D bn = new BatchNorm1D(4);
+    Sequential model = new Sequential(new Flatten(), bn, new Dense(4, 3));
+    bn.runningVar().data()[2] = Float.POSITIVE_INFINITY;
+    List<EpochResult> seen = new ArrayList<>();
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1)).batchSize(16).epochs(1)
+            .progress(null, false).addListener((r, t) -> seen.add(r)).fit(blobs(64, 1), null));
+    assertTrue(e.getMessage().startsWith("after epoch 1 the buffer '1.running_var' is not finite"), e.getMessage());
+    assertTrue(seen.isEmpty(), "no listener saw the bad buffer");
+  }
+
+  @Test
+  void aNonFiniteValidationLossStopsTraining() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    Dataset test = blobs(32, 2);
+    test.inputs().data()[5] = Float.NaN;
+    List<EpochResult> seen = new ArrayList<>();
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> new Trainer(model, new CrossEntropyLoss(), new Sgd(model.parameters(), 0.1)).batchSize(16).epochs(1)
+            .progress(null, false).addListener((r, t) -> seen.add(r)).fit(blobs(64, 1), test));
+    assertTrue(e.getMessage().startsWith("after epoch 1 the val loss is NaN"), e.getMessage());
+    assertEquals(-1, e.batch());
+    assertTrue(seen.isEmpty());
   }
 
   @Test
