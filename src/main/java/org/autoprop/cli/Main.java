@@ -70,6 +70,11 @@ public final class Main {
       err.println("error: training diverged: " + e.getMessage());
       err.println("       the last checkpoint written (if any) is the last good one; nothing after it was saved");
       return 1;
+    } catch (OutOfMemoryError e) {
+      long mb = Runtime.getRuntime().maxMemory() >> 20;
+      err.println("error: out of memory: the heap holds at most " + mb + " MB (the ./autoprop launcher sizes it "
+          + "from --batch); give more with AUTOPROP_JAVA_OPTS=-Xmx" + 2 * mb + "m, or use a smaller --batch");
+      return 1;
     } catch (ExceptionInInitializerError e) {
       // A bad -Dautoprop.threads or -Dautoprop.kernels fails the engine's class initialisation.
       Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -189,7 +189,7 @@ final class TrainCommand {
     if (startEpoch >= epochs) {
       out.println("nothing to train: the checkpoint has " + startEpoch + " epochs and the run plans " + epochs
           + " (pass --epochs N to train more); nothing was written");
-      report(model, data, out, 0);
+      report(model, data, batch, out, 0);
       return 0;
     }
     long totalSteps = stepsPerEpoch * epochs;
@@ -228,7 +228,7 @@ final class TrainCommand {
     trainer.fit(train, data.test);
     double seconds = (System.nanoTime() - start) / 1e9;
 
-    report(model, data, out, seconds);
+    report(model, data, batch, out, seconds);
     Path curves = outDir.resolve("curves.svg");
     writeCurves(history, curves);
     out.println();
@@ -345,8 +345,9 @@ final class TrainCommand {
     }
   }
 
-  private static void report(LayerGraph model, FashionMnistData data, PrintStream out, double seconds) {
-    ConfusionMatrix cm = ConfusionMatrix.evaluate(model, data.test, 256);
+  /** Evaluates at the training batch size: its buffers exist already, and the heap is sized for it. */
+  private static void report(LayerGraph model, FashionMnistData data, int batch, PrintStream out, double seconds) {
+    ConfusionMatrix cm = ConfusionMatrix.evaluate(model, data.test, batch);
     out.println();
     out.printf(Locale.ROOT, "test accuracy: %.2f%% on %d images%s%n", 100 * cm.accuracy(), cm.total(),
         seconds > 0 ? String.format(Locale.ROOT, " (training took %.1f s)", seconds) : "");

@@ -142,6 +142,22 @@ class MainTest {
     assertArrayEquals(good, Files.readAllBytes(checkpoint), "the good checkpoint is untouched");
   }
 
+  /** A heap too small for the batch gives one line that says how to give more, not a stack trace. */
+  @Test
+  void outOfMemoryGivesOneLineWithTheFix(@TempDir Path dir) throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules", "jdk.incubator.vector", "-Xmx96m", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "train", "--data", "data/fashion-mnist-subset", "--batch", "512", "--limit", "512",
+        "--epochs", "1", "--out", dir.resolve("run").toString()).redirectErrorStream(false).start();
+    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(1, p.waitFor(), err);
+    List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+    assertEquals(1, lines.size(), err);
+    assertTrue(lines.get(0).startsWith("error: out of memory: the heap holds at most "), err);
+    assertTrue(lines.get(0).contains("AUTOPROP_JAVA_OPTS=-Xmx"), err);
+  }
+
   @Test
   void badEngineSystemPropertiesGiveOneLine() throws Exception {
     for (String[] prop : new String[][] {{"-Dautoprop.threads=many", "error: -Dautoprop.threads=many (expected: an integer >= 1)"},
