@@ -1,7 +1,6 @@
 package org.autoprop.train;
 
 import java.util.List;
-import java.util.Objects;
 import org.autoprop.layer.Parameter;
 
 /**
@@ -42,58 +41,13 @@ public final class Adam extends AbstractOptimizer {
   }
 
   /** Named settings for {@link Adam}; each setter checks its value and names it when it is out of range. */
-  public static final class Builder {
-    private final List<Parameter> parameters;
-    private double lr = 1e-3;
-    private double beta1 = 0.9;
-    private double beta2 = 0.999;
-    private double eps = 1e-8;
-    private double weightDecay = 0;
-
+  public static final class Builder extends AdamSettings<Builder> {
     private Builder(List<Parameter> parameters) {
-      this.parameters = Objects.requireNonNull(parameters, "parameters");
+      super("Adam", parameters, 0);
     }
 
-    /**
-     * @param lr the learning rate, at least 0 (default 1e-3)
-     * @return this builder
-     */
-    public Builder lr(double lr) {
-      checkLr("Adam", lr);
-      this.lr = lr;
-      return this;
-    }
-
-    /**
-     * @param beta1 decay of the first moment, in [0, 1) (default 0.9)
-     * @param beta2 decay of the second moment, in [0, 1) (default 0.999)
-     * @return this builder
-     */
-    public Builder betas(double beta1, double beta2) {
-      check("Adam", beta1 >= 0 && beta1 < 1, "beta1", beta1, "0 <= beta1 < 1");
-      check("Adam", beta2 >= 0 && beta2 < 1, "beta2", beta2, "0 <= beta2 < 1");
-      this.beta1 = beta1;
-      this.beta2 = beta2;
-      return this;
-    }
-
-    /**
-     * @param eps added to the denominator, at least 0 (default 1e-8)
-     * @return this builder
-     */
-    public Builder eps(double eps) {
-      check("Adam", eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
-      this.eps = eps;
-      return this;
-    }
-
-    /**
-     * @param weightDecay L2 penalty added to the gradient, at least 0 (default 0)
-     * @return this builder
-     */
-    public Builder weightDecay(double weightDecay) {
-      check("Adam", weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
-      this.weightDecay = weightDecay;
+    @Override
+    Builder self() {
       return this;
     }
 

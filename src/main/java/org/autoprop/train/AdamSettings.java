@@ -1,0 +1,76 @@
+package org.autoprop.train;
+
+import java.util.List;
+import java.util.Objects;
+import org.autoprop.layer.Parameter;
+
+/**
+ * The named settings {@link Adam.Builder} and {@link AdamW.Builder} share; each setter checks its
+ * value and names it when it is out of range. Only the default weight decay and what
+ * {@code build()} makes differ.
+ *
+ * @param <B> the builder, returned by every setter
+ */
+abstract class AdamSettings<B extends AdamSettings<B>> {
+  private final String typeName;
+  final List<Parameter> parameters;
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weightDecay;
+
+  AdamSettings(String typeName, List<Parameter> parameters, double weightDecay) {
+    this.typeName = typeName;
+    this.parameters = Objects.requireNonNull(parameters, "parameters");
+    this.weightDecay = weightDecay;
+  }
+
+  abstract B self();
+
+  /**
+   * @param lr the learning rate, at least 0 (default 1e-3)
+   * @return this builder
+   */
+  public B lr(double lr) {
+    AbstractOptimizer.checkLr(typeName, lr);
+    this.lr = lr;
+    return self();
+  }
+
+  /**
+   * @param beta1 decay of the first moment, in [0, 1) (default 0.9)
+   * @param beta2 decay of the second moment, in [0, 1) (default 0.999)
+   * @return this builder
+   */
+  public B betas(double beta1, double beta2) {
+    AbstractOptimizer.check(typeName, beta1 >= 0 && beta1 < 1, "beta1", beta1, "0 <= beta1 < 1");
+    AbstractOptimizer.check(typeName, beta2 >= 0 && beta2 < 1, "beta2", beta2, "0 <= beta2 < 1");
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    return self();
+  }
+
+  /**
+   * @param eps added to the denominator, at least 0 (default 1e-8)
+   * @return this builder
+   */
+  public B eps(double eps) {
+    AbstractOptimizer.check(typeName, eps >= 0 && Float.isFinite((float) eps), "eps", eps,
+        ">= 0 and finite as a float");
+    this.eps = eps;
+    return self();
+  }
+
+  /**
+   * @param weightDecay the weight decay, at least 0 (Adam: an L2 penalty added to the gradient,
+   *     default 0; AdamW: the decoupled decay rate, default 0.01)
+   * @return this builder
+   */
+  public B weightDecay(double weightDecay) {
+    AbstractOptimizer.check(typeName, weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay",
+        weightDecay, ">= 0 and finite as a float");
+    this.weightDecay = weightDecay;
+    return self();
+  }
+}
