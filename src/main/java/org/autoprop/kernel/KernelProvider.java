@@ -65,6 +65,45 @@ public abstract class KernelProvider {
     return Holder.SELECTED;
   }
 
+  private static final ThreadLocal<KernelProvider> BUILDING = new ThreadLocal<>();
+
+  /**
+   * The provider a layer or merge constructed now on this thread takes: the one given to an
+   * enclosing {@link #building}, else {@link #get()}. The one way a layer gets its kernels: read
+   * once, at construction (never on a hot path).
+   */
+  public static KernelProvider current() {
+    KernelProvider p = BUILDING.get();
+    return p != null ? p : get();
+  }
+
+  /**
+   * Runs {@code build} with {@link #current()} returning {@code kernels} on this thread, so that
+   * every layer it constructs (a whole model) runs on those kernels: tests compare the scalar and
+   * the vector implementations this way, and a user can run a model on the scalar oracle to debug.
+   * Nests; the previous provider is restored when {@code build} returns or throws.
+   *
+   * @param kernels the provider for the layers built inside
+   * @param build what constructs the layers
+   * @param <T> what it returns
+   * @return what {@code build} returned
+   */
+  public static <T> T building(KernelProvider kernels, java.util.function.Supplier<T> build) {
+    java.util.Objects.requireNonNull(kernels, "kernels");
+    java.util.Objects.requireNonNull(build, "build");
+    KernelProvider previous = BUILDING.get();
+    BUILDING.set(kernels);
+    try {
+      return build.get();
+    } finally {
+      if (previous == null) {
+        BUILDING.remove();
+      } else {
+        BUILDING.set(previous);
+      }
+    }
+  }
+
   /** The scalar provider: the oracle for tests, and the fallback. */
   public static KernelProvider scalar() {
     return ScalarKernelProvider.INSTANCE;
