@@ -1,7 +1,6 @@
 package org.autoprop.layer;
 
 import org.autoprop.kernel.ActivationKernels;
-import org.autoprop.kernel.KernelProvider;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -9,20 +8,13 @@ import org.autoprop.tensor.Tensor;
  * Base of the parameter-free activation layers: y = f(x) elementwise (or along one axis, for
  * {@link Softmax}) on inputs of any rank.
  *
- * <p>Forward keeps a reference to the input (a reused contiguous copy when the input is a strided
- * view) and its own output, so that backward can use whichever is cheaper; output and input
- * gradient buffers are reused while the shape stays the same. Subclasses implement
- * {@link #apply} and {@link #applyBackward} on contiguous tensors.
+ * <p>The lifecycle is {@link AbstractLayer}'s; backward sees both the input and the output, so it
+ * can use whichever is cheaper. Subclasses implement {@link #apply} and {@link #applyBackward} on
+ * contiguous tensors.
  */
-public abstract class Activation implements Layer {
-  /** The activation kernels chosen for this JVM. */
-  protected static final ActivationKernels KERNELS = KernelProvider.get().activation();
-
-  private Tensor input;
-  private Tensor inputCopy;
-  private Tensor output;
-  private Tensor gradIn;
-  private Tensor gradOutCopy;
+public abstract class Activation extends AbstractLayer {
+  /** The activation kernels of this layer's provider. */
+  protected final ActivationKernels activations = kernels.activation();
 
   /** For subclasses. */
   protected Activation() {}
@@ -33,47 +25,14 @@ public abstract class Activation implements Layer {
     return input;
   }
 
-  /**
-   * y := f(x). The returned tensor is owned by this layer and valid until its next forward; the
-   * input is never written.
-   */
   @Override
-  public final Tensor forward(Tensor x, boolean training) {
-    Shape shape = outputShape(x.shape());
-    if (x.isContiguous()) {
-      input = x;
-    } else {
-      inputCopy = Tensor.reuse(inputCopy, shape).copyFrom(x);
-      input = inputCopy;
-    }
-    output = Tensor.reuse(output, shape);
-    apply(input, output);
-    return output;
+  protected final void forward(Tensor x, Tensor y, boolean training) {
+    apply(x, y);
   }
 
-  /**
-   * gx := f'(x) * gradOut for the latest forward.
-   *
-   * @throws IllegalStateException before any forward
-   * @throws IllegalArgumentException if {@code gradOut}'s shape is not the output's
-   */
   @Override
-  public final Tensor backward(Tensor gradOut) {
-    if (output == null) {
-      throw new IllegalStateException(this + ": backward called before forward");
-    }
-    if (!gradOut.shape().equals(output.shape())) {
-      throw new IllegalArgumentException(this + ": gradient " + gradOut.shape()
-          + " does not match the output (expected: " + output.shape() + ")");
-    }
-    Tensor g = gradOut;
-    if (!g.isContiguous()) {
-      gradOutCopy = Tensor.reuse(gradOutCopy, g.shape()).copyFrom(g);
-      g = gradOutCopy;
-    }
-    gradIn = Tensor.reuse(gradIn, output.shape());
-    applyBackward(input, output, g, gradIn);
-    return gradIn;
+  protected final void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    applyBackward(x, y, gy, gx);
   }
 
   /**
@@ -96,12 +55,6 @@ public abstract class Activation implements Layer {
   @Override
   public long flops(Shape input) {
     return outputShape(input).size();
-  }
-
-  /** The type name with its settings, e.g. {@code LeakyReLU(slope=0.01)}; the type name by default. */
-  @Override
-  public String toString() {
-    return typeName();
   }
 
   /** Checks that a constructor argument is finite, naming the layer and the argument. */

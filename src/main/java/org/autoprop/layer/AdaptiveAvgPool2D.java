@@ -1,6 +1,5 @@
 package org.autoprop.layer;
 
-import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.tensor.Shape;
@@ -11,30 +10,20 @@ import org.autoprop.tensor.Tensor;
  * {@code AdaptiveAvgPool2d}): output row {@code i} averages input rows
  * {@code [floor(i H / outH), ceil((i + 1) H / outH))}, and likewise for columns.
  */
-public class AdaptiveAvgPool2D implements Layer {
+public class AdaptiveAvgPool2D extends AbstractLayer {
   private final int oh;
   private final int ow;
-  private final PoolKernels kernels;
-
-  private Tensor output;
-  private Tensor gradInput;
-  private Shape lastInput;
-  private Shape lastOutput;
+  private final PoolKernels pool = kernels.pool();
   private final Pass pass = new Pass();
 
   /** Pools to {@code outH x outW}. */
   public AdaptiveAvgPool2D(int outH, int outW) {
-    this(outH, outW, KernelProvider.get().pool());
-  }
-
-  AdaptiveAvgPool2D(int outH, int outW, PoolKernels kernels) {
     if (outH < 1 || outW < 1) {
       throw new IllegalArgumentException(
           typeName() + ": output size " + outH + "x" + outW + " (expected: >= 1x1)");
     }
     this.oh = outH;
     this.ow = outW;
-    this.kernels = kernels;
   }
 
   String describe() {
@@ -55,30 +44,13 @@ public class AdaptiveAvgPool2D implements Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x, boolean training) {
-    Shape shape = x.shape();
-    Shape outShape = shape.equals(lastInput) ? lastOutput : outputShape(shape);
-    Tensor in = x.contiguous();
-    output = Tensor.reuse(output, outShape);
-    pass.run(true, shape, in.data(), in.offset(), output.data());
-    lastInput = shape;
-    lastOutput = outShape;
-    return output;
+  protected void forward(Tensor x, Tensor y, boolean training) {
+    pass.run(true, x.shape(), x.data(), x.offset(), y.data());
   }
 
   @Override
-  public Tensor backward(Tensor gradOut) {
-    if (lastInput == null) {
-      throw new IllegalStateException(describe() + ": backward called before forward");
-    }
-    if (!gradOut.shape().equals(output.shape())) {
-      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
-          + " (expected: " + output.shape() + ", the output shape of the latest forward)");
-    }
-    Tensor g = gradOut.contiguous();
-    gradInput = Tensor.reuse(gradInput, lastInput);
-    pass.run(false, lastInput, g.data(), g.offset(), gradInput.data());
-    return gradInput;
+  protected void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    pass.run(false, x.shape(), gy.data(), gy.offset(), gx.data());
   }
 
   /**
@@ -116,9 +88,9 @@ public class AdaptiveAvgPool2D implements Layer {
     @Override
     public void run(int p0, int p1) {
       if (forward) {
-        kernels.adaptiveAvgForward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
+        pool.adaptiveAvgForward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
       } else {
-        kernels.adaptiveAvgBackward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
+        pool.adaptiveAvgBackward(src, srcOff, p0, p1, h, w, oh, ow, dst, 0);
       }
     }
   }

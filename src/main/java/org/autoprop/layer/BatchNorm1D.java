@@ -1,6 +1,5 @@
 package org.autoprop.layer;
 
-import org.autoprop.kernel.NormKernels;
 import org.autoprop.tensor.Shape;
 
 /**
@@ -19,10 +18,6 @@ public final class BatchNorm1D extends BatchNormCore {
     super(features);
   }
 
-  /** The same with explicit kernels (tests compare implementations). */
-  BatchNorm1D(int features, NormKernels kernels) {
-    super(features, kernels);
-  }
 
   /** Sets the momentum of the running statistics, in [0, 1]; returns this. */
   public BatchNorm1D momentum(double momentum) {

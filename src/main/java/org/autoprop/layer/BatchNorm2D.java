@@ -1,6 +1,5 @@
 package org.autoprop.layer;
 
-import org.autoprop.kernel.NormKernels;
 import org.autoprop.tensor.Shape;
 
 /**
@@ -18,10 +17,6 @@ public final class BatchNorm2D extends BatchNormCore {
     super(channels);
   }
 
-  /** The same with explicit kernels (tests compare implementations). */
-  BatchNorm2D(int channels, NormKernels kernels) {
-    super(channels, kernels);
-  }
 
   /** Sets the momentum of the running statistics, in [0, 1]; returns this. */
   public BatchNorm2D momentum(double momentum) {

@@ -3,7 +3,6 @@ package org.autoprop.layer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.NormKernels;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Shape;
@@ -14,14 +13,14 @@ import org.autoprop.tensor.Tensor;
  * {@code [batch, channels, spatial]}: statistics in double, apply as one FMA per element, backward
  * as one reduction pass and one map pass. Subclasses only check shapes.
  *
- * <p>A fused mode ({@link #forwardImpl} with {@code relu = true}, used by {@link BatchNormReLU2D})
+ * <p>A fused mode ({@link #forwardFused}, used by {@link BatchNormReLU2D})
  * applies {@code max(., 0)} in the same pass and writes the result into this layer's own output
  * buffer; its backward recomputes the ReLU mask from the input and the same scale and shift
  * ({@code x * scale + shift > 0}, bit for bit the forward's test), so the output is not read
  * again. Statistics, running buffers and parameter gradients are computed exactly as in the plain mode. {@link #backward}
  * follows the mode of the latest forward.
  */
-abstract class BatchNormCore implements Layer {
+abstract class BatchNormCore extends AbstractLayer {
   /** Below this many elements the channel loop runs on the calling thread. */
   private static final int PARALLEL_THRESHOLD = 1 << 16;
 
@@ -32,7 +31,7 @@ abstract class BatchNormCore implements Layer {
   private final Parameter bias;
   private final Tensor runningMean;
   private final Tensor runningVar;
-  private final NormKernels kernels;
+  private final NormKernels norm = kernels.norm();
 
   // Per-channel scratch, sized once.
   private final double[] mean;
@@ -47,18 +46,15 @@ abstract class BatchNormCore implements Layer {
   private final float[] coefX;
   private final float[] gShift;
 
-  private Tensor output;
-  private Tensor gradInput;
-  private Tensor lastInput;
-  private boolean lastTraining;
+  /** Whether the forward running now applies the ReLU ({@link #forwardFused}). */
+  private boolean reluRequested;
   private boolean lastRelu;
 
-  BatchNormCore(int channels, NormKernels kernels) {
+  BatchNormCore(int channels) {
     if (channels < 1) {
       throw new IllegalArgumentException(getClass().getSimpleName() + ": channels " + channels + " (expected: >= 1)");
     }
     this.channels = channels;
-    this.kernels = kernels;
     this.weight = new Parameter("weight", Tensor.full(Shape.of(channels), 1f));
     this.bias = new Parameter("bias", Tensor.zeros(channels));
     this.runningMean = Tensor.zeros(channels);
@@ -74,10 +70,6 @@ abstract class BatchNormCore implements Layer {
     coefG = new float[channels];
     coefX = new float[channels];
     gShift = new float[channels];
-  }
-
-  BatchNormCore(int channels) {
-    this(channels, KernelProvider.get().norm());
   }
 
   /** The number of elements per channel and sample: 1 for [N, C], L for [N, C, L], H*W for [N, C, H, W]. */
@@ -132,13 +124,21 @@ abstract class BatchNormCore implements Layer {
     return input;
   }
 
-  @Override
-  public Tensor forward(Tensor x, boolean training) {
-    return forwardImpl(x, training, false);
+  /**
+   * {@code max(forward(x), 0)} in the same pass, into this layer's output buffer; a backward after
+   * it is the fused one.
+   */
+  final Tensor forwardFused(Tensor x, boolean training) {
+    reluRequested = true;
+    try {
+      return forward(x, training);
+    } finally {
+      reluRequested = false;
+    }
   }
 
-  /** The forward pass, followed by {@code max(., 0)} in the same pass when {@code relu}. */
-  final Tensor forwardImpl(Tensor x, boolean training, boolean relu) {
+  @Override
+  protected void forward(Tensor x, Tensor y, boolean training) {
     Shape shape = x.shape();
     int sp = spatial(shape);
     int batch = shape.dim(0);
@@ -147,28 +147,24 @@ abstract class BatchNormCore implements Layer {
       throw new IllegalArgumentException(describe()
           + ": Expected more than 1 value per channel when training, got input " + shape);
     }
-    Tensor in = x.contiguous();
-    float[] xd = in.data();
-    int xo = in.offset();
-    output = Tensor.reuse(output, shape);
-    float[] w = weight.value().data();
-    float[] b = bias.value().data();
-    float[] rm = runningMean.data();
-    float[] rv = runningVar.data();
-    float[] yd = output.data();
+    boolean relu = reluRequested;
+    float[] xd = x.data();
+    int xo = x.offset();
+    float[] yd = y.data();
     if (training) {
       // Statistics, affine and apply in one parallel job: each chunk of channels is independent.
       runPass(FORWARD_TRAIN, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     } else {
+      float[] w = weight.value().data();
+      float[] b = bias.value().data();
+      float[] rm = runningMean.data();
+      float[] rv = runningVar.data();
       for (int c = 0; c < channels; c++) {
         setAffine(c, rm[c], rv[c], w[c], b[c]);
       }
       runPass(APPLY, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     }
-    lastInput = in;
-    lastTraining = training;
     lastRelu = relu;
-    return output;
   }
 
   private void setAffine(int c, double m, double v, float gamma, float beta) {
@@ -179,39 +175,18 @@ abstract class BatchNormCore implements Layer {
     shift[c] = (float) (beta - m * gamma * is);
   }
 
-  /** The backward pass of the latest forward (fused with the ReLU if that forward was). */
-  @Override
-  public Tensor backward(Tensor gradOut) {
-    if (lastInput == null) {
-      throw new IllegalStateException(describe() + ": backward called before forward");
-    }
-    return backwardImpl(gradOut);
-  }
-
   /** Whether the latest forward was fused with a ReLU (false before any forward). */
   final boolean lastForwardFused() {
     return lastRelu;
   }
 
-  private Tensor backwardImpl(Tensor gradOut) {
-    Shape shape = lastInput.shape();
-    if (!gradOut.shape().equals(shape)) {
-      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
-          + " (expected: " + shape + ", the output shape of the latest forward)");
-    }
-    Tensor g = gradOut.contiguous();
-    float[] gd = g.data();
-    int go = g.offset();
-    float[] xd = lastInput.data();
-    int xo = lastInput.offset();
-    int batch = shape.dim(0);
-    int sp = spatial(shape);
-    boolean relu = lastRelu;
-    gradInput = Tensor.reuse(gradInput, shape);
-    float[] gxd = gradInput.data();
+  /** The backward pass of the latest forward (fused with the ReLU if that forward was). */
+  @Override
+  protected void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    Shape shape = x.shape();
     // Sums, coefficients and map in one parallel job: each chunk of channels is independent.
-    runPass(BACKWARD, shape, relu, xd, xo, batch, sp, gd, go, null, gxd);
-    return gradInput;
+    runPass(BACKWARD, shape, lastRelu, x.data(), x.offset(), shape.dim(0), spatial(shape), gy.data(), gy.offset(),
+        null, gx.data());
   }
 
   private static final int FORWARD_TRAIN = 0;
@@ -237,7 +212,7 @@ abstract class BatchNormCore implements Layer {
     bias.grad().data()[c] += (float) sumG[c];
     double a = weight.value().data()[c] * is;
     coefG[c] = (float) a;
-    if (lastTraining) {
+    if (lastForwardTraining()) {
       // gx = gamma * is * (g - mean(g) - xhat * mean(g * xhat))
       coefX[c] = (float) (-a * is * sgxhat / count);
       gShift[c] = (float) (-a * sumG[c] / count);
@@ -297,7 +272,7 @@ abstract class BatchNormCore implements Layer {
     public void run(int c0, int c1) {
       switch (op) {
         case FORWARD_TRAIN:
-          kernels.moments(xd, xo, batch, channels, sp, c0, c1, mean, var);
+          norm.moments(xd, xo, batch, channels, sp, c0, c1, mean, var);
           for (int c = c0; c < c1; c++) {
             trainAffine(c, (long) batch * sp);
           }
@@ -320,9 +295,9 @@ abstract class BatchNormCore implements Layer {
   /** The apply pass over channels [c0, c1), with the ReLU when fused. */
   private void apply(boolean relu, float[] xd, int xo, int batch, int sp, int c0, int c1, float[] yd) {
     if (relu) {
-      kernels.scaleShiftRelu(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+      norm.scaleShiftRelu(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
     } else {
-      kernels.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
+      norm.scaleShift(xd, xo, batch, channels, sp, c0, c1, scale, shift, yd, 0);
     }
   }
 
@@ -330,9 +305,9 @@ abstract class BatchNormCore implements Layer {
   private void gradSums(boolean relu, float[] gd, int go, float[] xd, int xo, int batch, int sp,
       int c0, int c1) {
     if (relu) {
-      kernels.gradSumsRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, center, sumG, sumGX);
+      norm.gradSumsRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, center, sumG, sumGX);
     } else {
-      kernels.gradSums(gd, go, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
+      norm.gradSums(gd, go, xd, xo, batch, channels, sp, c0, c1, center, sumG, sumGX);
     }
   }
 
@@ -340,10 +315,10 @@ abstract class BatchNormCore implements Layer {
   private void backwardMap(boolean relu, float[] gd, int go, float[] xd, int xo, int batch, int sp,
       int c0, int c1, float[] gxd) {
     if (relu) {
-      kernels.backwardMapRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, coefG, coefX, center, gShift,
+      norm.backwardMapRelu(gd, go, xd, xo, batch, channels, sp, c0, c1, scale, shift, coefG, coefX, center, gShift,
           gxd, 0);
     } else {
-      kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
+      norm.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
     }
   }
 

@@ -51,7 +51,7 @@ public final class BatchNormReLU2D implements Layer {
   /** y := max(BatchNorm2D(x), 0), in the batch norm's output buffer; training updates its running statistics. */
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    return bn.forwardImpl(x, training, true);
+    return bn.forwardFused(x, training);
   }
 
   /**

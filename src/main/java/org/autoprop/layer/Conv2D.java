@@ -6,7 +6,7 @@ import java.util.function.IntConsumer;
 import org.autoprop.kernel.ConvKernels;
 import org.autoprop.kernel.ConvKernels.Geometry;
 import org.autoprop.kernel.GemmKernels;
-import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
@@ -34,7 +34,7 @@ import org.autoprop.tensor.Tensor;
  * {@code b = sqrt(6 / fanIn)}), biases to zeros; without {@link Builder#seed} the seed is
  * {@link Initializer#nextDefaultSeed()}.
  */
-public final class Conv2D implements Layer {
+public final class Conv2D extends AbstractLayer {
   private final int in;
   private final int out;
   private final int kh;
@@ -51,11 +51,12 @@ public final class Conv2D implements Layer {
   private final boolean pointwise;
   private final Parameter weight;
   private final Parameter bias;
-  private final KernelProvider kernels;
+  private final GemmKernels gemm = kernels.gemm();
+  private final ConvKernels conv = kernels.conv();
+  private final ElementwiseKernels elementwise = kernels.elementwise();
   private final String description;
 
-  // State of the latest forward, and buffers reused while the input shape is unchanged.
-  private Tensor input;
+  // Plans and scratch for the current input shape (sized in prepare).
   private Geometry geometry;
   // One group's view of the input (channels = in/groups), for the implicit-column GEMMs.
   private Geometry groupGeometry;
@@ -64,15 +65,12 @@ public final class Conv2D implements Layer {
   private float[] flippedWeight;
   // The input gradient at stride > 1, phase by phase (GemmKernels.convBackwardData); false when col2im is used.
   private boolean phased;
+  // The tensors of the pass running now, for the chunk and part bodies below; gradInput is null
+  // when the backward skips the input gradient.
+  private Tensor input;
   private Tensor output;
-  private Tensor gradInput;
-  /** Whether the current backward computes the input gradient. */
-  private boolean needInput;
   private Tensor gy;
-  private Tensor inputCopy;
-  private Tensor gradOutCopy;
-  private Shape shapeIn;
-  private Shape shapeOut;
+  private Tensor gradInput;
   private int chunks;
   /** Parts of the batch in the current backward, each with its own weight and bias gradient partial. */
   private int parts;
@@ -120,7 +118,6 @@ public final class Conv2D implements Layer {
     this.pw = p[1];
     this.depthwise = groups == in && in == out;
     this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
-    this.kernels = b.kernels != null ? b.kernels : KernelProvider.get();
     long seed = b.seed != null ? b.seed : Initializer.nextDefaultSeed();
     int fanIn = in / groups * kh * kw;
     int fanOut = out * kh * kw;
@@ -283,10 +280,8 @@ public final class Conv2D implements Layer {
     return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.PARTS, n);
   }
 
-  private void prepare(Shape x) {
-    if (geometry != null && geometry.inH() == x.dim(2) && geometry.inW() == x.dim(3)) {
-      return;
-    }
+  @Override
+  protected void prepare(Shape x, Shape y) {
     geometry = new Geometry(in, x.dim(2), x.dim(3), kh, kw, sh, sw, ph, pw, dh, dw);
     int inG = in / groups;
     groupGeometry = new Geometry(inG, x.dim(2), x.dim(3), kh, kw, sh, sw, ph, pw, dh, dw);
@@ -311,35 +306,16 @@ public final class Conv2D implements Layer {
     gradBias = new double[partials][out];
   }
 
-  /** The output shape of {@code x}, computed once per input shape. */
-  private Shape cachedOutputShape(Shape x) {
-    if (!x.equals(shapeIn)) {
-      shapeOut = outputShape(x);
-      shapeIn = x;
-    }
-    return shapeOut;
-  }
-
   @Override
-  public Tensor forward(Tensor x, boolean training) {
-    Shape yShape = cachedOutputShape(x.shape());
-    prepare(x.shape());
-    if (x.isContiguous()) {
-      input = x;
-    } else {
-      // A strided view is copied into a buffer kept for the next call.
-      inputCopy = Tensor.reuse(inputCopy, x.shape());
-      input = inputCopy.copyFrom(x);
-    }
-    output = Tensor.reuse(output, yShape);
-    int n = x.dim(0);
-    chunks = chunksFor(n);
+  protected void forward(Tensor x, Tensor y, boolean training) {
+    input = x;
+    output = y;
+    chunks = chunksFor(x.dim(0));
     if (chunks == 1) {
       forwardChunk.accept(0);
     } else {
       Parallel.forRange(chunks, forwardChunk);
     }
-    return output;
   }
 
   /** Forward over chunk {@code t} of the batch. */
@@ -362,7 +338,7 @@ public final class Conv2D implements Layer {
     int inGSize = in / groups * g.inH() * g.inW();
     float[] b = bias == null ? null : bias.value().data();
     for (int grp = 0; grp < groups; grp++) {
-      kernels.gemm().convGemmImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
+      gemm.convGemmImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
           b, grp * outG, input.data(), input.offset() + first * inSize + grp * inGSize, inSize,
           output.data(), (first * out + grp * outG) * p, out * p, p, end - first);
     }
@@ -379,12 +355,11 @@ public final class Conv2D implements Layer {
     float[] y = output.data();
     int yOff = img * out * p;
     if (depthwise) {
-      kernels.conv().depthwiseForward(g, x, xOff, w, 0, bias == null ? null : bias.value().data(), 0, y, yOff);
+      conv.depthwiseForward(g, x, xOff, w, 0, bias == null ? null : bias.value().data(), 0, y, yOff);
       return;
     }
     int outG = out / groups;
     int kG = in / groups * kh * kw;
-    GemmKernels gemm = kernels.gemm();
     for (int grp = 0; grp < groups; grp++) {
       gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
           y, yOff + grp * outG * p, p, false);
@@ -392,7 +367,7 @@ public final class Conv2D implements Layer {
     if (bias != null) {
       float[] b = bias.value().data();
       for (int o = 0; o < out; o++) {
-        kernels.elementwise().affine(1f, y, yOff + o * p, b[o], y, yOff + o * p, p);
+        elementwise.affine(1f, y, yOff + o * p, b[o], y, yOff + o * p, p);
       }
     }
   }
@@ -404,33 +379,19 @@ public final class Conv2D implements Layer {
     return depthwise || !pointwise && in / groups * kh * kw <= DOT_WEIGHT_GRAD;
   }
 
+  /** The first layer of a network computes no input gradient (its input is data). */
   @Override
-  public Tensor backward(Tensor gradOut) {
-    return backward(gradOut, true);
+  protected boolean skipsInputGradient() {
+    return true;
   }
 
-  /** Without {@code inputGradient} only the weight and bias gradients are computed; returns null. */
   @Override
-  public Tensor backward(Tensor gradOut, boolean inputGradient) {
-    if (input == null) {
-      throw new IllegalStateException(description + ": backward called before forward");
-    }
-    if (!gradOut.shape().equals(output.shape())) {
-      throw new IllegalArgumentException(description + ": gradient " + gradOut.shape()
-          + " (expected: " + output.shape() + ", the shape of the latest output)");
-    }
-    if (gradOut.isContiguous()) {
-      gy = gradOut;
-    } else {
-      gradOutCopy = Tensor.reuse(gradOutCopy, gradOut.shape());
-      gy = gradOutCopy.copyFrom(gradOut);
-    }
-    needInput = inputGradient;
-    if (needInput) {
-      gradInput = Tensor.reuse(gradInput, input.shape());
-      if (transposedGeometry != null) {
-        flipWeight();
-      }
+  protected void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    this.input = x;
+    this.gy = gy;
+    this.gradInput = gx;
+    if (gx != null && transposedGeometry != null) {
+      flipWeight();
     }
     int n = input.dim(0);
     parts = partsFor(n);
@@ -443,7 +404,7 @@ public final class Conv2D implements Layer {
     float[] gwd = gw.data();
     if (dotWeightGrad()) {
       for (int t = 0; t < parts; t++) {
-        kernels.elementwise().add(gwd, gw.offset(), gradWeight[t], 0, gwd, gw.offset(), gw.size());
+        elementwise.add(gwd, gw.offset(), gradWeight[t], 0, gwd, gw.offset(), gw.size());
       }
     } else {
       // The partials hold each group's gradient transposed, [kG, outG].
@@ -472,8 +433,7 @@ public final class Conv2D implements Layer {
         gb.data()[gb.offset() + o] += (float) s;
       }
     }
-    gy = null;
-    return needInput ? gradInput : null;
+    this.gy = null;
   }
 
   /**
@@ -519,7 +479,7 @@ public final class Conv2D implements Layer {
     int group = transposedGeometry != null ? Math.max(1, GROUP_FLOATS / (out * p)) : end - first;
     for (int g0 = first; g0 < end; g0 += group) {
       int g1 = Math.min(end, g0 + group);
-      if (needInput) {
+      if (gradInput != null) {
         inputGradient(g0, g1);
       }
       for (int img = g0; img < g1; img++) {
@@ -529,7 +489,7 @@ public final class Conv2D implements Layer {
           // streamed from memory again: 0.5 ms of CONV-STEM's 4).
           double[] gb = gradBias[t];
           for (int o = 0; o < out; o++) {
-            gb[o] += kernels.elementwise().sum(gy.data(), gy.offset() + (img * out + o) * p, p);
+            gb[o] += elementwise.sum(gy.data(), gy.offset() + (img * out + o) * p, p);
           }
         }
       }
@@ -551,10 +511,10 @@ public final class Conv2D implements Layer {
       int gyOff = gy.offset() + (first * out + grp * outG) * p;
       int gxOff = (first * in + grp * inG) * plane;
       if (transposedGeometry != null) {
-        kernels.gemm().convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
+        gemm.convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
             null, 0, gy.data(), gyOff, out * p, gradInput.data(), gxOff, in * plane, plane, end - first);
       } else if (phased) {
-        kernels.gemm().convBackwardData(outG, groupGeometry, weight.value().data(),
+        gemm.convBackwardData(outG, groupGeometry, weight.value().data(),
             weight.value().offset() + grp * outG * kG, kG, gy.data(), gyOff, out * p, gradInput.data(), gxOff,
             in * plane, end - first);
       }
@@ -570,11 +530,10 @@ public final class Conv2D implements Layer {
     float[] w = weight.value().data();
     float[] gyd = gy.data();
     int gyOff = gy.offset() + img * out * p;
-    float[] gx = needInput ? gradInput.data() : null;
+    float[] gx = gradInput != null ? gradInput.data() : null;
     int gxOff = img * inSize;
-    ConvKernels conv = kernels.conv();
     if (depthwise) {
-      if (needInput) {
+      if (gx != null) {
         Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
         conv.depthwiseBackwardData(g, gyd, gyOff, w, 0, gx, gxOff);
       }
@@ -595,7 +554,6 @@ public final class Conv2D implements Layer {
     int inGSize = inG * g.inH() * g.inW();
     // Either way the input gradient is already written (backwardChunk).
     boolean transposed = transposedGeometry != null || phased;
-    GemmKernels gemm = kernels.gemm();
     // Pointwise: the input gradient is W^T x dY written straight into gx; otherwise into columns.
     float[] dst = pointwise ? gx : gradColBuf;
     int dstOff = pointwise ? gxOff : 0;
@@ -611,11 +569,11 @@ public final class Conv2D implements Layer {
       } else {
         gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
-      if (needInput && !transposed) {
+      if (gx != null && !transposed) {
         gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
       }
     }
-    if (needInput && !pointwise && !transposed) {
+    if (gx != null && !pointwise && !transposed) {
       Arrays.fill(gx, gxOff, gxOff + inSize, 0f);
       conv.col2im(g, gradColBuf, 0, gx, gxOff);
     }
@@ -638,7 +596,6 @@ public final class Conv2D implements Layer {
     private Initializer initializer = Initializer.HE_UNIFORM;
     private Initializer biasInitializer = Initializer.ZEROS;
     private Long seed;
-    private KernelProvider kernels;
 
     private Builder(int in, int out) {
       this.in = in;
@@ -724,12 +681,6 @@ public final class Conv2D implements Layer {
     /** The initialization seed (default: {@link Initializer#nextDefaultSeed()}). */
     public Builder seed(long seed) {
       this.seed = seed;
-      return this;
-    }
-
-    /** The kernels to run on (default {@link KernelProvider#get()}); tests compare scalar and vector. */
-    public Builder kernels(KernelProvider k) {
-      this.kernels = java.util.Objects.requireNonNull(k, "kernels");
       return this;
     }
 

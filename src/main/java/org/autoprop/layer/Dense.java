@@ -3,7 +3,8 @@ package org.autoprop.layer;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
-import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.ElementwiseKernels;
+import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
@@ -18,7 +19,7 @@ import org.autoprop.tensor.Tensor;
  * ({@code U(-b, b)}, {@code b = sqrt(6 / in)}), biases to zeros; without {@link Builder#seed} the
  * seed is {@link Initializer#nextDefaultSeed()}.
  */
-public final class Dense implements Layer {
+public final class Dense extends AbstractLayer {
   /** Below this many multiply-adds a pass runs on the calling thread (fork-join costs ~10 us). */
   private static final long PARALLEL_WORK = 1L << 16;
 
@@ -26,17 +27,15 @@ public final class Dense implements Layer {
   private final int out;
   private final Parameter weight;
   private final Parameter bias;
-  private final KernelProvider kernels;
+  private final GemmKernels gemm = kernels.gemm();
+  private final ElementwiseKernels elementwise = kernels.elementwise();
   private final String description;
 
-  private Tensor input;
-  private Tensor output;
-  private Tensor gradInput;
+  // The tensors of the pass running now, for the block bodies below.
+  private Tensor x;
+  private Tensor y;
   private Tensor gy;
-  private Tensor inputCopy;
-  private Tensor gradOutCopy;
-  private Shape shapeIn;
-  private Shape shapeOut;
+  private Tensor gx;
   private int chunks;
   // Built once: a capturing lambda per call would allocate.
   private final IntConsumer forwardBlock = this::forwardBlock;
@@ -55,7 +54,6 @@ public final class Dense implements Layer {
     if (in < 1 || out < 1) {
       throw new IllegalArgumentException(description + ": features " + in + "->" + out + " (expected: >= 1 each)");
     }
-    this.kernels = b.kernels != null ? b.kernels : KernelProvider.get();
     long seed = b.seed != null ? b.seed : Initializer.nextDefaultSeed();
     Tensor w = Tensor.zeros(out, in);
     b.initializer.fill(w, in, out, seed);
@@ -117,15 +115,6 @@ public final class Dense implements Layer {
     return 2L * outputShape(x).dim(0) * in * out;
   }
 
-  /** The output shape of {@code x}, computed once per input shape. */
-  private Shape cachedOutputShape(Shape x) {
-    if (!x.equals(shapeIn)) {
-      shapeOut = outputShape(x);
-      shapeIn = x;
-    }
-    return shapeOut;
-  }
-
   /** Blocks to split {@code rows} into: one (run on the caller) when the work is small. */
   private static int chunks(int rows, long work) {
     return work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
@@ -141,51 +130,35 @@ public final class Dense implements Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x, boolean training) {
-    Shape yShape = cachedOutputShape(x.shape());
-    if (x.isContiguous()) {
-      input = x;
-    } else {
-      inputCopy = Tensor.reuse(inputCopy, x.shape());
-      input = inputCopy.copyFrom(x);
-    }
-    output = Tensor.reuse(output, yShape);
+  protected void forward(Tensor x, Tensor y, boolean training) {
+    this.x = x;
+    this.y = y;
     int n = x.dim(0);
     chunks = chunks(n, (long) n * in * out);
     run(chunks, forwardBlock);
-    return output;
+    this.x = null;
+    this.y = null;
   }
 
   /** Rows of block {@code t} of the batch: y = bias, then y += x W^T. */
   private void forwardBlock(int t) {
-    int n = input.dim(0);
+    int n = x.dim(0);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
-    float[] y = output.data();
+    float[] yd = y.data();
     for (int r = from; r < to && bias != null; r++) {
-      System.arraycopy(bias.value().data(), 0, y, r * out, out);
+      System.arraycopy(bias.value().data(), 0, yd, r * out, out);
     }
-    kernels.gemm().gemm(false, true, to - from, out, in, input.data(), input.offset() + from * in, in,
-        weight.value().data(), 0, in, y, from * out, out, bias != null);
+    gemm.gemm(false, true, to - from, out, in, x.data(), x.offset() + from * in, in,
+        weight.value().data(), 0, in, yd, from * out, out, bias != null);
   }
 
   @Override
-  public Tensor backward(Tensor gradOut) {
-    if (input == null) {
-      throw new IllegalStateException(description + ": backward called before forward");
-    }
-    if (!gradOut.shape().equals(output.shape())) {
-      throw new IllegalArgumentException(description + ": gradient " + gradOut.shape()
-          + " (expected: " + output.shape() + ", the shape of the latest output)");
-    }
-    if (gradOut.isContiguous()) {
-      gy = gradOut;
-    } else {
-      gradOutCopy = Tensor.reuse(gradOutCopy, gradOut.shape());
-      gy = gradOutCopy.copyFrom(gradOut);
-    }
-    int n = input.dim(0);
-    gradInput = Tensor.reuse(gradInput, input.shape());
+  protected void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    this.x = x;
+    this.gy = gy;
+    this.gx = gx;
+    int n = x.dim(0);
     long work = (long) n * in * out;
     // gx = gy W, split over batch rows.
     chunks = chunks(n, work);
@@ -196,28 +169,29 @@ public final class Dense implements Layer {
     if (bias != null) {
       float[] gb = bias.grad().data();
       for (int r = 0; r < n; r++) {
-        kernels.elementwise().add(gb, 0, gy.data(), gy.offset() + r * out, gb, 0, out);
+        elementwise.add(gb, 0, gy.data(), gy.offset() + r * out, gb, 0, out);
       }
     }
-    gy = null;
-    return gradInput;
+    this.x = null;
+    this.gy = null;
+    this.gx = null;
   }
 
   /** Batch rows of block {@code t}: gx = gy W. */
   private void gradInputBlock(int t) {
-    int n = input.dim(0);
+    int n = x.dim(0);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
-    kernels.gemm().gemm(false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
-        weight.value().data(), 0, in, gradInput.data(), from * in, in, false);
+    gemm.gemm(false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
+        weight.value().data(), 0, in, gx.data(), from * in, in, false);
   }
 
   /** Output features of block {@code t}: gW += gy^T x. */
   private void gradWeightBlock(int t) {
     int from = out * t / chunks;
     int to = out * (t + 1) / chunks;
-    kernels.gemm().gemm(true, false, to - from, in, input.dim(0), gy.data(), gy.offset() + from, out,
-        input.data(), input.offset(), in, weight.grad().data(), from * in, in, true);
+    gemm.gemm(true, false, to - from, in, x.dim(0), gy.data(), gy.offset() + from, out,
+        x.data(), x.offset(), in, weight.grad().data(), from * in, in, true);
   }
 
   /** Configures a {@link Dense}; every setter returns this builder. */
@@ -228,7 +202,6 @@ public final class Dense implements Layer {
     private Initializer initializer = Initializer.HE_UNIFORM;
     private Initializer biasInitializer = Initializer.ZEROS;
     private Long seed;
-    private KernelProvider kernels;
 
     private Builder(int in, int out) {
       this.in = in;
@@ -256,12 +229,6 @@ public final class Dense implements Layer {
     /** The initialization seed (default: {@link Initializer#nextDefaultSeed()}). */
     public Builder seed(long seed) {
       this.seed = seed;
-      return this;
-    }
-
-    /** The kernels to run on (default {@link KernelProvider#get()}). */
-    public Builder kernels(KernelProvider k) {
-      this.kernels = Objects.requireNonNull(k, "kernels");
       return this;
     }
 

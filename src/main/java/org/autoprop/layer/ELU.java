@@ -31,11 +31,11 @@ public final class ELU extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.elu(alpha, x.data(), x.offset(), y.data(), 0, y.size());
+    activations.elu(alpha, x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.eluBackward(alpha, x.data(), x.offset(), y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.eluBackward(alpha, x.data(), x.offset(), y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

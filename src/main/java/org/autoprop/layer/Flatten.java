@@ -1,7 +1,6 @@
 package org.autoprop.layer;
 
 import org.autoprop.tensor.Shape;
-import org.autoprop.tensor.Tensor;
 
 /**
  * Flattens every axis after the batch axis: {@code [N, d1, d2, ...] -> [N, d1 * d2 * ...]}
@@ -9,9 +8,7 @@ import org.autoprop.tensor.Tensor;
  *
  * <p>A view of a contiguous input (no copy); the gradient is a view reshaped back.
  */
-public final class Flatten implements Layer {
-  private final ViewBuffers buffers = new ViewBuffers();
-
+public final class Flatten extends ViewLayer {
   /** A flatten from axis 1. */
   public Flatten() {}
 
@@ -22,27 +19,5 @@ public final class Flatten implements Layer {
           + " (expected: >= 2, [N, ...])");
     }
     return Shape.of(input.dim(0), input.sizeOf(1, input.rank()));
-  }
-
-  @Override
-  public Tensor forward(Tensor x, boolean training) {
-    return buffers.forward(x, outputShape(x.shape()));
-  }
-
-  @Override
-  public Tensor backward(Tensor gradOut) {
-    return buffers.backward(gradOut, typeName());
-  }
-
-  /** 0: data movement only. */
-  @Override
-  public long flops(Shape input) {
-    outputShape(input);
-    return 0;
-  }
-
-  @Override
-  public String toString() {
-    return typeName();
   }
 }

@@ -29,18 +29,18 @@ public final class GELU extends Activation {
   @Override
   protected void apply(Tensor x, Tensor y) {
     if (tanhApproximation) {
-      KERNELS.geluTanh(x.data(), x.offset(), y.data(), 0, y.size());
+      activations.geluTanh(x.data(), x.offset(), y.data(), 0, y.size());
     } else {
-      KERNELS.gelu(x.data(), x.offset(), y.data(), 0, y.size());
+      activations.gelu(x.data(), x.offset(), y.data(), 0, y.size());
     }
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
     if (tanhApproximation) {
-      KERNELS.geluTanhBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+      activations.geluTanhBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
     } else {
-      KERNELS.geluBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+      activations.geluBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
     }
   }
 }

@@ -1,8 +1,5 @@
 package org.autoprop.layer;
 
-import org.autoprop.kernel.KernelProvider;
-import org.autoprop.kernel.PoolKernels;
-
 /**
  * Global average pooling: {@code [N, C, H, W] -> [N, C, 1, 1]}, the mean of each plane
  * (adaptive average pooling to 1x1).
@@ -10,11 +7,7 @@ import org.autoprop.kernel.PoolKernels;
 public final class GlobalAvgPool2D extends AdaptiveAvgPool2D {
   /** A global average pool. */
   public GlobalAvgPool2D() {
-    this(KernelProvider.get().pool());
-  }
-
-  GlobalAvgPool2D(PoolKernels kernels) {
-    super(1, 1, kernels);
+    super(1, 1);
   }
 
   @Override

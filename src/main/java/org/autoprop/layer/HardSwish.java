@@ -9,11 +9,11 @@ public final class HardSwish extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.hardSwish(x.data(), x.offset(), y.data(), 0, y.size());
+    activations.hardSwish(x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.hardSwishBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.hardSwishBackward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

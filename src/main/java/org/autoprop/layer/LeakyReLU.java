@@ -31,11 +31,11 @@ public final class LeakyReLU extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.leakyRelu(slope, x.data(), x.offset(), y.data(), 0, y.size());
+    activations.leakyRelu(slope, x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.leakyReluBackward(slope, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.leakyReluBackward(slope, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

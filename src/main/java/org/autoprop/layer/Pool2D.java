@@ -1,6 +1,5 @@
 package org.autoprop.layer;
 
-import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.kernel.PoolKernels.Window;
@@ -17,7 +16,7 @@ import org.autoprop.tensor.Tensor;
  * full kernel area, padding included ({@code count_include_pad=True}). Padding must be at most half
  * the kernel, as in PyTorch.
  */
-public final class Pool2D implements Layer {
+public final class Pool2D extends AbstractLayer {
   /** Below this many output elements the plane loop runs on the calling thread. */
   private static final int PARALLEL_THRESHOLD = 1 << 14;
 
@@ -28,17 +27,14 @@ public final class Pool2D implements Layer {
   private final int sw;
   private final int ph;
   private final int pw;
-  private final PoolKernels kernels;
+  private final PoolKernels pool = kernels.pool();
 
-  private Tensor output;
-  private Tensor gradInput;
+  // The window of the current input shape, and max pooling's argmax per output element.
+  private Window window;
   private int[] argmax = new int[0];
-  private Shape lastInput;
-  private Window lastWindow;
-  private Shape lastOutput;
   private final Pass pass = new Pass();
 
-  private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding, PoolKernels kernels) {
+  private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding) {
     String type = max ? "MaxPool2D" : "AvgPool2D";
     checkPair(type, "kernel", kernel);
     checkPair(type, "stride", stride);
@@ -50,7 +46,6 @@ public final class Pool2D implements Layer {
     this.sw = stride[1];
     this.ph = padding[0];
     this.pw = padding[1];
-    this.kernels = kernels;
     if (kh < 1 || kw < 1) {
       throw new IllegalArgumentException(describe() + ": kernel " + kh + "x" + kw + " (expected: >= 1)");
     }
@@ -90,7 +85,7 @@ public final class Pool2D implements Layer {
 
   /** Max pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
   public static Pool2D max(int[] kernel, int[] stride, int[] padding) {
-    return new Pool2D(true, kernel, stride == null ? kernel : stride, padding, KernelProvider.get().pool());
+    return new Pool2D(true, kernel, stride == null ? kernel : stride, padding);
   }
 
   /** Average pooling with a square kernel, stride = kernel, no padding. */
@@ -110,12 +105,7 @@ public final class Pool2D implements Layer {
 
   /** Average pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
   public static Pool2D avg(int[] kernel, int[] stride, int[] padding) {
-    return new Pool2D(false, kernel, stride == null ? kernel : stride, padding, KernelProvider.get().pool());
-  }
-
-  /** The same pooling with other kernels (tests compare implementations). */
-  Pool2D withKernels(PoolKernels k) {
-    return new Pool2D(max, new int[] {kh, kw}, new int[] {sh, sw}, new int[] {ph, pw}, k);
+    return new Pool2D(false, kernel, stride == null ? kernel : stride, padding);
   }
 
   /** True for max pooling, false for average pooling. */
@@ -148,41 +138,25 @@ public final class Pool2D implements Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x, boolean training) {
-    Shape shape = x.shape();
-    boolean same = shape.equals(lastInput);
-    Window win = same ? lastWindow : window(shape);
-    Shape outShape = same ? lastOutput : Shape.of(shape.dim(0), shape.dim(1), win.oh(), win.ow());
-    Tensor in = x.contiguous();
-    output = Tensor.reuse(output, outShape);
-    int planes = shape.dim(0) * shape.dim(1);
-    float[] xd = in.data();
-    int xo = in.offset();
-    if (max && argmax.length != outShape.size()) {
-      argmax = new int[outShape.size()];
+  protected void prepare(Shape input, Shape output) {
+    window = window(input);
+    if (max) {
+      argmax = new int[output.size()];
     }
-    pass.run(true, planes, outShape.size(), win, in.data(), in.offset(), output.data());
-    lastInput = shape;
-    lastWindow = win;
-    lastOutput = outShape;
-    return output;
   }
 
   @Override
-  public Tensor backward(Tensor gradOut) {
-    if (lastInput == null) {
-      throw new IllegalStateException(describe() + ": backward called before forward");
-    }
-    if (!gradOut.shape().equals(output.shape())) {
-      throw new IllegalArgumentException(describe() + ": gradient shape " + gradOut.shape()
-          + " (expected: " + output.shape() + ", the output shape of the latest forward)");
-    }
-    Tensor g = gradOut.contiguous();
-    gradInput = Tensor.reuse(gradInput, lastInput);
-    Window win = lastWindow;
-    int planes = lastInput.dim(0) * lastInput.dim(1);
-    pass.run(false, planes, lastInput.size(), win, g.data(), g.offset(), gradInput.data());
-    return gradInput;
+  protected void forward(Tensor x, Tensor y, boolean training) {
+    pass.run(true, planes(x), y.size(), x.data(), x.offset(), y.data());
+  }
+
+  @Override
+  protected void backward(Tensor x, Tensor y, Tensor gy, Tensor gx) {
+    pass.run(false, planes(x), x.size(), gy.data(), gy.offset(), gx.data());
+  }
+
+  private static int planes(Tensor x) {
+    return x.dim(0) * x.dim(1);
   }
 
   /**
@@ -191,14 +165,12 @@ public final class Pool2D implements Layer {
    */
   private final class Pass implements Parallel.Chunk {
     private boolean forward;
-    private Window win;
     private float[] src;
     private int srcOff;
     private float[] dst;
 
-    void run(boolean fwd, int planes, int work, Window w, float[] from, int fromOff, float[] to) {
+    void run(boolean fwd, int planes, int work, float[] from, int fromOff, float[] to) {
       forward = fwd;
-      win = w;
       src = from;
       srcOff = fromOff;
       dst = to;
@@ -216,16 +188,17 @@ public final class Pool2D implements Layer {
 
     @Override
     public void run(int p0, int p1) {
+      Window win = window;
       if (forward) {
         if (max) {
-          kernels.maxForward(src, srcOff, p0, p1, win, dst, 0, argmax, 0);
+          pool.maxForward(src, srcOff, p0, p1, win, dst, 0, argmax, 0);
         } else {
-          kernels.avgForward(src, srcOff, p0, p1, win, dst, 0);
+          pool.avgForward(src, srcOff, p0, p1, win, dst, 0);
         }
       } else if (max) {
-        kernels.maxBackward(src, srcOff, argmax, 0, p0, p1, win, dst, 0);
+        pool.maxBackward(src, srcOff, argmax, 0, p0, p1, win, dst, 0);
       } else {
-        kernels.avgBackward(src, srcOff, p0, p1, win, dst, 0);
+        pool.avgBackward(src, srcOff, p0, p1, win, dst, 0);
       }
     }
   }

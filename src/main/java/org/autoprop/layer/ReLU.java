@@ -1,16 +1,15 @@
 package org.autoprop.layer;
 
 import org.autoprop.kernel.ElementwiseKernels;
-import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Tensor;
 
 /** y = max(x, 0); gx = g where y &gt; 0, else 0 (from the output). */
 public final class ReLU extends Activation {
-  private static final ElementwiseKernels ELEMENTWISE = KernelProvider.get().elementwise();
   /** Below this many elements a pass is not worth waking the engine threads for. */
   static final int PARALLEL_MIN = 1 << 15;
 
+  private final ElementwiseKernels elementwise = kernels.elementwise();
   private final Pass pass = new Pass();
 
   /** A ReLU. */
@@ -30,7 +29,7 @@ public final class ReLU extends Activation {
    * One pass over a range of elements, reused so that a parallel pass allocates nothing: forward
    * {@code b := relu(a)} when {@code c} is null, else backward {@code c := b where a > 0}.
    */
-  private static final class Pass implements Parallel.Chunk {
+  private final class Pass implements Parallel.Chunk {
     private Tensor a;
     private Tensor b;
     private Tensor c;
@@ -52,9 +51,9 @@ public final class ReLU extends Activation {
     public void run(int from, int to) {
       int n = to - from;
       if (c == null) {
-        ELEMENTWISE.relu(a.data(), a.offset() + from, b.data(), b.offset() + from, n);
+        elementwise.relu(a.data(), a.offset() + from, b.data(), b.offset() + from, n);
       } else {
-        ELEMENTWISE.reluBackward(a.data(), a.offset() + from, b.data(), b.offset() + from, c.data(),
+        elementwise.reluBackward(a.data(), a.offset() + from, b.data(), b.offset() + from, c.data(),
             c.offset() + from, n);
       }
     }

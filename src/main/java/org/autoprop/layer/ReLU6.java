@@ -9,11 +9,11 @@ public final class ReLU6 extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.relu6(x.data(), x.offset(), y.data(), 0, y.size());
+    activations.relu6(x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.relu6Backward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.relu6Backward(x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

@@ -3,19 +3,16 @@ package org.autoprop.layer;
 import java.util.Arrays;
 import org.autoprop.tensor.Shape;
 
-import org.autoprop.tensor.Tensor;
-
 /**
  * Reshapes every sample: {@code [N, ...] -> [N, dims...]}, where at most one of {@code dims} is -1
  * (inferred from the sample size), like PyTorch's {@code x.view(N, *dims)}.
  *
  * <p>A view of a contiguous input (no copy); the gradient is a view reshaped back.
  */
-public final class Reshape implements Layer {
+public final class Reshape extends ViewLayer {
   private final int[] dims;
   private final int inferred;
   private final int known;
-  private final ViewBuffers buffers = new ViewBuffers();
 
   /**
    * Reshapes each sample to {@code dims} (excluding the batch axis); each extent must be positive
@@ -76,23 +73,6 @@ public final class Reshape implements Layer {
           + " elements per sample (expected: " + known + ")");
     }
     return Shape.of(out);
-  }
-
-  @Override
-  public Tensor forward(Tensor x, boolean training) {
-    return buffers.forward(x, outputShape(x.shape()));
-  }
-
-  @Override
-  public Tensor backward(Tensor gradOut) {
-    return buffers.backward(gradOut, describe());
-  }
-
-  /** 0: data movement only (inference-time dropout is the identity). */
-  @Override
-  public long flops(Shape input) {
-    outputShape(input);
-    return 0;
   }
 
   @Override

@@ -9,11 +9,11 @@ public final class SELU extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.selu(x.data(), x.offset(), y.data(), 0, y.size());
+    activations.selu(x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.seluBackward(x.data(), x.offset(), y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.seluBackward(x.data(), x.offset(), y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

@@ -9,11 +9,11 @@ public final class SiLU extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.swish(1f, x.data(), x.offset(), y.data(), 0, y.size());
+    activations.swish(1f, x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.swishBackward(1f, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.swishBackward(1f, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

@@ -58,14 +58,14 @@ public final class Softmax extends Activation {
   protected void apply(Tensor x, Tensor y) {
     Shape s = x.shape();
     int a = s.axisIndex(dim);
-    KERNELS.softmax(x.data(), x.offset(), y.data(), 0, s.sizeOf(0, a), s.dim(a), s.sizeOf(a + 1, s.rank()));
+    activations.softmax(x.data(), x.offset(), y.data(), 0, s.sizeOf(0, a), s.dim(a), s.sizeOf(a + 1, s.rank()));
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
     Shape s = y.shape();
     int a = s.axisIndex(dim);
-    KERNELS.softmaxBackward(y.data(), 0, g.data(), g.offset(), gx.data(), 0,
+    activations.softmaxBackward(y.data(), 0, g.data(), g.offset(), gx.data(), 0,
         s.sizeOf(0, a), s.dim(a), s.sizeOf(a + 1, s.rank()));
   }
 

@@ -40,11 +40,11 @@ public final class Softplus extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.softplus(beta, threshold, x.data(), x.offset(), y.data(), 0, y.size());
+    activations.softplus(beta, threshold, x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.softplusBackward(beta, threshold, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.softplusBackward(beta, threshold, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

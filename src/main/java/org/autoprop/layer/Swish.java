@@ -31,11 +31,11 @@ public final class Swish extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.swish(beta, x.data(), x.offset(), y.data(), 0, y.size());
+    activations.swish(beta, x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.swishBackward(beta, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.swishBackward(beta, x.data(), x.offset(), g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

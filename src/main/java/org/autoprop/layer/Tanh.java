@@ -9,11 +9,11 @@ public final class Tanh extends Activation {
 
   @Override
   protected void apply(Tensor x, Tensor y) {
-    KERNELS.tanh(x.data(), x.offset(), y.data(), 0, y.size());
+    activations.tanh(x.data(), x.offset(), y.data(), 0, y.size());
   }
 
   @Override
   protected void applyBackward(Tensor x, Tensor y, Tensor g, Tensor gx) {
-    KERNELS.tanhBackward(y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
+    activations.tanhBackward(y.data(), 0, g.data(), g.offset(), gx.data(), 0, gx.size());
   }
 }

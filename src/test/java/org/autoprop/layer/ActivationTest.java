@@ -204,7 +204,7 @@ class ActivationTest {
     layer.forward(Tensor.zeros(2, 3), true);
     IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
         () -> layer.backward(Tensor.zeros(3, 2)));
-    assertEquals(layer + ": gradient [3, 2] does not match the output (expected: [2, 3])", wrong.getMessage());
+    assertEquals(layer + ": gradient [3, 2] (expected: [2, 3], the shape of the latest output)", wrong.getMessage());
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.autoprop.kernel.KernelProvider;
-import org.autoprop.kernel.NormKernels;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.ReluKinks;
@@ -49,7 +48,7 @@ class BatchNormReLUTest {
   @MethodSource("org.autoprop.testing.Cases#seeds")
   void fusedEqualsBatchNormThenReLU(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    NormKernels kernels = r.nextBoolean() ? KernelProvider.scalar().norm() : KernelProvider.vector().norm();
+    KernelProvider kernels = r.nextBoolean() ? KernelProvider.scalar() : KernelProvider.vector();
     int channels = 1 + r.nextInt(5);
     // Spatial sizes around the vector lengths, and sometimes above the parallel threshold.
     int[] sides = {1, 3, 4, 5, 7, 9, 17, 33};
@@ -60,11 +59,11 @@ class BatchNormReLUTest {
       batch = 2;
     }
     Shape shape = Shape.of(batch, channels, h, w);
-    BatchNorm2D plain = new BatchNorm2D(channels, kernels);
+    BatchNorm2D plain = KernelProvider.building(kernels, () -> new BatchNorm2D(channels));
     randomize(r, plain);
     double momentum = r.nextDouble();
     plain.momentum(momentum);
-    BatchNorm2D inner = new BatchNorm2D(channels, kernels).momentum(momentum);
+    BatchNorm2D inner = KernelProvider.building(kernels, () -> new BatchNorm2D(channels)).momentum(momentum);
     copyState(plain, inner);
     ReLU relu = new ReLU();
     BatchNormReLU2D fused = new BatchNormReLU2D(inner);
@@ -74,7 +73,7 @@ class BatchNormReLUTest {
       Tensor g = Tensor.uniform(shape, -1f, 1f, ~seed + step);
       Tensor y0 = relu.forward(plain.forward(x, training), training);
       Tensor y1 = fused.forward(x, training);
-      String what = shape + " training=" + training + " " + kernels.getClass().getSimpleName();
+      String what = shape + " training=" + training + " " + kernels.description();
       assertClose(what + " y", y0, y1, 1e-5);
       assertClose(what + " running_mean", plain.runningMean(), inner.runningMean(), 1e-6);
       assertClose(what + " running_var", plain.runningVar(), inner.runningVar(), 1e-6);
@@ -135,7 +134,7 @@ class BatchNormReLUTest {
     assertThrows(IllegalStateException.class, () -> fused.backward(Tensor.zeros(2, 3, 5, 5)));
     fused.forward(Tensor.normal(Shape.of(2, 3, 5, 5), 1f, 1), true);
     IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> fused.backward(Tensor.zeros(2, 3, 5, 4)));
-    assertEquals("BatchNorm2D(3): gradient shape [2, 3, 5, 4] (expected: [2, 3, 5, 5], the output shape of the latest forward)",
+    assertEquals("BatchNorm2D(3): gradient [2, 3, 5, 4] (expected: [2, 3, 5, 5], the shape of the latest output)",
         g.getMessage());
     assertEquals("bn", assertThrows(NullPointerException.class, () -> new BatchNormReLU2D(null)).getMessage());
   }

@@ -29,8 +29,8 @@ class Conv2DTest {
   record Setting(int in, int out, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups,
       boolean bias, Shape input) {
     Conv2D build(long seed, KernelProvider kernels) {
-      return Conv2D.builder(in, out).kernel(kh, kw).stride(sh, sw).padding(padding).dilation(dh, dw)
-          .groups(groups).bias(bias).seed(seed).kernels(kernels).build();
+      return KernelProvider.building(kernels, () -> Conv2D.builder(in, out).kernel(kh, kw).stride(sh, sw)
+          .padding(padding).dilation(dh, dw).groups(groups).bias(bias).seed(seed).build());
     }
   }
 
@@ -217,8 +217,10 @@ class Conv2DTest {
   @ValueSource(ints = {1, 2})
   void batchSplitAcrossThreadsMatchesImageByImage(int stride) {
     for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
-      Conv2D batched = Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).kernels(kernels).build();
-      Conv2D single = Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).kernels(kernels).build();
+      Conv2D batched = KernelProvider.building(kernels,
+          () -> Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).build());
+      Conv2D single = KernelProvider.building(kernels,
+          () -> Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).build());
       Shape xs = Shape.of(5, 16, 24, 24);
       assertTrue(batched.flops(xs) / 2 >= Conv2D.PARALLEL_WORK, "the batch must be above the threshold");
       Tensor x = Tensor.uniform(xs, -1, 1, 8);
@@ -267,15 +269,15 @@ class Conv2DTest {
     assertEquals("Conv2D", m.get("layer"));
     boolean hasBias = Boolean.parseBoolean(m.get("bias").toLowerCase());
     for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
-      Conv2D conv = Conv2D.builder(Integer.parseInt(m.get("in_channels")), Integer.parseInt(m.get("out_channels")))
+      Conv2D conv = KernelProvider.building(kernels, () -> Conv2D.builder(Integer.parseInt(m.get("in_channels")),
+              Integer.parseInt(m.get("out_channels")))
           .kernel(Integer.parseInt(m.get("kernel_h")), Integer.parseInt(m.get("kernel_w")))
           .stride(Integer.parseInt(m.get("stride")))
           .padding(m.get("padding"))
           .dilation(Integer.parseInt(m.get("dilation")))
           .groups(Integer.parseInt(m.get("groups")))
           .bias(hasBias)
-          .kernels(kernels)
-          .build();
+          .build());
       conv.weight().value().copyFrom(st.tensor("weight"));
       if (hasBias) {
         conv.bias().value().copyFrom(st.tensor("bias"));

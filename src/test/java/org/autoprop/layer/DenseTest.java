@@ -24,7 +24,7 @@ class DenseTest {
     int in = Integer.parseInt(st.metadata().get("in_features"));
     int out = Integer.parseInt(st.metadata().get("out_features"));
     for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
-      Dense dense = Dense.builder(in, out).kernels(kernels).build();
+      Dense dense = KernelProvider.building(kernels, () -> new Dense(in, out));
       dense.weight().value().copyFrom(st.tensor("weight"));
       dense.bias().value().copyFrom(st.tensor("bias"));
       String what = "dense on " + kernels.description();
@@ -71,8 +71,8 @@ class DenseTest {
     int n = 1 + r.nextInt(70);
     int in = 1 + r.nextInt(100);
     int out = 1 + r.nextInt(100);
-    Dense scalar = Dense.builder(in, out).seed(seed).kernels(KernelProvider.scalar()).build();
-    Dense vector = Dense.builder(in, out).seed(seed).kernels(KernelProvider.vector()).build();
+    Dense scalar = KernelProvider.building(KernelProvider.scalar(), () -> Dense.builder(in, out).seed(seed).build());
+    Dense vector = KernelProvider.building(KernelProvider.vector(), () -> Dense.builder(in, out).seed(seed).build());
     Tensor b = Tensor.uniform(Shape.of(out), -1, 1, seed);
     scalar.bias().value().copyFrom(b);
     vector.bias().value().copyFrom(b);

@@ -136,7 +136,7 @@ class DropoutTest {
     Dropout d = new Dropout(0.5, 1);
     d.forward(Tensor.zeros(2, 3), true);
     e = assertThrows(IllegalArgumentException.class, () -> d.backward(Tensor.zeros(3, 2)));
-    assertEquals("Dropout(p=0.5): gradient shape [3, 2] (expected: [2, 3], the output shape of the latest forward)", e.getMessage());
+    assertEquals("Dropout(p=0.5): gradient [3, 2] (expected: [2, 3], the shape of the latest output)", e.getMessage());
     IllegalStateException s = assertThrows(IllegalStateException.class, () -> new Dropout(0.5, 1).backward(Tensor.zeros(1)));
     assertEquals("Dropout(p=0.5): backward called before forward", s.getMessage());
     assertEquals("Dropout", d.typeName());

@@ -30,7 +30,7 @@ class FlopsTest {
         // scale-and-shift folded into one multiply-add
         Arguments.of(new BatchNorm2D(3), 2 * n),
         // data movement
-        Arguments.of(new Identity(), 0L), Arguments.of(new Linear(), 0L), Arguments.of(new Flatten(), 0L),
+        Arguments.of(new Identity(), 0L), Arguments.of(new Flatten(), 0L),
         Arguments.of(new Reshape(75), 0L), Arguments.of(new Dropout(0.5, 1), 0L), Arguments.of(new Dropout2D(0.5, 1), 0L),
         // 2x2 windows at stride 2 on 5x5 -> 2x2 outputs: 2*3*4 outputs x 4
         Arguments.of(Pool2D.max(2, 2, 0), 2L * 3 * 4 * 4), Arguments.of(Pool2D.avg(2, 2, 0), 2L * 3 * 4 * 4),

@@ -41,19 +41,20 @@ class GradCheckTest {
    * Twelve nodes: conv, max pooling, BatchNorm, ReLU, two convs, SUM, HADAMARD, CHCAT, global
    * average pooling, flatten, dense; {@code extra}, when given, between flatten and dense.
    */
+  /** Seeded, so that what a test checks does not depend on which tests ran before it. */
   static LayerGraph twelveNodes(Layer extra) {
-    LayerNode stem = new LayerNode(new Conv2D(3, 8, 3), "stem");
+    LayerNode stem = new LayerNode(Conv2D.builder(3, 8).kernel(3).seed(11).build(), "stem");
     LayerNode pool = new LayerNode(Pool2D.max(2), "pool");
     LayerNode bn = new LayerNode(new BatchNorm2D(8), "bn");
     LayerNode relu = new LayerNode(new ReLU(), "relu");
-    LayerNode a = new LayerNode(new Conv2D(8, 8, 3), "a");
-    LayerNode b = new LayerNode(new Conv2D(8, 8, 3), "b");
+    LayerNode a = new LayerNode(Conv2D.builder(8, 8).kernel(3).seed(12).build(), "a");
+    LayerNode b = new LayerNode(Conv2D.builder(8, 8).kernel(3).seed(13).build(), "b");
     LayerNode sum = new LayerNode(new Identity(), MergeMode.SUM, "sum");
     LayerNode had = new LayerNode(new Identity(), MergeMode.HADAMARD, "had");
     LayerNode cat = new LayerNode(new Identity(), MergeMode.CHCAT, "cat");
     LayerNode gap = new LayerNode(new GlobalAvgPool2D(), "gap");
     LayerNode flat = new LayerNode(new Flatten(), "flat");
-    LayerNode dense = new LayerNode(new Dense(16, 10), "dense");
+    LayerNode dense = new LayerNode(Dense.builder(16, 10).seed(14).build(), "dense");
     LayerGraph.Builder g = LayerGraph.builder()
         .edges(stem, pool, bn, relu, a, sum).edge(relu, sum).edge(relu, b).edge(b, had).edge(sum, had)
         .edge(sum, cat).edge(had, cat).edges(cat, gap, flat);

@@ -88,7 +88,7 @@ class ShapeLayersTest {
     Reshape rs = new Reshape(6);
     rs.forward(Tensor.zeros(2, 2, 3), true);
     e = assertThrows(IllegalArgumentException.class, () -> rs.backward(Tensor.zeros(2, 2, 3)));
-    assertEquals("Reshape([6]): gradient shape [2, 2, 3] (expected: [2, 6], the output shape of the latest forward)", e.getMessage());
+    assertEquals("Reshape([6]): gradient [2, 2, 3] (expected: [2, 6], the shape of the latest output)", e.getMessage());
     IllegalStateException s = assertThrows(IllegalStateException.class, () -> new Flatten().backward(Tensor.zeros(2, 2)));
     assertEquals("Flatten: backward called before forward", s.getMessage());
   }
