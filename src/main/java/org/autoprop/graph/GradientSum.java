@@ -12,7 +12,8 @@ import org.autoprop.tensor.Tensor;
 final class GradientSum implements Parallel.Chunk {
   /** Below this many elements the sum runs on the calling thread. */
   static final int PARALLEL_MIN = 1 << 15;
-  private static final ElementwiseKernels ELEMENTWISE = KernelProvider.get().elementwise();
+  // Read when the graph is built, like a layer's kernels (KernelProvider.current()).
+  private final ElementwiseKernels elementwise = KernelProvider.current().elementwise();
 
   private Tensor a;
   private Tensor b;
@@ -42,7 +43,7 @@ final class GradientSum implements Parallel.Chunk {
 
   @Override
   public void run(int from, int to) {
-    ELEMENTWISE.add(a.data(), a.offset() + from, b.data(), b.offset() + from, out.data(),
+    elementwise.add(a.data(), a.offset() + from, b.data(), b.offset() + from, out.data(),
         out.offset() + from, to - from);
   }
 }

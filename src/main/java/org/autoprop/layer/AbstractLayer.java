@@ -152,6 +152,11 @@ public abstract class AbstractLayer implements Layer {
     return false;
   }
 
+  /** The latest completed forward's output shape, or null (for wrappers that check as this does). */
+  final Shape latestOutputShape() {
+    return forwardDone ? output.shape() : null;
+  }
+
   /**
    * Whether the latest forward was a training pass (false before any forward).
    *

@@ -62,10 +62,12 @@ public final class BatchNormReLU2D implements Layer {
    */
   @Override
   public Tensor backward(Tensor gradOut) {
-    if (!bn.lastForwardFused()) {
+    Shape output = bn.latestOutputShape();
+    if (output != null && !bn.lastForwardFused()) {
       throw new IllegalStateException(this + ": backward called without a fused forward (the latest forward of "
-          + bn.describe() + " was unfused, or none ran)");
+          + bn.describe() + " was unfused)");
     }
+    LayerChecks.checkGradient(this, output, gradOut.shape());
     return bn.backward(gradOut);
   }
 

@@ -93,7 +93,7 @@ public final class Merge {
 
   /** A merge using the kernels chosen for this JVM. */
   public Merge(Op op) {
-    this(op, KernelProvider.get());
+    this(op, KernelProvider.current());
   }
 
   /** A merge using the given kernels (tests compare the scalar and the vector ones). */

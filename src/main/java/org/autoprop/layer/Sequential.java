@@ -42,6 +42,8 @@ public final class Sequential implements Layer {
   // null for its second (skipped). Forward records the plan it used; backward follows that one.
   private Layer[] plan;
   private Layer[] lastPlan;
+  /** The output shape of the latest completed forward, null before one. */
+  private Shape outputShape;
   private boolean fusionOn;
   // Anomaly detection: each child's input and output and their checksums at the latest checked forward.
   private boolean anomalies;
@@ -158,18 +160,22 @@ public final class Sequential implements Layer {
     Objects.requireNonNull(x, "x");
     enter("forward");
     try {
+      outputShape = null;
+      Tensor t;
       if (anomalies) {
-        return forwardChecked(x, training);
-      }
-      Layer[] p = plan;
-      Tensor t = x;
-      for (Layer l : p) {
-        if (l != null) {
-          t = l.forward(t, training);
+        t = forwardChecked(x, training);
+      } else {
+        Layer[] p = plan;
+        t = x;
+        for (Layer l : p) {
+          if (l != null) {
+            t = l.forward(t, training);
+          }
         }
+        lastPlan = p;
+        forwardChecked = false;
       }
-      lastPlan = p;
-      forwardChecked = false;
+      outputShape = t.shape();
       return t;
     } finally {
       runner.set(null);
@@ -247,6 +253,7 @@ public final class Sequential implements Layer {
     Objects.requireNonNull(gradOut, "gradOut");
     enter("backward");
     try {
+      LayerChecks.checkGradient(typeName(), outputShape, gradOut.shape());
       Layer[] p = lastPlan == null ? plan : lastPlan;
       int first = 0;
       while (first < p.length && p[first] == null) {

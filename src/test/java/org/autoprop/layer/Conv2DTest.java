@@ -457,4 +457,30 @@ class Conv2DTest {
           "kernel 4x4");
     }
   }
+
+  /**
+   * A larger batch after a smaller one of the same image size: the weight-gradient partials are
+   * sized per batch (they once were sized by the first batch of an image size, and the larger one
+   * then ran past them).
+   */
+  @Test
+  void aLargerBatchAfterASmallerOneGivesTheGradientsOfAFreshLayer() {
+    Shape one = Shape.of(1, 16, 24, 24);
+    Shape six = Shape.of(6, 16, 24, 24);
+    Conv2D reused = Conv2D.builder(16, 16).kernel(3).padding(1).seed(3).build();
+    Conv2D fresh = Conv2D.builder(16, 16).kernel(3).padding(1).seed(3).build();
+    assertTrue(reused.flops(one) / 2 >= Conv2D.PARALLEL_WORK, "one image must already be above the threshold");
+    reused.forward(Tensor.uniform(one, -1, 1, 1), true);
+    reused.backward(Tensor.uniform(reused.outputShape(one), -1, 1, 2));
+    reused.zeroGrad();
+    Tensor x = Tensor.uniform(six, -1, 1, 3);
+    Tensor g = Tensor.uniform(reused.outputShape(six), -1, 1, 4);
+    reused.forward(x, true);
+    Tensor gxReused = reused.backward(g).copy();
+    fresh.forward(x, true);
+    Tensor gxFresh = fresh.backward(g);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(fresh.weight().grad().data(), reused.weight().grad().data());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(fresh.bias().grad().data(), reused.bias().grad().data());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(gxFresh.data(), gxReused.data());
+  }
 }

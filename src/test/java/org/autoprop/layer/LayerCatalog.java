@@ -1,0 +1,139 @@
+package org.autoprop.layer;
+
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.autoprop.graph.LayerGraph;
+import org.autoprop.graph.LayerNode;
+import org.autoprop.graph.MergeMode;
+import org.autoprop.tensor.Shape;
+
+/**
+ * Every layer of the library, each in one or more settings with an input it takes: what
+ * {@link LayerContractTest} and {@link LayerContractAllocationTest} run through the {@link Layer}
+ * contract. {@link LayerContractTest#everyPublicLayerIsInTheCatalog} fails when a public layer class
+ * of the main sources is missing here, so a new layer cannot be forgotten.
+ */
+final class LayerCatalog {
+  private LayerCatalog() {}
+
+  /**
+   * One setting of a layer.
+   *
+   * @param name how the test names it
+   * @param make a fresh layer (called several times; each call gives an independent instance)
+   * @param input an input shape it takes, small enough to run below the parallel thresholds
+   * @param stochastic whether training passes draw random numbers (checked with gradients in
+   *     evaluation mode)
+   */
+  record Entry(String name, Supplier<Layer> make, Shape input, boolean stochastic) {
+    @Override
+    public String toString() {
+      return name;
+    }
+
+    /** The same input with one more sample: a second shape for the shape cache. */
+    Shape otherBatch() {
+      int[] dims = input.dims();
+      dims[0]++;
+      return Shape.of(dims);
+    }
+  }
+
+  private static Entry of(String name, Supplier<Layer> make, int... input) {
+    return new Entry(name, make, Shape.of(input), false);
+  }
+
+  /** Every entry. */
+  static List<Entry> entries() {
+    return List.of(
+        of("Conv2D 3x3 same", () -> Conv2D.builder(3, 4).kernel(3).padding(1).seed(1).build(), 2, 3, 6, 6),
+        of("Conv2D 3x3 stride 2, no bias", () -> Conv2D.builder(4, 5).kernel(3).stride(2).bias(false).seed(2).build(),
+            2, 4, 7, 7),
+        of("Conv2D 1x1 pointwise", () -> Conv2D.builder(4, 3).kernel(1).seed(3).build(), 2, 4, 5, 5),
+        of("Conv2D depthwise", () -> Conv2D.builder(4, 4).kernel(3).padding(1).groups(4).seed(4).build(), 2, 4, 5, 6),
+        of("Conv2D grouped dilated", () -> Conv2D.builder(4, 6).kernel(3).dilation(2).groups(2).seed(5).build(),
+            2, 4, 7, 7),
+        of("Conv2D wide (transposed input gradient)",
+            () -> Conv2D.builder(12, 4).kernel(3).padding(1).seed(6).build(), 2, 12, 5, 5),
+        of("Dense", () -> Dense.builder(7, 5).seed(7).build(), 3, 7),
+        of("Dense without bias", () -> Dense.builder(4, 2).bias(false).seed(8).build(), 2, 4),
+        of("BatchNorm1D [N, C]", () -> new BatchNorm1D(3), 4, 3),
+        of("BatchNorm1D [N, C, L]", () -> new BatchNorm1D(3), 2, 3, 4),
+        of("BatchNorm2D", () -> new BatchNorm2D(3), 2, 3, 3, 4),
+        of("BatchNormReLU2D", () -> new BatchNormReLU2D(new BatchNorm2D(3)), 2, 3, 3, 4),
+        of("MaxPool2D", () -> Pool2D.max(2), 2, 3, 4, 6),
+        of("MaxPool2D 3/2 padded", () -> Pool2D.max(3, 2, 1), 1, 2, 5, 5),
+        of("AvgPool2D", () -> Pool2D.avg(new int[] {2, 3}, new int[] {1, 2}, new int[] {1, 0}), 2, 2, 5, 7),
+        of("AdaptiveAvgPool2D", () -> new AdaptiveAvgPool2D(2, 3), 2, 3, 5, 7),
+        of("GlobalAvgPool2D", GlobalAvgPool2D::new, 2, 3, 4, 5),
+        of("Flatten", Flatten::new, 2, 3, 2, 2),
+        of("Reshape", () -> new Reshape(2, -1), 2, 3, 4),
+        of("Identity", Identity::new, 2, 3, 4),
+        new Entry("Dropout", () -> new Dropout(0.3, 9), Shape.of(3, 8), true),
+        new Entry("Dropout2D", () -> new Dropout2D(0.5, 10), Shape.of(2, 4, 3, 3), true),
+        of("ReLU", ReLU::new, 2, 3, 4),
+        of("ReLU6", ReLU6::new, 2, 9),
+        of("LeakyReLU", () -> new LeakyReLU(0.1), 2, 9),
+        of("ELU", () -> new ELU(0.7), 2, 9),
+        of("SELU", SELU::new, 2, 9),
+        of("GELU", GELU::new, 2, 9),
+        of("GELU tanh", () -> new GELU(true), 2, 9),
+        of("SiLU", SiLU::new, 2, 9),
+        of("Swish", () -> new Swish(1.5), 2, 9),
+        of("HardSwish", HardSwish::new, 2, 9),
+        of("Sigmoid", Sigmoid::new, 2, 9),
+        of("Tanh", Tanh::new, 2, 9),
+        of("Softplus", () -> new Softplus(2, 5), 2, 9),
+        of("Softmax last axis", Softmax::new, 3, 5),
+        of("Softmax axis 1", () -> new Softmax(1), 2, 3, 4),
+        of("Sequential", () -> new Sequential(Conv2D.builder(2, 3).kernel(3).padding(1).seed(11).build(),
+            new BatchNorm2D(3), new ReLU(), new GlobalAvgPool2D(), new Flatten(), Dense.builder(3, 2).seed(12).build()),
+            2, 2, 4, 4),
+        of("LayerGraph", LayerCatalog::residualGraph, 2, 2, 4, 4));
+  }
+
+  /** conv -> bn -> relu, plus a skip, summed, then pooled to a vector. */
+  private static LayerGraph residualGraph() {
+    LayerNode stem = new LayerNode(Conv2D.builder(2, 3).kernel(3).padding(1).seed(13).build(), "stem");
+    LayerNode conv = new LayerNode(Conv2D.builder(3, 3).kernel(3).padding(1).seed(14).build(), "conv");
+    LayerNode bn = new LayerNode(new BatchNorm2D(3), "bn");
+    LayerNode relu = new LayerNode(new ReLU(), "relu");
+    LayerNode sum = new LayerNode(new Identity(), MergeMode.SUM, "sum");
+    LayerNode pool = new LayerNode(new GlobalAvgPool2D(), "pool");
+    return LayerGraph.builder().edges(stem, conv, bn, relu, sum).edge(stem, sum).edge(sum, pool)
+        .root(stem).term(pool).build();
+  }
+
+  /** The public, concrete classes implementing {@link Layer} in the main sources. */
+  static Set<String> publicLayerClasses() throws IOException, URISyntaxException {
+    Path root = Path.of(Layer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.map(root::relativize).map(Path::toString).filter(f -> f.endsWith(".class"))
+          .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.').replace('\\', '.'))
+          .filter(f -> !f.endsWith("module-info") && !f.endsWith("package-info"))
+          .filter(f -> !f.startsWith("org.autoprop.kernel.")) // no layers there, and the vector classes need the module
+          .map(LayerCatalog::load)
+          .filter(c -> Layer.class.isAssignableFrom(c) && Modifier.isPublic(c.getModifiers())
+              && !c.isInterface() && !Modifier.isAbstract(c.getModifiers()))
+          .map(Class::getName)
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  private static Class<?> load(String name) {
+    try {
+      return Class.forName(name, false, LayerCatalog.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalStateException("cannot load " + name, e);
+    }
+  }
+}
