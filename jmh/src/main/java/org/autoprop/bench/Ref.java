@@ -116,8 +116,8 @@ final class Ref {
 
     Conv(Parameter weight, Parameter bias, int stride, int pad) {
       Tensor w = weight.value();
-      layer = Conv2D.builder(w.dim(1), w.dim(0)).kernel(w.dim(2), w.dim(3)).stride(stride)
-          .padding(Padding.of(pad)).bias(bias != null).kernels(KernelProvider.scalar()).build();
+      layer = KernelProvider.building(KernelProvider.scalar(), () -> Conv2D.builder(w.dim(1), w.dim(0))
+          .kernel(w.dim(2), w.dim(3)).stride(stride).padding(Padding.of(pad)).bias(bias != null).build());
       layer.weight().value().copyFrom(w);
       if (bias != null) {
         layer.bias().value().copyFrom(bias.value());
