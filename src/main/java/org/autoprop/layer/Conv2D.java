@@ -249,8 +249,9 @@ public final class Conv2D extends AbstractLayer {
 
   /**
    * Weight-gradient row length (in/groups * kh * kw) up to which {@code dY x cols^T} runs as
-   * register-blocked dot products; above, as a GEMM into a transposed partial. CONV-STEM (9):
-   * 6 vs 38 us per image; CONV-64 (576): 535 vs 475 us.
+   * register-blocked dot products; above, as a GEMM into a transposed partial. Short rows leave
+   * the GEMM's packing and register tile mostly idle, long rows amortise them (measured on CONV-STEM,
+   * row 9, and CONV-64, row 576; see jmh/RESULTS.md).
    */
   static final int DOT_WEIGHT_GRAD = 32;
 
@@ -261,7 +262,7 @@ public final class Conv2D extends AbstractLayer {
    */
   static final int TRANSPOSED_MIN_IN = 12;
 
-  /** Floats of dY per group of images in the backward pass (see backwardChunk). */
+  /** Floats of dY per group of images in the backward pass (see backwardPart). */
   private static final int GROUP_FLOATS = 128 * 1024;
 
   private long macs(int n) {
@@ -375,7 +376,7 @@ public final class Conv2D extends AbstractLayer {
   /** Whether the weight gradient runs as dot products (partials in weight layout) or as a GEMM (transposed partials). */
   private boolean dotWeightGrad() {
     // Pointwise: the GEMM on the image itself (no im2col) beats the dot products even for short
-    // rows (FMNIST-NET's 1x1 32->64 at 14x14, 128 images: backward 5.2 -> 2.7 ms).
+    // rows: the image is already the column matrix, so nothing is copied.
     return depthwise || !pointwise && in / groups * kh * kw <= DOT_WEIGHT_GRAD;
   }
 
@@ -475,7 +476,7 @@ public final class Conv2D extends AbstractLayer {
     // At stride 1, images in groups whose dY (about 512 KB) is still in L2 when the weight
     // gradient reads it again after the input gradient; the kernel packs the flipped weights once
     // per group. The phased kernel's packing (every phase's taps, selected one by one) cost more
-    // per call than the reuse gained (CONV-DOWN +0.3 ms): one group per chunk there.
+    // per call than the reuse gains: one group per chunk there.
     int group = transposedGeometry != null ? Math.max(1, GROUP_FLOATS / (out * p)) : end - first;
     for (int g0 = first; g0 < end; g0 += group) {
       int g1 = Math.min(end, g0 + group);
@@ -486,7 +487,7 @@ public final class Conv2D extends AbstractLayer {
         backwardImage(img, cols[slot], gradCols[slot], gradWeight[t]);
         if (bias != null) {
           // Here, while this image's gradient is still in cache (after the loop it would be
-          // streamed from memory again: 0.5 ms of CONV-STEM's 4).
+          // streamed from memory again).
           double[] gb = gradBias[t];
           for (int o = 0; o < out; o++) {
             gb[o] += elementwise.sum(gy.data(), gy.offset() + (img * out + o) * p, p);
@@ -552,7 +553,7 @@ public final class Conv2D extends AbstractLayer {
     int inG = in / groups;
     int kG = inG * kh * kw;
     int inGSize = inG * g.inH() * g.inW();
-    // Either way the input gradient is already written (backwardChunk).
+    // Either way the input gradient is already written (backwardPart).
     boolean transposed = transposedGeometry != null || phased;
     // Pointwise: the input gradient is W^T x dY written straight into gx; otherwise into columns.
     float[] dst = pointwise ? gx : gradColBuf;
