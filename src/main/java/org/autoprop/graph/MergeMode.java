@@ -88,7 +88,10 @@ public enum MergeMode {
     return rule.flops(inputs);
   }
 
-  /** A new merge operator of this mode, with its own reusable buffers, on {@link org.autoprop.kernel.KernelProvider#current()}'s kernels. */
+  /**
+   * A new merge operator of this mode, with its own reusable buffers, on the kernels of
+   * {@link org.autoprop.kernel.KernelProvider#current()}.
+   */
   public Merge newMerge() {
     return new Merge(rule);
   }

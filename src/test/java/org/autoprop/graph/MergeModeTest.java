@@ -439,7 +439,7 @@ class MergeModeTest {
     return d;
   }
 
-  /** CHCAT of three inputs of one shape: each image's channels in input order, each gradient its slice, large and small. */
+  /** CHCAT of three inputs of one shape, large and small: each image's channels in input order, each gradient its slice. */
   @ParameterizedTest(name = "seed={0}")
   @MethodSource("org.autoprop.testing.Cases#fewSeeds")
   void chcatOfThreeInputsStacksEachImagesChannels(long seed) {

@@ -35,8 +35,8 @@ public final class Chcat extends MergeRule {
       }
       for (int a = 0; a < s.rank(); a++) {
         if (a != 1 && s.dim(a) != first.dim(a)) {
-          throw error(inputs,
-              "input " + i + " has " + s.dim(a) + " at axis " + a + " (expected: " + first.dim(a) + ", all axes but 1 must match)");
+          throw error(inputs, "input " + i + " has " + s.dim(a) + " at axis " + a
+              + " (expected: " + first.dim(a) + ", all axes but 1 must match)");
         }
       }
       channels += s.dim(1);
@@ -59,7 +59,7 @@ public final class Chcat extends MergeRule {
     m.split(g.dim(0) * m.inputs(), BACKWARD);
   }
 
-  /** Copies blocks {@code [from, to)} into the output ({@code forward}) or out of {@code g} into the gradients. */
+  /** Copies blocks {@code [from, to)} into the output ({@code forward}) or from g into the gradients. */
   private static void copyBlocks(Merge m, boolean forward, int from, int to) {
     int k = m.inputs();
     Tensor whole = forward ? m.output() : m.upstream();

@@ -34,10 +34,16 @@ public final class Merge {
   /** Below this many output elements a pass is not worth waking the pool for. */
   private static final int PARALLEL_MIN = 1 << 15;
 
+  /** The loop of {@link #scaleUpstream}. */
+  private static final Loop SCALE = (m, from, to) ->
+      m.ew.scale(m.scaleFactor, m.upstream.data(), m.upstream.offset() + from, m.scaleTarget.data(), from, to - from);
+
   private final MergeRule rule;
-  /** The kernels, for the rules. */
+  /** The kernels the rules call, read once from {@link KernelProvider#current()}. */
   final ElementwiseKernels ew;
+  /** See {@link #ew}. */
   final MergeKernels mk;
+  /** See {@link #ew}. */
   final GemmKernels gemm;
 
   private Shape[] inShapes = new Shape[0];
@@ -169,7 +175,10 @@ public final class Merge {
     return upstream;
   }
 
-  /** This merge's gradient buffer of input {@code i} (the input's shape); returned unless {@link #handBack} replaces it. */
+  /**
+   * This merge's gradient buffer of input {@code i} (the input's shape); returned unless
+   * {@link #handBack} replaces it.
+   */
   Tensor gradient(int i) {
     return grads[i];
   }
@@ -182,7 +191,7 @@ public final class Merge {
     result[i] = t;
   }
 
-  /** True when the elementwise rule's three inputs all have the output's shape: the one-pass kernels apply. */
+  /** True when an elementwise rule's three inputs all have the output's shape: one-pass kernels apply. */
   boolean onePass() {
     return onePass;
   }
@@ -192,7 +201,7 @@ public final class Merge {
     return plans[i] != null;
   }
 
-  /** {@link #gradient}{@code (i)} := {@code t} (output shape) summed over input {@code i}'s broadcast axes. */
+  /** {@link #gradient}{@code (i)} := {@code t} (output shape) summed over the broadcast axes of input i. */
   void reduceInto(int i, Tensor t) {
     plans[i].reduce(ew, t, grads[i]);
   }
@@ -218,9 +227,6 @@ public final class Merge {
     }
   }
 
-  private static final Loop SCALE = (m, from, to) ->
-      m.ew.scale(m.scaleFactor, m.upstream.data(), m.upstream.offset() + from, m.scaleTarget.data(), from, to - from);
-
   /**
    * Runs {@code loop} over the items {@code [0, count)} (output elements, or any split the rule
    * defines), on the engine pool when the output has at least {@link #PARALLEL_MIN} elements.
@@ -232,7 +238,7 @@ public final class Merge {
   /**
    * The body of a pass that {@link #split} may run on several threads at once: it handles the
    * items {@code [from, to)} of merge {@code m} and writes only their outputs. Rules keep their
-   * loops in constants (no allocation per call).
+   * loops in final fields, made once (no allocation per call).
    */
   @FunctionalInterface
   interface Loop {
