@@ -16,7 +16,7 @@ import org.autoprop.layer.AnomalyChecks;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.BatchNormReLU2D;
 import org.autoprop.layer.Layer;
-import org.autoprop.layer.Merge;
+import org.autoprop.layer.merge.Merge;
 import org.autoprop.layer.Parameter;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;

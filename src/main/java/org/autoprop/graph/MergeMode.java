@@ -1,7 +1,16 @@
 package org.autoprop.graph;
 
 import java.util.List;
-import org.autoprop.layer.Merge;
+import org.autoprop.layer.merge.Avg;
+import org.autoprop.layer.merge.Chcat;
+import org.autoprop.layer.merge.Dot;
+import org.autoprop.layer.merge.Hadamard;
+import org.autoprop.layer.merge.Max;
+import org.autoprop.layer.merge.Merge;
+import org.autoprop.layer.merge.MergeRule;
+import org.autoprop.layer.merge.Min;
+import org.autoprop.layer.merge.Sub;
+import org.autoprop.layer.merge.Sum;
 import org.autoprop.tensor.Shape;
 
 /**
@@ -23,46 +32,47 @@ import org.autoprop.tensor.Shape;
  * <p>The elementwise modes broadcast like numpy (a {@code [N, C, 1, 1]} gate times a
  * {@code [N, C, H, W]} map); the gradient of a broadcast input is summed over the broadcast axes.
  * A node with a single input passes it through unchanged whatever its mode, except that DOT
- * always needs exactly two inputs (the root, fed by the graph input, ignores its mode). The
- * arithmetic lives in {@link Merge}; {@link #newMerge()} makes the stateful operator a node runs.
+ * always needs exactly two inputs (the root, fed by the graph input, ignores its mode). Each mode
+ * is a {@link MergeRule} of the layer level, which holds its arithmetic (the graph never touches
+ * {@code float[]}); {@link #newMerge()} makes the stateful operator a node runs.
  */
 public enum MergeMode {
   /** Elementwise sum. */
-  SUM(Merge.Op.SUM),
+  SUM(new Sum()),
   /** {@code x0 - x1 - ... - xk}. */
-  SUB(Merge.Op.SUB),
+  SUB(new Sub()),
   /** Elementwise product. */
-  HADAMARD(Merge.Op.HADAMARD),
+  HADAMARD(new Hadamard()),
   /** Elementwise mean. */
-  AVG(Merge.Op.AVG),
+  AVG(new Avg()),
   /** Elementwise maximum, ties share the gradient. */
-  MAX(Merge.Op.MAX),
+  MAX(new Max()),
   /** Elementwise minimum, ties share the gradient. */
-  MIN(Merge.Op.MIN),
+  MIN(new Min()),
   /** Batched matrix product of exactly two inputs. */
-  DOT(Merge.Op.DOT),
+  DOT(new Dot()),
   /** Concatenation on axis 1. */
-  CHCAT(Merge.Op.CHCAT);
+  CHCAT(new Chcat());
 
-  private final Merge.Op op;
+  private final MergeRule rule;
 
-  MergeMode(Merge.Op op) {
-    this.op = op;
+  MergeMode(MergeRule rule) {
+    this.rule = rule;
   }
 
-  /** The operation of the layer-level {@link Merge}. */
-  public Merge.Op op() {
-    return op;
+  /** The layer-level rule: this mode's shape rule, FLOPs, forward and backward. */
+  public MergeRule rule() {
+    return rule;
   }
 
   /** True when a non-root node with {@code count} inputs may use this mode. */
   public boolean acceptsInputs(int count) {
-    return this == DOT ? count == 2 : count >= 1;
+    return rule.acceptsInputs(count);
   }
 
   /** What {@link #acceptsInputs} expects, in words. */
   String expectedInputs() {
-    return this == DOT ? "exactly 2" : "at least 1";
+    return rule.expectedInputs();
   }
 
   /**
@@ -70,18 +80,19 @@ public enum MergeMode {
    * naming the mode and every shape.
    */
   public Shape outputShape(List<Shape> inputs) {
-    java.util.Objects.requireNonNull(inputs, "inputs");
-    return Merge.outputShape(op, inputs);
+    return rule.outputShape(inputs);
   }
 
-  /** The FLOPs of merging inputs of the given shapes; see {@link Merge#flops}. */
+  /** The FLOPs of merging inputs of the given shapes; see {@link MergeRule#flops}. */
   public long flops(List<Shape> inputs) {
-    java.util.Objects.requireNonNull(inputs, "inputs");
-    return Merge.flops(op, inputs);
+    return rule.flops(inputs);
   }
 
-  /** A new merge operator of this mode, with its own reusable buffers. */
+  /**
+   * A new merge operator of this mode, with its own reusable buffers, on the kernels of
+   * {@link org.autoprop.kernel.KernelProvider#current()}.
+   */
   public Merge newMerge() {
-    return new Merge(op);
+    return new Merge(rule);
   }
 }

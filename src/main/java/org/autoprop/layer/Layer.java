@@ -87,7 +87,8 @@ public interface Layer {
    * 1 per element per operation (ReLU 1, BatchNorm's folded scale-and-shift 2, the sum of
    * {@code k} tensors {@code k - 1}); a transcendental function (exp, tanh, erf) counts as one
    * operation; pure data movement (Identity, Flatten, Reshape, concatenation, inference-time
-   * Dropout) counts 0. Merges are counted by {@link Merge#flops}. The default, 0, means "no
+   * Dropout) counts 0. Merges are counted by
+   * {@link org.autoprop.layer.merge.MergeRule#flops}. The default, 0, means "no
    * arithmetic"; a layer that does arithmetic must override it.
    */
   default long flops(Shape input) {

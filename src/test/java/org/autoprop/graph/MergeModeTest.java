@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.autoprop.io.SafeTensors;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.layer.GradCheck;
-import org.autoprop.layer.Merge;
+import org.autoprop.layer.merge.Merge;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Conformance;
@@ -20,7 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every merge mode: PyTorch conformance, finite differences over random shapes, ties, errors, reuse. */
+/**
+ * Every merge mode: PyTorch conformance, finite differences over random shapes, ties, errors,
+ * reuse. The tests over all modes take what they need to know of a mode (its input count, its
+ * shape rule, whether it is elementwise) from the mode, so a new mode runs through them as it is.
+ */
 class MergeModeTest {
   static Stream<String> mergeFiles() {
     return Stream.of("merge_avg_3", "merge_chcat_3", "merge_dot_2d", "merge_dot_4d", "merge_hadamard_3",
@@ -45,7 +52,7 @@ class MergeModeTest {
         xs.add(st.tensor("x" + i));
         copies.add(st.tensor("x" + i).copy());
       }
-      Merge m = new Merge(mode.op(), kp);
+      Merge m = KernelProvider.building(kp, mode::newMerge);
       String what = file + " (" + kp.description() + ")";
       Conformance.assertClose(what + " y", st.tensor("y"), m.forward(xs));
       List<Tensor> gs = m.backward(st.tensor("gy"));
@@ -57,59 +64,87 @@ class MergeModeTest {
     }
   }
 
-  /** Random inputs for {@code mode}: broadcast shapes for the elementwise modes; distinct, spaced values for MAX/MIN. */
+  @Test
+  void lumasModesExist() {
+    List<String> names = new ArrayList<>();
+    for (MergeMode mode : MergeMode.values()) {
+      names.add(mode.name());
+    }
+    assertEquals(List.of("SUM", "SUB", "HADAMARD", "AVG", "MAX", "MIN", "DOT", "CHCAT"), names);
+  }
+
+  @Test
+  void everyModeRunsItsOwnRule() {
+    for (MergeMode mode : MergeMode.values()) {
+      assertEquals(mode.name(), mode.rule().name(), "the rule of MergeMode." + mode);
+      assertSame(mode.rule(), mode.newMerge().rule(), mode + " merge");
+    }
+  }
+
+  /**
+   * Random inputs that {@code mode} accepts: an input count its rule allows (1 to 4) and shapes
+   * from one of a few families, redrawn until the mode's shape rule takes them; every value is
+   * distinct (see {@link #spreadDistinct}), since a mode may have kinks where inputs tie.
+   */
   static List<Tensor> randomInputs(MergeMode mode, SplittableRandom r) {
-    List<Tensor> xs = new ArrayList<>();
-    int k = mode == MergeMode.DOT ? 2 : 1 + r.nextInt(4);
-    int rank = 1 + r.nextInt(4);
+    int[] counts = IntStream.rangeClosed(1, 4).filter(mode::acceptsInputs).toArray();
+    assertTrue(counts.length > 0, () -> mode + " accepts no input count from 1 to 4");
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      List<Shape> shapes = randomShapes(counts[r.nextInt(counts.length)], r);
+      try {
+        mode.outputShape(shapes);
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      List<Tensor> xs = new ArrayList<>();
+      for (Shape s : shapes) {
+        xs.add(Tensor.zeros(s));
+      }
+      spreadDistinct(xs, r);
+      return xs;
+    }
+    return fail(mode + ": no random shapes fit its shape rule; give randomShapes a family that does");
+  }
+
+  /**
+   * {@code k} random shapes of one family: broadcast variants of one shape (axes set to 1, leading
+   * axes dropped), shapes of rank 2 to 4 that differ only on axis 1, or a chain of matrices
+   * {@code [..., d_i, d_i+1]} over equal leading axes.
+   */
+  static List<Shape> randomShapes(int k, SplittableRandom r) {
+    int family = r.nextInt(3);
+    int rank = family == 0 ? 1 + r.nextInt(4) : 2 + r.nextInt(3);
     int[] base = new int[rank];
     for (int a = 0; a < rank; a++) {
       base[a] = 1 + r.nextInt(4);
     }
-    switch (mode) {
-      case DOT: {
-        int rk = Math.max(2, rank);
-        int[] a = new int[rk];
-        int[] b = new int[rk];
-        for (int i = 0; i < rk - 2; i++) {
-          a[i] = b[i] = 1 + r.nextInt(3);
+    int[] chain = r.ints(k + 1, 1, 6).toArray();
+    List<Shape> shapes = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      int[] d;
+      if (family == 0) {
+        int drop = r.nextInt(4) == 0 ? r.nextInt(rank) : 0;
+        d = new int[rank - drop];
+        for (int a = drop; a < rank; a++) {
+          d[a - drop] = r.nextInt(3) == 0 ? 1 : base[a];
         }
-        a[rk - 2] = 1 + r.nextInt(5);
-        a[rk - 1] = b[rk - 2] = 1 + r.nextInt(5);
-        b[rk - 1] = 1 + r.nextInt(5);
-        xs.add(Tensor.uniform(Shape.of(a), -1, 1, r.nextLong()));
-        xs.add(Tensor.uniform(Shape.of(b), -1, 1, r.nextLong()));
-        return xs;
+      } else if (family == 1) {
+        d = base.clone();
+        d[1] = 1 + r.nextInt(4);
+      } else {
+        d = base.clone();
+        d[rank - 2] = chain[i];
+        d[rank - 1] = chain[i + 1];
       }
-      case CHCAT: {
-        int rk = Math.max(2, rank);
-        for (int i = 0; i < k; i++) {
-          int[] d = new int[rk];
-          for (int a = 0; a < rk; a++) {
-            d[a] = a < rank ? base[a] : 2;
-          }
-          d[1] = 1 + r.nextInt(4);
-          xs.add(Tensor.uniform(Shape.of(d), -1, 1, r.nextLong()));
-        }
-        return xs;
-      }
-      default:
-        for (int i = 0; i < k; i++) {
-          int drop = r.nextInt(4) == 0 ? r.nextInt(rank) : 0;
-          int[] d = new int[rank - drop];
-          for (int a = drop; a < rank; a++) {
-            d[a - drop] = r.nextInt(3) == 0 ? 1 : base[a];
-          }
-          xs.add(Tensor.uniform(Shape.of(d), -1, 1, r.nextLong()));
-        }
-        if (mode == MergeMode.MAX || mode == MergeMode.MIN) {
-          spreadDistinct(xs, r);
-        }
-        return xs;
+      shapes.add(Shape.of(d));
     }
+    return shapes;
   }
 
-  /** Gives every element of every input a distinct value, 0.03 apart (far beyond GradCheck's step). */
+  /**
+   * Gives every element of every input a distinct value, 0.03 apart (far beyond GradCheck's step),
+   * so that finite differences never step across a tie.
+   */
   static void spreadDistinct(List<Tensor> xs, SplittableRandom r) {
     int total = 0;
     for (Tensor x : xs) {
@@ -152,7 +187,7 @@ class MergeModeTest {
   @Test
   void aGateWithoutTrailingOnesPointsToTheReshape() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Merge.outputShape(Merge.Op.HADAMARD, List.of(Shape.of(2, 8, 4, 4), Shape.of(2, 8))));
+        () -> MergeMode.HADAMARD.outputShape(List.of(Shape.of(2, 8, 4, 4), Shape.of(2, 8))));
     assertTrue(e.getMessage().endsWith("; broadcasting aligns trailing axes: to apply [2, 8] along the leading axes of "
         + "[2, 8, 4, 4], reshape it to [2, 8, 1, 1] first (new Reshape(8, 1, 1) before the merge)"), e.getMessage());
   }
@@ -189,14 +224,14 @@ class MergeModeTest {
       Tensor b = Tensor.wrap(new float[] {1, 1, 3, 0, 4, 7, 2}, 7);
       Tensor c = Tensor.wrap(new float[] {0, 2, 3, 0, 5, 6, 2}, 7);
       Tensor g = Tensor.wrap(new float[] {6, 6, 6, 6, 6, 6, 6}, 7);
-      Merge max = new Merge(Merge.Op.MAX, kp);
+      Merge max = KernelProvider.building(kp, MergeMode.MAX::newMerge);
       max.forward(List.of(a, b, c));
       List<Tensor> gs = max.backward(g);
       assertArray(new float[] {3, 3, 2, 2, 3, 3, 0}, gs.get(0));
       assertArray(new float[] {3, 0, 2, 2, 0, 3, 3}, gs.get(1));
       assertArray(new float[] {0, 3, 2, 2, 3, 0, 3}, gs.get(2));
 
-      Merge min = new Merge(Merge.Op.MIN, kp);
+      Merge min = KernelProvider.building(kp, MergeMode.MIN::newMerge);
       Tensor s = Tensor.wrap(new float[] {2}, 1);
       Tensor v = Tensor.wrap(new float[] {2, 1, 3, 2}, 4);
       Tensor y = min.forward(List.of(v, s));
@@ -289,8 +324,8 @@ class MergeModeTest {
     SplittableRandom r = new SplittableRandom(seed);
     for (MergeMode mode : MergeMode.values()) {
       List<Tensor> xs = randomInputs(mode, r);
-      Merge s = new Merge(mode.op(), KernelProvider.scalar());
-      Merge v = new Merge(mode.op(), KernelProvider.vector());
+      Merge s = KernelProvider.building(KernelProvider.scalar(), mode::newMerge);
+      Merge v = KernelProvider.building(KernelProvider.vector(), mode::newMerge);
       Tensor ys = s.forward(xs);
       Tensor yv = v.forward(xs);
       Conformance.assertClose(mode + " y", ys, yv, 1e-5);
@@ -303,15 +338,8 @@ class MergeModeTest {
     }
   }
 
-  /**
-   * Three inputs of one shape take the one-pass kernels (split over the engine pool when large):
-   * output and gradients against the definitions in double precision, ties included, both kernel
-   * sets; small ones also against finite differences.
-   */
-  @ParameterizedTest(name = "seed={0}")
-  @MethodSource("org.autoprop.testing.Cases#fewSeeds")
-  void threeEqualInputsMatchTheDefinitions(long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
+  /** Three inputs of one shape, small or large (large merges split over the engine pool), with ties. */
+  static List<Tensor> threeInputs(SplittableRandom r) {
     boolean large = r.nextBoolean();
     Shape shape = large ? Shape.of(2, 1 + r.nextInt(4), 60 + r.nextInt(9), 61 + r.nextInt(7))
         : Shape.of(1 + r.nextInt(3), 1 + r.nextInt(5), 1 + r.nextInt(9));
@@ -323,73 +351,114 @@ class MergeModeTest {
       }
       xs.add(x);
     }
+    return xs;
+  }
+
+  static boolean large(List<Tensor> xs) {
+    return xs.get(0).size() > 1000;
+  }
+
+  /** The output (t = -1) or input t's gradient at one element, from the inputs' values v and the upstream g there. */
+  interface ElementDefinition {
+    double at(double[] v, double g, int t);
+  }
+
+  /** The elementwise modes of Luma's by their definitions, in double precision. */
+  static final Map<MergeMode, ElementDefinition> DEFINITIONS = Map.of(
+      MergeMode.SUM, (v, g, t) -> t < 0 ? v[0] + v[1] + v[2] : g,
+      MergeMode.SUB, (v, g, t) -> t < 0 ? v[0] - v[1] - v[2] : t == 0 ? g : -g,
+      MergeMode.AVG, (v, g, t) -> t < 0 ? (v[0] + v[1] + v[2]) / 3 : g / 3,
+      MergeMode.HADAMARD, (v, g, t) -> t < 0 ? v[0] * v[1] * v[2] : g * v[(t + 1) % 3] * v[(t + 2) % 3],
+      MergeMode.MAX, (v, g, t) -> extreme(Math.max(v[0], Math.max(v[1], v[2])), v, g, t),
+      MergeMode.MIN, (v, g, t) -> extreme(Math.min(v[0], Math.min(v[1], v[2])), v, g, t));
+
+  /** The extreme e, or input t's share of g: g split equally among the inputs equal to e. */
+  static double extreme(double e, double[] v, double g, int t) {
+    int ties = (v[0] == e ? 1 : 0) + (v[1] == e ? 1 : 0) + (v[2] == e ? 1 : 0);
+    return t < 0 ? e : v[t] == e ? g / ties : 0;
+  }
+
+  /**
+   * Three inputs of one shape take the one-pass kernels of an elementwise mode (split over the
+   * engine pool when large): on both kernel sets, output and gradients match the mode's general
+   * path (the same values with a leading axis of 1 on one input go through broadcasting: expand,
+   * fold, reduce), and the definitions above where the test knows the mode; small ones every
+   * mode of three inputs also against finite differences.
+   */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#fewSeeds")
+  void threeEqualInputsMatchTheGeneralPathAndTheDefinitions(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<Tensor> xs = threeInputs(r);
+    Shape shape = xs.get(0).shape();
     int n = shape.size();
+    List<Tensor> lifted = List.of(xs.get(0).reshape(Shape.of(prepend(1, shape.dims()))), xs.get(1), xs.get(2));
     for (MergeMode mode : MergeMode.values()) {
-      if (mode == MergeMode.DOT) {
+      if (!mode.acceptsInputs(3)) {
         continue;
       }
       for (KernelProvider kp : providers()) {
-        Merge m = new Merge(mode.op(), kp);
+        Merge m = KernelProvider.building(kp, mode::newMerge);
         Tensor y = m.forward(xs);
         Tensor g = Tensor.uniform(y.shape(), -1, 1, seed + 7);
         List<Tensor> gs = m.backward(g);
         String id = mode + " " + kp + " " + shape;
-        for (int j = 0; j < n; j++) {
-          double a = xs.get(0).data()[j];
-          double b = xs.get(1).data()[j];
-          double c = xs.get(2).data()[j];
-          double[] v = {a, b, c};
-          if (mode == MergeMode.CHCAT) {
-            int inner = n / shape.dim(0);
-            int img = j / inner;
-            for (int t = 0; t < 3; t++) {
-              int o = (img * 3 + t) * inner + j % inner;
-              assertEquals(v[t], y.data()[o], 0, id + " y at " + o);
-              assertEquals(g.data()[o], gs.get(t).data()[j], 0, id + " g" + t + " at " + j);
-            }
-            continue;
-          }
-          double gj = g.data()[j];
-          double e = mode == MergeMode.MAX ? Math.max(a, Math.max(b, c)) : Math.min(a, Math.min(b, c));
-          int ties = (a == e ? 1 : 0) + (b == e ? 1 : 0) + (c == e ? 1 : 0);
-          for (int t = -1; t < 3; t++) {
-            double expected;
-            switch (mode) {
-              case SUM:
-                expected = t < 0 ? a + b + c : gj;
-                break;
-              case SUB:
-                expected = t < 0 ? a - b - c : t == 0 ? gj : -gj;
-                break;
-              case AVG:
-                expected = t < 0 ? (a + b + c) / 3 : gj / 3;
-                break;
-              case HADAMARD:
-                expected = t < 0 ? a * b * c : gj * v[(t + 1) % 3] * v[(t + 2) % 3];
-                break;
-              default:
-                expected = t < 0 ? e : v[t] == e ? gj / ties : 0;
-            }
-            float actual = t < 0 ? y.data()[j] : gs.get(t).data()[j];
-            assertEquals(expected, actual, 1e-6, id + (t < 0 ? " y" : " g" + t) + " at " + j);
+        if (mode.rule().elementwise()) {
+          Merge general = KernelProvider.building(kp, mode::newMerge);
+          Tensor yg = general.forward(lifted);
+          List<Tensor> ggs = general.backward(g.reshape(yg.shape()));
+          Conformance.assertClose(id + " y vs the general path", yg.reshape(shape), y, 1e-6);
+          for (int t = 0; t < 3; t++) {
+            Conformance.assertClose(id + " g" + t + " vs the general path", ggs.get(t).reshape(shape), gs.get(t), 1e-6);
           }
         }
-        if (!large) {
-          // Finite differences need distinct values (no kinks): a shuffled grid 0.03 apart.
-          List<Tensor> ds = new ArrayList<>();
-          int[] perm = r.ints(0, 1 << 30).distinct().limit(3L * n).toArray();
-          int[] rank = java.util.stream.IntStream.range(0, 3 * n).boxed()
-              .sorted(java.util.Comparator.comparingInt(q -> perm[q])).mapToInt(Integer::intValue).toArray();
-          for (int t = 0; t < 3; t++) {
-            Tensor x = Tensor.zeros(shape);
-            for (int j = 0; j < n; j++) {
-              x.data()[j] = 0.03f * (rank[t * n + j] - 1.5f * n);
-            }
-            ds.add(x);
+        ElementDefinition definition = DEFINITIONS.get(mode);
+        for (int j = 0; definition != null && j < n; j++) {
+          double[] v = {xs.get(0).data()[j], xs.get(1).data()[j], xs.get(2).data()[j]};
+          for (int t = -1; t < 3; t++) {
+            float actual = t < 0 ? y.data()[j] : gs.get(t).data()[j];
+            assertEquals(definition.at(v, g.data()[j], t), actual, 1e-6, id + (t < 0 ? " y" : " g" + t) + " at " + j);
           }
+        }
+        if (!large(xs)) {
+          // Finite differences need distinct values (no kinks): a shuffled grid 0.03 apart.
+          List<Tensor> ds = List.of(Tensor.zeros(shape), Tensor.zeros(shape), Tensor.zeros(shape));
+          spreadDistinct(ds, r);
           List<String> names = List.of("x0", "x1", "x2");
           GradCheck.Report rep = GradCheck.checkFunction(names, ds, () -> m.forward(ds), m::backward, 5e-3, 100, seed);
           assertTrue(rep.passed(1e-2), () -> id + " seed " + seed + "\n" + rep);
+        }
+      }
+    }
+  }
+
+  static int[] prepend(int first, int[] dims) {
+    int[] d = new int[dims.length + 1];
+    d[0] = first;
+    System.arraycopy(dims, 0, d, 1, dims.length);
+    return d;
+  }
+
+  /** CHCAT of three inputs of one shape, large and small: each image's channels in input order, each gradient its slice. */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#fewSeeds")
+  void chcatOfThreeInputsStacksEachImagesChannels(long seed) {
+    List<Tensor> xs = threeInputs(new SplittableRandom(seed));
+    Shape shape = xs.get(0).shape();
+    int n = shape.size();
+    int inner = n / shape.dim(0);
+    for (KernelProvider kp : providers()) {
+      Merge m = KernelProvider.building(kp, MergeMode.CHCAT::newMerge);
+      Tensor y = m.forward(xs);
+      Tensor g = Tensor.uniform(y.shape(), -1, 1, seed + 7);
+      List<Tensor> gs = m.backward(g);
+      String id = "CHCAT " + kp + " " + shape;
+      for (int j = 0; j < n; j++) {
+        int img = j / inner;
+        for (int t = 0; t < 3; t++) {
+          int o = (img * 3 + t) * inner + j % inner;
+          assertEquals(xs.get(t).data()[j], y.data()[o], 0, id + " y at " + o);
+          assertEquals(g.data()[o], gs.get(t).data()[j], 0, id + " g" + t + " at " + j);
         }
       }
     }

@@ -59,13 +59,15 @@ class RandomGraphTest {
     MergeMode[] all = MergeMode.values();
     for (int j = 0; j < n; j++) {
       MergeMode m;
+      // The root's mode is ignored; it gets one that fits a single input.
       do {
         m = all[r.nextInt(all.length)];
-      } while (m == MergeMode.DOT && inCount[j] != 2);
+      } while (!fits(m, Math.max(1, inCount[j])));
       modes[j] = m;
       long seed = r.nextLong();
-      if (m == MergeMode.CHCAT && inCount[j] > 1) {
-        layers[j] = new Mix(C * inCount[j], C, seed);
+      int channels = inCount[j] > 1 ? m.outputShape(Collections.nCopies(inCount[j], X)).dim(1) : C;
+      if (channels != C) {
+        layers[j] = new Mix(channels, C, seed);
       } else {
         switch (r.nextInt(4)) {
           case 0:
@@ -86,6 +88,22 @@ class RandomGraphTest {
     return new Dag(n, edges, modes, layers, nodes);
   }
 
+  /**
+   * Whether a node with {@code k} inputs of shape {@link #X} may use {@code mode}: it accepts
+   * {@code k} inputs and their merge differs from X at most in its channels (axis 1), which a Mix
+   * layer brings back to C.
+   */
+  static boolean fits(MergeMode mode, int k) {
+    if (!mode.acceptsInputs(k)) {
+      return false;
+    }
+    try {
+      return mode.outputShape(Collections.nCopies(k, X)).withDim(1, C).equals(X);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   static LayerGraph build(Dag d) {
     LayerGraph.Builder b = LayerGraph.builder().node(d.nodes[0]);
     for (int[] e : d.edges) {
@@ -94,12 +112,15 @@ class RandomGraphTest {
     return b.root(d.nodes[0]).term(d.nodes[d.n - 1]).build();
   }
 
-  /** The smallest gap between the extreme and the runner-up over every MAX/MIN merge of the latest {@link #interpret}. */
-  static double minExtremeGap;
+  /** How far {@link #kinkNear} moves an input: 10x the step of the graph's finite differences. */
+  static final float KINK_DISTANCE = 1e-2f;
+
+  /** Whether a merge of the latest {@link #interpret} has a kink within {@link #KINK_DISTANCE} of its inputs. */
+  static boolean kinkMet;
 
   /** Node outputs computed node by node in index order, merging in edge declaration order. */
   static Tensor interpret(Dag d, Tensor x) {
-    minExtremeGap = Double.POSITIVE_INFINITY;
+    kinkMet = false;
     Tensor[] out = new Tensor[d.n];
     for (int j = 0; j < d.n; j++) {
       List<Tensor> ins = new ArrayList<>();
@@ -109,30 +130,42 @@ class RandomGraphTest {
         }
       }
       Tensor in = j == 0 ? x : ins.size() == 1 ? ins.get(0) : d.modes[j].newMerge().forward(ins).copy();
-      if (ins.size() > 1 && (d.modes[j] == MergeMode.MAX || d.modes[j] == MergeMode.MIN)) {
-        recordGap(ins, in);
+      if (ins.size() > 1) {
+        kinkMet |= kinkNear(d.modes[j], ins, in);
       }
       out[j] = d.layers[j].forward(in, true).copy();
     }
     return out[d.n - 1];
   }
 
-  /** Tracks how close the runner-up comes to the extreme at each element (0 for an exact tie). */
-  static void recordGap(List<Tensor> ins, Tensor extreme) {
-    Tensor zeros = Tensor.zeros(extreme.shape());
-    for (int e = 0; e < extreme.size(); e++) {
-      boolean seen = false;
-      for (Tensor t : ins) {
-        // Broadcast the input to the output shape: adding zeros is exact.
-        float v = MergeMode.SUM.newMerge().forward(List.of(t, zeros)).getFlat(e);
-        double gap = Math.abs(v - extreme.getFlat(e));
-        if (gap == 0 && !seen) {
-          seen = true; // the extreme itself
-        } else {
-          minExtremeGap = Math.min(minExtremeGap, gap);
+  /**
+   * Whether merging {@code ins} by {@code mode} meets a kink nearby: every merge is linear in each
+   * input alone except where inputs tie (MAX, MIN), so moving one input at a time by
+   * {@code +-KINK_DISTANCE} must leave the second difference {@code y+ - 2y + y-} at rounding
+   * level (an exact tie gives {@code KINK_DISTANCE} itself).
+   */
+  static boolean kinkNear(MergeMode mode, List<Tensor> ins, Tensor y) {
+    for (int i = 0; i < ins.size(); i++) {
+      Tensor up = mergeMoved(mode, ins, i, KINK_DISTANCE);
+      Tensor down = mergeMoved(mode, ins, i, -KINK_DISTANCE);
+      for (int e = 0; e < y.size(); e++) {
+        if (Math.abs(up.getFlat(e) - 2 * y.getFlat(e) + down.getFlat(e)) > 1e-2 * KINK_DISTANCE) {
+          return true;
         }
       }
     }
+    return false;
+  }
+
+  /** The merge of {@code ins} with {@code by} added to every element of input {@code i}. */
+  static Tensor mergeMoved(MergeMode mode, List<Tensor> ins, int i, float by) {
+    List<Tensor> moved = new ArrayList<>(ins);
+    Tensor t = ins.get(i).copy();
+    for (int e = 0; e < t.size(); e++) {
+      t.data()[e] += by;
+    }
+    moved.set(i, t);
+    return mode.newMerge().forward(moved).copy();
   }
 
   @ParameterizedTest(name = "seed={0}")
@@ -144,13 +177,13 @@ class RandomGraphTest {
     Tensor expected;
     int attempts = 0;
     do {
-      // Finite differences are wrong across a kink: redraw until every MAX/MIN input is 1e-2
-      // away from the extreme (10x the step, times the few-fold sensitivity of a parameter).
+      // Finite differences are wrong across a kink: redraw until no merge has one within 1e-2 of
+      // its inputs (10x the step, times the few-fold sensitivity of a parameter).
       assertTrue(attempts++ < 1000, "no graph without near-ties found");
       d = randomDag(r);
       x = Tensor.uniform(X, -1, 1, r.nextLong());
       expected = interpret(d, x);
-    } while (minExtremeGap < 1e-2);
+    } while (kinkMet);
     LayerGraph g = build(d);
     Tensor y = g.forward(x, true);
     assertEquals(0.0, expected.maxAbsDiff(y), 1e-5 * (1 + expected.maxAbs()), "forward differs from the interpreter");

@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.autoprop.layer.merge.Avg;
+import org.autoprop.layer.merge.Chcat;
+import org.autoprop.layer.merge.Dot;
+import org.autoprop.layer.merge.Hadamard;
+import org.autoprop.layer.merge.Max;
+import org.autoprop.layer.merge.Min;
+import org.autoprop.layer.merge.Sub;
+import org.autoprop.layer.merge.Sum;
 import org.autoprop.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,17 +73,17 @@ class FlopsTest {
   void mergeFlops() {
     Shape a = Shape.of(2, 3, 4, 4); // 96
     Shape gate = Shape.of(2, 3, 1, 1);
-    assertEquals(2 * 96, Merge.flops(Merge.Op.SUM, List.of(a, a, a)));
-    assertEquals(96, Merge.flops(Merge.Op.SUB, List.of(a, a)));
-    assertEquals(96, Merge.flops(Merge.Op.HADAMARD, List.of(a, gate))); // broadcast: one op per output
-    assertEquals(3 * 96, Merge.flops(Merge.Op.AVG, List.of(a, a, a)));
-    assertEquals(96, Merge.flops(Merge.Op.MAX, List.of(a, a)));
-    assertEquals(2 * 96, Merge.flops(Merge.Op.MIN, List.of(a, a, a)));
-    assertEquals(0, Merge.flops(Merge.Op.CHCAT, List.of(a, a)));
+    assertEquals(2 * 96, new Sum().flops(List.of(a, a, a)));
+    assertEquals(96, new Sub().flops(List.of(a, a)));
+    assertEquals(96, new Hadamard().flops(List.of(a, gate))); // broadcast: one op per output
+    assertEquals(3 * 96, new Avg().flops(List.of(a, a, a)));
+    assertEquals(96, new Max().flops(List.of(a, a)));
+    assertEquals(2 * 96, new Min().flops(List.of(a, a, a)));
+    assertEquals(0, new Chcat().flops(List.of(a, a)));
     // [2, 5, 7] @ [2, 7, 3]: 2 * 5 * 3 outputs, 7 multiply-adds each
-    assertEquals(2L * 2 * 5 * 3 * 7, Merge.flops(Merge.Op.DOT, List.of(Shape.of(2, 5, 7), Shape.of(2, 7, 3))));
+    assertEquals(2L * 2 * 5 * 3 * 7, new Dot().flops(List.of(Shape.of(2, 5, 7), Shape.of(2, 7, 3))));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Merge.flops(Merge.Op.SUM, List.of(a, Shape.of(2, 4, 4, 4))));
+        () -> new Sum().flops(List.of(a, Shape.of(2, 4, 4, 4))));
     assertTrue(e.getMessage().startsWith("SUM cannot merge input shapes [2, 3, 4, 4], [2, 4, 4, 4]"), e.getMessage());
   }
 }

@@ -3,7 +3,7 @@ package org.autoprop.bench;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.autoprop.graph.MergeMode;
-import org.autoprop.layer.Merge;
+import org.autoprop.layer.merge.Merge;
 import org.autoprop.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
