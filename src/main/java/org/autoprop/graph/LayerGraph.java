@@ -110,7 +110,7 @@ public final class LayerGraph implements Layer {
     }
   }
 
-  private GraphStructure structure = new GraphStructure();
+  private final GraphStructure structure;
   private final GraphOwnership ownership = new GraphOwnership(this);
   private final GraphOptimizer optimizer = new GraphOptimizer();
   private String name;
@@ -147,6 +147,7 @@ public final class LayerGraph implements Layer {
     Objects.requireNonNull(graph, "graph");
     Objects.requireNonNull(root, "root");
     Objects.requireNonNull(term, "term");
+    structure = new GraphStructure();
     for (Map.Entry<LayerNode, List<LayerNode>> e : graph.entrySet()) {
       structure.addNodeIfAbsent(e.getKey());
       for (LayerNode to : Objects.requireNonNull(e.getValue(), "successors of node " + GraphStructure.name(e.getKey()))) {
@@ -158,7 +159,9 @@ public final class LayerGraph implements Layer {
     structure.term = term;
   }
 
-  private LayerGraph() {}
+  private LayerGraph(GraphStructure structure) {
+    this.structure = structure;
+  }
 
   /** A fluent builder; its {@link Builder#build()} returns a built graph. */
   public static Builder builder() {
@@ -167,7 +170,7 @@ public final class LayerGraph implements Layer {
 
   /** Collects nodes and edges in declaration order. */
   public static final class Builder {
-    private final LayerGraph g = new LayerGraph();
+    private final LayerGraph g = new LayerGraph(new GraphStructure());
 
     private Builder() {}
 
@@ -376,8 +379,7 @@ public final class LayerGraph implements Layer {
    */
   public LayerGraph then(LayerGraph next) {
     Objects.requireNonNull(next, "next");
-    LayerGraph g = new LayerGraph();
-    g.structure = GraphStructure.join(structure, next.structure);
+    LayerGraph g = new LayerGraph(GraphStructure.join(structure, next.structure));
     GraphValidator.validate(g.structure); // before the parts give up their nodes
     invalidate();
     next.invalidate();
