@@ -1,5 +1,6 @@
 package org.autoprop;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,7 @@ import org.autoprop.graph.LayerGraph;
 import org.autoprop.io.Checkpoint;
 import org.autoprop.io.StateDict;
 import org.autoprop.models.ReferenceNets;
+import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Cases;
 import org.autoprop.train.Sgd;
 import org.junit.jupiter.api.DynamicTest;
@@ -218,6 +220,24 @@ class ReadmeExamplesTest {
     return Cases.size(Cases.scalarKernels() ? 8 : 64, 512);
   }
 
+  /**
+   * {@code file} holds FMNIST-NET's state dict (loaded strictly: every name and shape, finite
+   * values; a mismatch throws) and every weight moved from the seed-1 initialization the program
+   * started from.
+   */
+  static void assertTrainedWeights(Path file) throws IOException {
+    LayerGraph model = ReferenceNets.fashionNet(1);
+    StateDict.load(model, file);
+    Map<String, Tensor> initial = StateDict.of(ReferenceNets.fashionNet(1));
+    List<String> unmoved = new ArrayList<>();
+    StateDict.of(model).forEach((name, t) -> {
+      if (name.endsWith(".weight") && maxAbsDiff(t, initial.get(name)) == 0) {
+        unmoved.add(name);
+      }
+    });
+    assertEquals(List.of(), unmoved, "weights that training left at their initial values");
+  }
+
   @TestFactory
   Stream<DynamicTest> everyJavaBlockCompilesAndRuns() throws IOException {
     List<Program> programs = programs(Files.readAllLines(Path.of("README.md")));
@@ -233,8 +253,7 @@ class ReadmeExamplesTest {
               String out = run(p, dir, List.of(Integer.toString(trainingImages())));
               Path weights = dir.resolve("fmnist.safetensors");
               assertTrue(Files.isRegularFile(weights), () -> "no fmnist.safetensors written; output:\n" + out);
-              assertTrue(Files.size(weights) > 300_000, () -> "fmnist.safetensors has " + weights.toFile().length()
-                  + " bytes");
+              assertTrainedWeights(weights);
             } else if (p.name().equals("Evaluate")) {
               // The weights TrainFashion would have left in its folder, and a CLI-style checkpoint.
               LayerGraph trained = ReferenceNets.fashionNet(5);
@@ -295,6 +314,17 @@ class ReadmeExamplesTest {
     assertEquals("Hello", hello.name());
     assertEquals(List.of(17, 18, 19), hello.lines());
     assertEquals("public class Hello {\n  public static void main(String[] a) {}\n}\n", hello.source());
+  }
+
+  @Test
+  void untrainedOrForeignWeightsAreNotTakenForTheTrainingsOutput() throws IOException {
+    Path untrained = tmp.resolve("untrained.safetensors");
+    StateDict.save(ReferenceNets.fashionNet(1), untrained);
+    AssertionError e = assertThrows(AssertionError.class, () -> assertTrainedWeights(untrained));
+    assertTrue(e.getMessage().startsWith("weights that training left at their initial values"), e.getMessage());
+    Path other = tmp.resolve("other.safetensors");
+    StateDict.save(new org.autoprop.layer.Dense(3, 2), other);
+    assertThrows(org.autoprop.io.StateMismatchException.class, () -> assertTrainedWeights(other));
   }
 
   @Test

@@ -20,6 +20,8 @@ import org.autoprop.models.ReferenceNets;
 import org.autoprop.tensor.Shape;
 import org.autoprop.train.ConfusionMatrix;
 import org.autoprop.train.CrossEntropyLoss;
+import org.autoprop.train.Dataset;
+import org.autoprop.train.EpochListener;
 import org.autoprop.train.EpochResult;
 import org.autoprop.train.LrSchedule;
 import org.autoprop.train.Reduction;
@@ -52,6 +54,11 @@ final class TrainCommand {
       this.epochs = epochs;
       this.lr = lr;
     }
+
+    /** Cross-entropy; with label smoothing 0.1 for {@link #FAST}. */
+    CrossEntropyLoss loss() {
+      return this == REFERENCE ? new CrossEntropyLoss() : new CrossEntropyLoss(Reduction.MEAN, 0.1);
+    }
   }
 
   private TrainCommand() {}
@@ -80,6 +87,53 @@ final class TrainCommand {
     Options o = Options.parse(args, "--recipe", "fast", "--epochs", "", "--batch", "128", "--lr", "",
         "--seed", "1", "--threads", "", "--data", "", "--limit", "", "--drop-last", "false", "--out", "",
         "--overwrite", "false", "--resume", "");
+    setThreads(o, out);
+    Settings s = Settings.of(o);
+    Path resume = resumeFile(o);
+    Path outDir = outputFolder(o, resume);
+    Path checkpoint = outDir.resolve(CHECKPOINT);
+    if (resume == null && !o.flag("--overwrite")) {
+      refuseToOverwrite(outDir, checkpoint);
+    }
+    requireWritable(outDir);
+    FashionMnistData data = loadData(o, s.home(), outDir, resume);
+    Dataset train = trainingSet(o, data);
+    printEngineAndData(out, data, train);
+    Map<String, String> runInfo = runInfo(s, data, train);
+
+    LayerGraph model = ReferenceNets.fashionNet(s.seed());
+    out.println(model.summary(Shape.of(s.batch(), 1, 28, 28)));
+    Sgd optimizer = new Sgd(model.parameters(), s.lr(), 0.9, 0, 5e-4, s.recipe() == Recipe.FAST);
+    CrossEntropyLoss loss = s.recipe().loss();
+    long stepsPerEpoch = s.dropLast() ? train.size() / s.batch() : (train.size() + s.batch() - 1) / s.batch();
+    int plannedEpochs = o.string("--epochs").isEmpty() ? s.recipe().epochs : o.positiveInt("--epochs");
+    Start start = resume == null ? new Start(0, s.seed(), plannedEpochs, new ArrayList<>(), null)
+        : resumeRun(resume, model, optimizer, s.seed(), plannedEpochs, o.string("--epochs").isEmpty(), runInfo, out);
+    if (start.epoch() >= start.epochs()) {
+      out.println("nothing to train: the checkpoint has " + start.epoch() + " epochs and the run plans " + start.epochs()
+          + " (pass --epochs N to train more); nothing was written");
+      report(model, data, s.batch(), out, 0);
+      return 0;
+    }
+
+    Trainer trainer = trainer(s, model, loss, optimizer, start, stepsPerEpoch, out);
+    trainer.addListener(checkpointEveryEpoch(checkpoint, model, optimizer, start, runInfo, data.test.size()));
+    out.printf(Locale.ROOT, "training: recipe %s, %d epochs, batch %d, lr %.3g, seed %d, %d steps per epoch%n",
+        s.recipe().name().toLowerCase(Locale.ROOT), start.epochs(), s.batch(), s.lr(), start.seed(), stepsPerEpoch);
+    out.println("loss: " + loss.name() + (s.recipe() == Recipe.FAST
+        ? " (the printed training and test losses include the label-smoothing term)" : ""));
+    out.println("output: " + outDir);
+    long t0 = System.nanoTime();
+    trainer.fit(train, data.test);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+
+    report(model, data, s.batch(), out, seconds);
+    writeOutputs(model, s.batch(), start.history(), outDir, checkpoint, out);
+    return 0;
+  }
+
+  /** --threads N: the size of the engine pool, at most the processors there are. */
+  private static void setThreads(Options o, PrintStream out) {
     if (!o.string("--threads").isEmpty()) {
       int threads = o.positiveInt("--threads");
       int cores = Runtime.getRuntime().availableProcessors();
@@ -95,140 +149,165 @@ final class TrainCommand {
             + " threads");
       }
     }
-    Recipe recipe = parseRecipe(o.string("--recipe"));
-    int batch = o.positiveInt("--batch");
-    double lr = o.string("--lr").isEmpty() ? recipe.lr : o.positiveDouble("--lr");
-    long seed = o.longValue("--seed");
-    boolean dropLast = o.flag("--drop-last");
-    Path home = System.getProperty("autoprop.home") != null ? Paths.get(System.getProperty("autoprop.home")) : null;
+  }
 
-    Checkpoint.Info resumed = null;
-    Path resume = null;
-    if (!o.string("--resume").isEmpty()) {
-      resume = Paths.get(o.string("--resume"));
-      if (Files.isDirectory(resume)) {
-        throw new IOException("--resume " + resume + ": is a directory (expected: a checkpoint file such as "
-            + resume.resolve(CHECKPOINT) + ")");
-      }
-      if (!Files.exists(resume)) {
-        throw new IOException("--resume " + resume + ": no such file");
-      }
+  /** The lines that open every run: the kernels and threads, and the data. */
+  private static void printEngineAndData(PrintStream out, FashionMnistData data, Dataset train) {
+    out.println("AutoProp for Java: kernels " + KernelProvider.get().description() + ", "
+        + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
+    out.println("data: " + data.description + (train.size() < data.train.size() ? " (training on the first " + train.size() + ")" : ""));
+  }
+
+  /** The trainer of this run, from its start; the fast recipe's learning-rate schedule included. */
+  private static Trainer trainer(Settings s, LayerGraph model, CrossEntropyLoss loss, Sgd optimizer, Start start,
+      long stepsPerEpoch, PrintStream out) {
+    Trainer trainer = new Trainer(model, loss, optimizer).batchSize(s.batch()).epochs(start.epochs())
+        .startEpoch(start.epoch()).seed(start.seed()).dropLast(s.dropLast()).validationName("test")
+        .progress(out, out == System.out && System.console() != null);
+    if (s.recipe() == Recipe.FAST) {
+      trainer.schedule(fastSchedule(s.lr(), stepsPerEpoch, start, out), true);
     }
-    Path outDir = outputFolder(o, resume);
-    Path checkpoint = outDir.resolve(CHECKPOINT);
-    if (resume == null && Files.exists(checkpoint) && !o.flag("--overwrite")) {
+    return trainer;
+  }
+
+  /** The settings read from the options before anything else happens (an error names the option). */
+  private record Settings(Recipe recipe, int batch, double lr, long seed, boolean dropLast, Path home) {
+    static Settings of(Options o) {
+      Recipe recipe = parseRecipe(o.string("--recipe"));
+      int batch = o.positiveInt("--batch");
+      double lr = o.string("--lr").isEmpty() ? recipe.lr : o.positiveDouble("--lr");
+      long seed = o.longValue("--seed");
+      boolean dropLast = o.flag("--drop-last");
+      Path home = System.getProperty("autoprop.home") != null ? Paths.get(System.getProperty("autoprop.home")) : null;
+      return new Settings(recipe, batch, lr, seed, dropLast, home);
+    }
+  }
+
+  /**
+   * Where training starts: the epoch (0, or the checkpoint's), the seed, the planned number of
+   * epochs, the history so far and, when resuming, what the checkpoint said.
+   */
+  private record Start(int epoch, long seed, int epochs, List<EpochResult> history, Checkpoint.Info resumed) {}
+
+  /** The checkpoint file of --resume, or null; an error when it is a folder or missing. */
+  private static Path resumeFile(Options o) throws IOException {
+    if (o.string("--resume").isEmpty()) {
+      return null;
+    }
+    Path resume = Paths.get(o.string("--resume"));
+    if (Files.isDirectory(resume)) {
+      throw new IOException("--resume " + resume + ": is a directory (expected: a checkpoint file such as "
+          + resume.resolve(CHECKPOINT) + ")");
+    }
+    if (!Files.exists(resume)) {
+      throw new IOException("--resume " + resume + ": no such file");
+    }
+    return resume;
+  }
+
+  /** A new run never replaces another run's checkpoint unless --overwrite says so. */
+  private static void refuseToOverwrite(Path outDir, Path checkpoint) throws IOException {
+    if (Files.exists(checkpoint)) {
       throw new IOException("--out " + outDir + " already holds a checkpoint of another run (" + checkpoint
           + "); choose another --out, resume it with --resume " + checkpoint + ", or pass --overwrite");
     }
-    requireWritable(outDir);
+  }
 
-    FashionMnistData data;
+  /** The data of --data (else the default places); a run that fails here leaves no empty numbered folder. */
+  private static FashionMnistData loadData(Options o, Path home, Path outDir, Path resume) throws IOException {
     try {
-      data = FashionMnistData.load(o.string("--data").isEmpty() ? null : Paths.get(o.string("--data")), home);
+      return FashionMnistData.load(o.string("--data").isEmpty() ? null : Paths.get(o.string("--data")), home);
     } catch (IOException | RuntimeException e) {
       if (o.string("--out").isEmpty() && resume == null) {
         deleteIfEmpty(outDir); // a run that never started leaves no empty numbered folder behind
       }
       throw e;
     }
-    var train = data.train;
+  }
+
+  /** The training set, cut to its first --limit images if given. */
+  private static Dataset trainingSet(Options o, FashionMnistData data) {
+    Dataset train = data.train;
     if (!o.string("--limit").isEmpty()) {
       train = train.subset(0, Math.min(train.size(), o.positiveInt("--limit")));
     }
-    out.println("AutoProp for Java: kernels " + KernelProvider.get().description() + ", "
-        + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
-    out.println("data: " + data.description + (train.size() < data.train.size() ? " (training on the first " + train.size() + ")" : ""));
+    return train;
+  }
 
+  /** What this run is trained with, saved in the checkpoint under {@link #RUN_KEYS}. */
+  private static Map<String, String> runInfo(Settings s, FashionMnistData data, Dataset train) {
     Map<String, String> runInfo = new LinkedHashMap<>();
-    runInfo.put("recipe", recipe.name().toLowerCase(Locale.ROOT));
-    runInfo.put("batch", Integer.toString(batch));
+    runInfo.put("recipe", s.recipe().name().toLowerCase(Locale.ROOT));
+    runInfo.put("batch", Integer.toString(s.batch()));
     runInfo.put("data", data.source);
     runInfo.put("limit", Integer.toString(train.size()));
-    runInfo.put("drop-last", Boolean.toString(dropLast));
+    runInfo.put("drop-last", Boolean.toString(s.dropLast()));
+    return runInfo;
+  }
 
-    LayerGraph model = ReferenceNets.fashionNet(seed);
-    out.println(model.summary(Shape.of(batch, 1, 28, 28)));
-    Sgd optimizer = new Sgd(model.parameters(), lr, 0.9, 0, 5e-4, recipe == Recipe.FAST);
-    CrossEntropyLoss loss = recipe == Recipe.REFERENCE
-        ? new CrossEntropyLoss() : new CrossEntropyLoss(Reduction.MEAN, 0.1);
-    long stepsPerEpoch = dropLast ? train.size() / batch : (train.size() + batch - 1) / batch;
-
+  /**
+   * Loads the checkpoint into the model and the optimizer and says where training resumes: its
+   * seed wins over --seed, its history continues, and the epochs it planned replace
+   * {@code plannedEpochs} when {@code keepItsPlan} (no --epochs given). Warns about settings that
+   * differ from the checkpoint's.
+   */
+  private static Start resumeRun(Path resume, LayerGraph model, Sgd optimizer, long seed, int plannedEpochs,
+      boolean keepItsPlan, Map<String, String> runInfo, PrintStream out) throws IOException {
+    Checkpoint.Info resumed = Checkpoint.load(resume, model, optimizer);
+    int startEpoch = (int) resumed.epoch();
+    if (resumed.seed() != seed) {
+      out.println("resume: using the checkpoint's seed " + resumed.seed() + " (not " + seed + ")");
+      seed = resumed.seed();
+    }
+    Map<String, String> saved = resumed.metadata();
+    for (String key : RUN_KEYS) {
+      String was = saved.get(key);
+      if (was != null && !was.equals(runInfo.get(key))) {
+        out.println("warning: resuming a run trained with " + key + " '" + was + "'; this run uses '"
+            + runInfo.get(key) + "'");
+      }
+    }
     List<EpochResult> history = new ArrayList<>();
-    int startEpoch = 0;
-    int plannedEpochs = o.string("--epochs").isEmpty() ? recipe.epochs : o.positiveInt("--epochs");
-    if (resume != null) {
-      resumed = Checkpoint.load(resume, model, optimizer);
-      startEpoch = (int) resumed.epoch();
-      if (resumed.seed() != seed) {
-        out.println("resume: using the checkpoint's seed " + resumed.seed() + " (not " + seed + ")");
-        seed = resumed.seed();
-      }
-      Map<String, String> saved = resumed.metadata();
-      for (String key : RUN_KEYS) {
-        String was = saved.get(key);
-        if (was != null && !was.equals(runInfo.get(key))) {
-          out.println("warning: resuming a run trained with " + key + " '" + was + "'; this run uses '"
-              + runInfo.get(key) + "'");
-        }
-      }
-      try {
-        history.addAll(parseHistory(saved.get(HISTORY)));
-      } catch (IllegalArgumentException e) {
-        throw new IOException(resume + ": corrupt training history: " + e.getMessage(), e);
-      }
-      if (history.size() != startEpoch) {
-        throw new IOException(resume + ": the history has " + history.size() + " epochs but the checkpoint says "
-            + startEpoch + " were trained");
-      }
-      if (o.string("--epochs").isEmpty() && saved.containsKey(PLANNED_EPOCHS)) {
-        plannedEpochs = parsePlanned(resume, saved.get(PLANNED_EPOCHS));
-      }
-      out.printf(Locale.ROOT, "resumed from %s after epoch %d (optimizer step %d)%n", resume, startEpoch, resumed.step());
+    try {
+      history.addAll(parseHistory(saved.get(HISTORY)));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(resume + ": corrupt training history: " + e.getMessage(), e);
     }
-    final int epochs = plannedEpochs;
-    if (startEpoch >= epochs) {
-      out.println("nothing to train: the checkpoint has " + startEpoch + " epochs and the run plans " + epochs
-          + " (pass --epochs N to train more); nothing was written");
-      report(model, data, batch, out, 0);
-      return 0;
+    if (history.size() != startEpoch) {
+      throw new IOException(resume + ": the history has " + history.size() + " epochs but the checkpoint says "
+          + startEpoch + " were trained");
     }
-    long totalSteps = stepsPerEpoch * epochs;
+    int epochs = plannedEpochs;
+    if (keepItsPlan && saved.containsKey(PLANNED_EPOCHS)) {
+      epochs = parsePlanned(resume, saved.get(PLANNED_EPOCHS));
+    }
+    out.printf(Locale.ROOT, "resumed from %s after epoch %d (optimizer step %d)%n", resume, startEpoch, resumed.step());
+    return new Start(startEpoch, seed, epochs, history, resumed);
+  }
 
-    Trainer trainer = new Trainer(model, loss, optimizer).batchSize(batch).epochs(epochs).startEpoch(startEpoch)
-        .seed(seed).dropLast(dropLast).validationName("test")
-        .progress(out, out == System.out && System.console() != null);
-    if (recipe == Recipe.FAST) {
-      LrSchedule schedule = fastSchedule(lr, totalSteps);
-      if (resumed != null) {
-        warnIfReplanned(out, resumed, schedule, epochs);
-      }
-      trainer.schedule(schedule, true);
-    }
-    final long runSeed = seed;
-    trainer.addListener((result, t) -> {
+  /** After every epoch, the checkpoint: weights, optimizer state, the run's settings and history. */
+  private static EpochListener checkpointEveryEpoch(Path checkpoint, LayerGraph model, Sgd optimizer, Start start,
+      Map<String, String> runInfo, int testImages) {
+    return (result, t) -> {
+      List<EpochResult> history = start.history();
       history.add(result);
       Map<String, String> meta = new LinkedHashMap<>();
       meta.put("model", "FMNIST-NET");
       meta.putAll(runInfo);
-      meta.put("test-images", Integer.toString(data.test.size()));
-      meta.put(PLANNED_EPOCHS, Integer.toString(epochs));
+      meta.put("test-images", Integer.toString(testImages));
+      meta.put(PLANNED_EPOCHS, Integer.toString(start.epochs()));
       meta.put(HISTORY, formatHistory(history));
       try {
-        Checkpoint.save(checkpoint, model, optimizer, result.epoch(), runSeed, meta);
+        Checkpoint.save(checkpoint, model, optimizer, result.epoch(), start.seed(), meta);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException("Cannot write " + checkpoint, e);
       }
-    });
-    out.printf(Locale.ROOT, "training: recipe %s, %d epochs, batch %d, lr %.3g, seed %d, %d steps per epoch%n",
-        recipe.name().toLowerCase(Locale.ROOT), epochs, batch, lr, seed, stepsPerEpoch);
-    out.println("loss: " + loss.name() + (recipe == Recipe.FAST
-        ? " (the printed training and test losses include the label-smoothing term)" : ""));
-    out.println("output: " + outDir);
-    long start = System.nanoTime();
-    trainer.fit(train, data.test);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    };
+  }
 
-    report(model, data, batch, out, seconds);
+  /** The training curves and the pictures of the graph, and where they and the checkpoint are. */
+  private static void writeOutputs(LayerGraph model, int batch, List<EpochResult> history, Path outDir,
+      Path checkpoint, PrintStream out) throws IOException {
     Path curves = outDir.resolve("curves.svg");
     writeCurves(history, curves);
     out.println();
@@ -244,7 +323,6 @@ final class TrainCommand {
     } else {
       out.println("graph:        " + graph.dot() + ", " + mermaid + " (Mermaid); " + graph.message());
     }
-    return 0;
   }
 
   private static final String CHECKPOINT = "checkpoint.safetensors";
@@ -252,10 +330,18 @@ final class TrainCommand {
   /** Where runs go without --out: a new numbered folder per run. */
   static final Path RUNS = Paths.get("runs", "fmnist");
 
-  /** Warm-up over the first tenth of the steps, then cosine annealing to 0 by the last. */
-  private static LrSchedule fastSchedule(double lr, long totalSteps) {
+  /**
+   * Warm-up over the first tenth of the run's steps, then cosine annealing to 0 by the last; for a
+   * resumed run planned over a different total, a warning says how the rate changes.
+   */
+  private static LrSchedule fastSchedule(double lr, long stepsPerEpoch, Start start, PrintStream out) {
+    long totalSteps = stepsPerEpoch * start.epochs();
     long warmup = Math.max(1, totalSteps / 10);
-    return LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
+    LrSchedule schedule = LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
+    if (start.resumed() != null) {
+      warnIfReplanned(out, start.resumed(), schedule, start.epochs());
+    }
+    return schedule;
   }
 
   /** Says how the learning rate moves when a resumed run's schedule covers a different total. */

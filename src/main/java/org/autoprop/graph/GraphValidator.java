@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.autoprop.graph.GraphValidationException.Kind;
-import org.autoprop.graph.LayerGraph.Edge;
+import org.autoprop.graph.GraphStructure.Edge;
 import org.autoprop.layer.Layer;
 
 /** The checks of {@link LayerGraph#build()}, in the order its Javadoc lists them. */
@@ -23,7 +23,11 @@ final class GraphValidator {
   record Adjacency(Map<LayerNode, List<LayerNode>> out, Map<LayerNode, List<LayerNode>> in) {}
 
   /** Validates the graph or throws a {@link GraphValidationException} naming the nodes. */
-  static Adjacency validate(Collection<LayerNode> nodes, List<Edge> edges, LayerNode root, LayerNode term) {
+  static Adjacency validate(GraphStructure structure) {
+    return validate(structure.nodes, structure.edges, structure.root, structure.term);
+  }
+
+  private static Adjacency validate(Collection<LayerNode> nodes, List<Edge> edges, LayerNode root, LayerNode term) {
     validateNamesAndLayers(nodes);
     Map<LayerNode, List<LayerNode>> out = new HashMap<>();
     Map<LayerNode, List<LayerNode>> in = new HashMap<>();
@@ -176,8 +180,6 @@ final class GraphValidator {
     }
     return missing;
   }
-
-  @SuppressWarnings("unchecked")
 
   private static List<String> names(List<LayerNode> ns) {
     List<String> out = new ArrayList<>();

@@ -1,22 +1,19 @@
 package org.autoprop.graph;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
-import org.autoprop.layer.AnomalyChecks;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.BatchNormReLU2D;
+import org.autoprop.layer.CheckedSteps;
+import org.autoprop.layer.FusesNext;
+import org.autoprop.layer.Fusion;
 import org.autoprop.layer.Layer;
-import org.autoprop.layer.merge.Merge;
 import org.autoprop.layer.Parameter;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
@@ -59,15 +56,16 @@ import org.autoprop.tensor.Tensor;
  *       output feeds several nodes receives the sum of their gradients.
  *   <li>Parameter names are {@code NODE.PARAM} ({@code NODE.INDEX.PARAM} inside a Sequential,
  *       {@code OUTER.INNER.PARAM} for a nested graph).
- *   <li>Fusion: where a node whose layer is a {@link BatchNorm2D} (not the term) has exactly one
- *       successor, and that successor's layer is a {@link ReLU} whose only input is the batch norm
- *       node, {@link #build()} pairs them: the batch norm node runs a {@link BatchNormReLU2D} over
- *       its batch norm (one pass instead of two, the same numbers), and the ReLU node passes the
- *       tensor through forward and the gradient through backward without running its layer. The
- *       batch norm node's output (its layer's output buffer) then holds the post-ReLU values, the
- *       same tensor as the ReLU node's output; when the ReLU node is the term, {@link #forward}
- *       returns that tensor, owned by the batch norm layer. On by default
- *       ({@link BatchNormReLU2D#FUSE_BY_DEFAULT}); {@link #fusion(boolean)} sets it per graph.
+ *   <li>Fusion ({@link Fusion}): where a node (not the term) has exactly one successor, that
+ *       successor has no other input, and the node's layer can absorb the successor's layer
+ *       ({@link FusesNext}; a {@link BatchNorm2D} followed by a {@link ReLU}), {@link #build()}
+ *       pairs them: the first node runs the fused layer over its own layer's state (a
+ *       {@link BatchNormReLU2D}: one pass instead of two, the same numbers), and the absorbed node
+ *       passes the tensor through forward and the gradient through backward without running its
+ *       layer. The first node's output (its layer's output buffer) then holds the post-ReLU values,
+ *       the same tensor as the absorbed node's output; when the absorbed node is the term,
+ *       {@link #forward} returns that tensor, owned by the batch norm layer. On by default
+ *       ({@link Fusion#BY_DEFAULT}); {@link #fusion(boolean)} sets it per graph.
  *   <li><b>Ownership.</b> A node belongs to at most one built graph at a time, and so does a
  *       graph used as the layer of a node (a nested graph): a layer keeps the state of its latest
  *       forward, so two graphs sharing one would silently compute wrong gradients. {@link #build()}
@@ -104,12 +102,6 @@ public final class LayerGraph implements Layer {
   /** The message of the exception thrown when an unbuilt graph is used. */
   public static final String NOT_BUILT = "'LayerGraph' has not built! Call 'build()' to build the graph.";
 
-  private Updater optimizer;
-  private String name;
-
-  /** A directed edge; declaration order matters (merge input order). */
-  record Edge(LayerNode from, LayerNode to) {}
-
   /** Parameter element counts: {@code biases} of parameters whose local name is {@code bias}, {@code weights} of all others. */
   public record ParamSize(long weights, long biases) {
     /** weights + biases. */
@@ -118,25 +110,17 @@ public final class LayerGraph implements Layer {
     }
   }
 
-  private final LinkedHashSet<LayerNode> nodes = new LinkedHashSet<>();
-  private final List<Edge> edges = new ArrayList<>();
-  private LayerNode root;
-  private LayerNode term;
+  private final GraphStructure structure;
+  private final GraphOwnership ownership = new GraphOwnership(this);
+  private final GraphOptimizer optimizer = new GraphOptimizer();
+  private String name;
+  private Boolean fusion; // null: Fusion.BY_DEFAULT, not pushed into nested layers
 
-  // Fixed by build().
-  private boolean built;
-  private LayerNode[] order;
-  private int[][] preds;
-  private int[][] succs;
-  private int rootIndex;
-  private int termIndex;
-  private Merge[] merges;
-  private List<Tensor>[] mergeInputs;
-  private Boolean fusion; // null: BatchNormReLU2D.FUSE_BY_DEFAULT, not pushed into nested layers
-  private Layer[] exec; // what node k runs: its layer, or a BatchNormReLU2D for a fused batch norm
-  private boolean[] passThrough; // node k is the ReLU of a fused pair
+  // Fixed by build(); null when not built.
+  private ExecutionPlan plan;
 
   // Run-time state, reused while the input shape stays the same.
+  private List<Tensor>[] mergeInputs;
   private Shape cachedInput;
   private Shape[] shapes;
   private Tensor[] outputs;
@@ -146,19 +130,10 @@ public final class LayerGraph implements Layer {
   private final GradientSum gradSum = new GradientSum();
   private boolean forwardDone;
 
-  // Anomaly detection: the checksums of each node's input and output at the latest forward, taken
-  // only in that mode; forwardChecked says the latest forward took them.
+  // Anomaly detection: the switch, and the checked runs of the nodes (made by build()).
   private boolean anomalies;
   private boolean pushingAnomalies;
-  private boolean forwardChecked;
-  private Tensor[] inputs;
-  private long[] inputSums;
-  private long[] outputSums;
-
-  // Ownership, fixed by build(): the graph holding this one as a node's layer, and the nested
-  // graphs this one claimed. LayerNode.owner holds the graph that claimed a node.
-  private LayerGraph parent;
-  private final List<LayerGraph> claimedGraphs = new ArrayList<>();
+  private CheckedSteps checked;
 
   // The thread inside forward or backward, or null; runnerOp is only read for the message.
   private final AtomicReference<Thread> runner = new AtomicReference<>();
@@ -172,18 +147,21 @@ public final class LayerGraph implements Layer {
     Objects.requireNonNull(graph, "graph");
     Objects.requireNonNull(root, "root");
     Objects.requireNonNull(term, "term");
+    structure = new GraphStructure();
     for (Map.Entry<LayerNode, List<LayerNode>> e : graph.entrySet()) {
-      addNodeIfAbsent(e.getKey());
-      for (LayerNode to : Objects.requireNonNull(e.getValue(), "successors of node " + name(e.getKey()))) {
-        addNodeIfAbsent(to);
-        edges.add(new Edge(e.getKey(), to));
+      structure.addNodeIfAbsent(e.getKey());
+      for (LayerNode to : Objects.requireNonNull(e.getValue(), "successors of node " + GraphStructure.name(e.getKey()))) {
+        structure.addNodeIfAbsent(to);
+        structure.edges.add(new GraphStructure.Edge(e.getKey(), to));
       }
     }
-    this.root = root;
-    this.term = term;
+    structure.root = root;
+    structure.term = term;
   }
 
-  private LayerGraph() {}
+  private LayerGraph(GraphStructure structure) {
+    this.structure = structure;
+  }
 
   /** A fluent builder; its {@link Builder#build()} returns a built graph. */
   public static Builder builder() {
@@ -192,23 +170,19 @@ public final class LayerGraph implements Layer {
 
   /** Collects nodes and edges in declaration order. */
   public static final class Builder {
-    private final LayerGraph g = new LayerGraph();
+    private final LayerGraph g = new LayerGraph(new GraphStructure());
 
     private Builder() {}
 
     /** Adds a node without edges (e.g. the only node of a one-node graph). */
     public Builder node(LayerNode n) {
-      g.addNodeIfAbsent(n);
+      g.structure.addNodeIfAbsent(n);
       return this;
     }
 
     /** Adds the edge {@code from -> to} (and the nodes if new). */
     public Builder edge(LayerNode from, LayerNode to) {
-      Objects.requireNonNull(from, "from");
-      Objects.requireNonNull(to, "to");
-      g.addNodeIfAbsent(from);
-      g.addNodeIfAbsent(to);
-      g.edges.add(new Edge(from, to));
+      g.structure.addEdge(from, to);
       return this;
     }
 
@@ -229,13 +203,13 @@ public final class LayerGraph implements Layer {
 
     /** Sets the root. */
     public Builder root(LayerNode n) {
-      g.root = Objects.requireNonNull(n, "n");
+      g.structure.root = Objects.requireNonNull(n, "n");
       return this;
     }
 
     /** Sets the term. */
     public Builder term(LayerNode n) {
-      g.term = Objects.requireNonNull(n, "n");
+      g.structure.term = Objects.requireNonNull(n, "n");
       return this;
     }
 
@@ -245,7 +219,7 @@ public final class LayerGraph implements Layer {
       return this;
     }
 
-    /** Sets BatchNorm2D + ReLU fusion; see {@link LayerGraph#fusion(boolean)}. */
+    /** Sets fusion (BatchNorm2D + ReLU); see {@link LayerGraph#fusion(boolean)}. */
     public Builder fusion(boolean on) {
       g.fusion(on);
       return this;
@@ -255,10 +229,6 @@ public final class LayerGraph implements Layer {
     public LayerGraph build() {
       return g.build();
     }
-  }
-
-  private void addNodeIfAbsent(LayerNode n) {
-    nodes.add(Objects.requireNonNull(n, "node"));
   }
 
   /**
@@ -282,56 +252,49 @@ public final class LayerGraph implements Layer {
   /** How messages name this graph: {@code LayerGraph 'encoder'} or {@code LayerGraph(stem -> head)@1b6d3586}. */
   String describe() {
     return name != null ? "LayerGraph '" + name + "'"
-        : "LayerGraph(" + name(root) + " -> " + name(term) + ")@" + Integer.toHexString(System.identityHashCode(this));
+        : "LayerGraph(" + GraphStructure.name(structure.root) + " -> " + GraphStructure.name(structure.term) + ")@"
+            + Integer.toHexString(System.identityHashCode(this));
   }
 
-  // ---------------------------------------------------------------- structure
+  GraphStructure structure() {
+    return structure;
+  }
+
+  GraphOwnership ownership() {
+    return ownership;
+  }
+
+  // ---------------------------------------------------------------- structure (Luma's API)
 
   /** The nodes in insertion order. */
   public List<LayerNode> nodes() {
-    return List.copyOf(nodes);
+    return List.copyOf(structure.nodes);
   }
 
   /** The root node (may be unset or stale before {@link #build()}). */
   public LayerNode root() {
-    return root;
+    return structure.root;
   }
 
   /** The term node (may be unset or stale before {@link #build()}). */
   public LayerNode term() {
-    return term;
+    return structure.term;
   }
 
   /** The predecessors of {@code n} in edge declaration order: the order of its merge inputs. */
   public List<LayerNode> predecessors(LayerNode n) {
-    Objects.requireNonNull(n, "n");
-    requireNode(n, "predecessors");
-    List<LayerNode> out = new ArrayList<>();
-    for (Edge e : edges) {
-      if (e.to == n) {
-        out.add(e.from);
-      }
-    }
-    return out;
+    return structure.predecessors(n);
   }
 
   /** The successors of {@code n} in edge declaration order. */
   public List<LayerNode> successors(LayerNode n) {
-    Objects.requireNonNull(n, "n");
-    requireNode(n, "successors");
-    List<LayerNode> out = new ArrayList<>();
-    for (Edge e : edges) {
-      if (e.from == n) {
-        out.add(e.to);
-      }
-    }
-    return out;
+    return structure.successors(n);
   }
 
   /** The execution order fixed by {@link #build()}. */
   public List<LayerNode> order() {
     requireBuilt();
-    return List.of(order);
+    return List.of(plan.order);
   }
 
   /**
@@ -340,25 +303,7 @@ public final class LayerGraph implements Layer {
    * to the edge declaration order. Undoes the build.
    */
   public LayerGraph addNode(LayerNode node, List<LayerNode> prev, List<LayerNode> next) {
-    Objects.requireNonNull(node, "node");
-    Objects.requireNonNull(prev, "prev");
-    Objects.requireNonNull(next, "next");
-    if (nodes.contains(node)) {
-      throw new IllegalArgumentException("addNode: node '" + node.name() + "' is already in the graph");
-    }
-    for (LayerNode p : prev) {
-      requireNode(p, "addNode('" + node.name() + "') predecessor");
-    }
-    for (LayerNode n : next) {
-      requireNode(n, "addNode('" + node.name() + "') successor");
-    }
-    addNodeIfAbsent(node);
-    for (LayerNode p : prev) {
-      edges.add(new Edge(p, node));
-    }
-    for (LayerNode n : next) {
-      edges.add(new Edge(node, n));
-    }
+    structure.addNode(node, prev, next);
     invalidate();
     return this;
   }
@@ -369,49 +314,35 @@ public final class LayerGraph implements Layer {
    * the build.
    */
   public LayerGraph removeNode(LayerNode node) {
-    Objects.requireNonNull(node, "node");
-    requireNode(node, "removeNode");
-    nodes.remove(node);
-    edges.removeIf(e -> e.from == node || e.to == node);
+    structure.removeNode(node);
     invalidate();
     return this;
   }
 
   /** Adds the edge {@code from -> to} at the end of the declaration order (and the nodes if new). Undoes the build. */
   public LayerGraph addEdge(LayerNode from, LayerNode to) {
-    Objects.requireNonNull(from, "from");
-    Objects.requireNonNull(to, "to");
-    addNodeIfAbsent(from);
-    addNodeIfAbsent(to);
-    edges.add(new Edge(from, to));
+    structure.addEdge(from, to);
     invalidate();
     return this;
   }
 
   /** Removes the edge {@code from -> to} (nodes stay). Undoes the build. */
   public LayerGraph removeEdge(LayerNode from, LayerNode to) {
-    Objects.requireNonNull(from, "from");
-    Objects.requireNonNull(to, "to");
-    for (int i = 0; i < edges.size(); i++) {
-      if (edges.get(i).from == from && edges.get(i).to == to) {
-        edges.remove(i);
-        invalidate();
-        return this;
-      }
-    }
-    throw new IllegalArgumentException("removeEdge: no edge '" + name(from) + "' -> '" + name(to) + "'");
+    structure.removeEdge(from, to);
+    invalidate();
+    return this;
   }
 
   /** Sets the root. Undoes the build. */
   public LayerGraph setRoot(LayerNode n) {
-    root = Objects.requireNonNull(n, "n");
+    structure.root = Objects.requireNonNull(n, "n");
     invalidate();
     return this;
   }
 
   /** Sets the term. Undoes the build. */
   public LayerGraph setTerm(LayerNode n) {
-    term = Objects.requireNonNull(n, "n");
+    structure.term = Objects.requireNonNull(n, "n");
     invalidate();
     return this;
   }
@@ -425,26 +356,17 @@ public final class LayerGraph implements Layer {
   }
 
   private void invalidate() {
-    release();
-    built = false;
-    order = null;
-    preds = null;
-    succs = null;
-    merges = null;
+    ownership.release();
+    plan = null;
     mergeInputs = null;
-    exec = null;
-    passThrough = null;
     cachedInput = null;
     shapes = null;
     outputs = null;
     gradAcc = null;
     gradRef = null;
     gradCount = null;
-    inputs = null;
-    inputSums = null;
-    outputSums = null;
+    checked = null;
     forwardDone = false;
-    forwardChecked = false;
   }
 
   /**
@@ -457,18 +379,8 @@ public final class LayerGraph implements Layer {
    */
   public LayerGraph then(LayerGraph next) {
     Objects.requireNonNull(next, "next");
-    if (term == null || next.root == null) {
-      throw new IllegalStateException("then: " + (term == null ? "this graph has no term" : "the next graph has no root"));
-    }
-    LayerGraph g = new LayerGraph();
-    g.nodes.addAll(nodes);
-    g.edges.addAll(edges);
-    g.nodes.addAll(next.nodes);
-    g.edges.add(new Edge(term, next.root));
-    g.edges.addAll(next.edges);
-    g.root = root;
-    g.term = next.term;
-    GraphValidator.validate(g.nodes, g.edges, g.root, g.term); // before the parts give up their nodes
+    LayerGraph g = new LayerGraph(GraphStructure.join(structure, next.structure));
+    GraphValidator.validate(g.structure); // before the parts give up their nodes
     invalidate();
     next.invalidate();
     return g.build();
@@ -483,47 +395,13 @@ public final class LayerGraph implements Layer {
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(end, "end");
     requireBuilt();
-    requireNode(start, "getPath start");
-    requireNode(end, "getPath end");
-    List<List<LayerNode>> out = new ArrayList<>();
-    Deque<LayerNode> path = new ArrayDeque<>();
-    paths(indexOf(start), indexOf(end), path, out);
-    return out;
-  }
-
-  private void paths(int at, int end, Deque<LayerNode> path, List<List<LayerNode>> out) {
-    path.addLast(order[at]);
-    if (at == end) {
-      out.add(List.copyOf(path));
-    } else {
-      for (int s : succs[at]) {
-        paths(s, end, path, out);
-      }
-    }
-    path.removeLast();
-  }
-
-  private int indexOf(LayerNode n) {
-    for (int i = 0; i < order.length; i++) {
-      if (order[i] == n) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException("node '" + n.name() + "' is not in the graph");
-  }
-
-  private void requireNode(LayerNode n, String what) {
-    if (n == null || !nodes.contains(n)) {
-      throw new IllegalArgumentException(what + ": node '" + name(n) + "' is not in the graph");
-    }
-  }
-
-  private static String name(LayerNode n) {
-    return n == null ? "null" : n.name();
+    structure.requireNode(start, "getPath start");
+    structure.requireNode(end, "getPath end");
+    return plan.paths(start, end);
   }
 
   private void requireBuilt() {
-    if (!built) {
+    if (plan == null) {
       throw new IllegalStateException(NOT_BUILT);
     }
   }
@@ -540,138 +418,49 @@ public final class LayerGraph implements Layer {
    *     mode cannot take, this graph inside itself (the path named), a node or nested graph that
    *     another built graph holds (both graphs named)
    */
+  @SuppressWarnings("unchecked")
   public LayerGraph build() {
     invalidate();
-    GraphValidator.Adjacency adj = GraphValidator.validate(nodes, edges, root, term);
-    rejectSelfContainment();
-    rejectForeignOwners();
-    fixOrder(adj.out(), adj.in());
-    planFusion();
-    claim();
+    GraphValidator.Adjacency adj = GraphValidator.validate(structure);
+    ownership.check(structure.nodes);
+    ExecutionPlan p = ExecutionPlan.of(structure, adj, fusion());
+    if (fusion != null) {
+      for (LayerNode v : p.order) {
+        pushFusion(v.layer(), fusion);
+      }
+    }
+    ownership.claim(p.order);
+    int n = p.size();
+    mergeInputs = new List[n];
+    for (int k = 0; k < n; k++) {
+      if (p.merges[k] != null) {
+        mergeInputs[k] = Arrays.asList(new Tensor[p.preds[k].length]);
+      }
+    }
+    outputs = new Tensor[n];
+    gradAcc = new Tensor[n];
+    gradRef = new Tensor[n];
+    gradCount = new int[n];
+    List<String> names = new ArrayList<>(n);
+    List<Layer> layers = new ArrayList<>(n);
+    for (LayerNode v : p.order) {
+      names.add(v.name());
+      layers.add(v.layer());
+    }
+    checked = new CheckedSteps(names, layers);
     if (anomalies) {
-      for (LayerNode v : order) {
+      for (LayerNode v : p.order) {
         v.layer().detectAnomalies(true);
       }
     }
-    built = true;
+    plan = p;
     return this;
-  }
-
-  // ---------------------------------------------------------------- ownership
-
-  /** Rejects a node's layer that is this graph, directly or through nested graphs and Sequentials. */
-  private void rejectSelfContainment() {
-    List<String> path = new ArrayList<>();
-    Map<Layer, Boolean> onPath = new java.util.IdentityHashMap<>();
-    onPath.put(this, true);
-    for (LayerNode v : nodes) {
-      path.add(v.name());
-      findSelf(v.layer(), path, onPath);
-      path.remove(path.size() - 1);
-    }
-  }
-
-  private void findSelf(Layer l, List<String> path, Map<Layer, Boolean> onPath) {
-    if (l == this) {
-      throw new GraphValidationException(GraphValidationException.Kind.CONTAINS_ITSELF, path,
-          describe() + " contains itself: the layer at " + String.join(" -> ", quoted(path))
-              + " is this graph (a graph cannot be a layer inside itself: it would recurse forever)");
-    }
-    if (onPath.put(l, true) != null) {
-      return; // another container that contains itself: its own build() reports it
-    }
-    if (l instanceof LayerGraph g) {
-      for (LayerNode v : g.nodes) {
-        path.add(v.name());
-        findSelf(v.layer(), path, onPath);
-        path.remove(path.size() - 1);
-      }
-    } else if (l instanceof Sequential s) {
-      for (int i = 0; i < s.size(); i++) {
-        path.add(s.names().get(i));
-        findSelf(s.layers().get(i), path, onPath);
-        path.remove(path.size() - 1);
-      }
-    }
-    onPath.remove(l);
-  }
-
-  private static List<String> quoted(List<String> names) {
-    List<String> out = new ArrayList<>();
-    for (String n : names) {
-      out.add("'" + n + "'");
-    }
-    return out;
-  }
-
-  /** Rejects a node, or a nested graph, that another built graph holds. */
-  private void rejectForeignOwners() {
-    for (LayerNode v : nodes) {
-      LayerGraph other = v.owner;
-      if (other != null && other != this) {
-        throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
-            describe() + ": node '" + v.name() + "' (" + v.layer().typeName() + ") already belongs to the built "
-                + other.describe() + " (a layer keeps the state of its latest "
-                + "forward, so two graphs sharing it compute wrong gradients: use new nodes and layers, or call "
-                + "clear() on the other graph first, e.g. node.graph().clear() if you no longer hold it)");
-      }
-      for (LayerGraph g : nestedGraphs(v.layer())) {
-        if (g.parent != null && g.parent != this) {
-          throw new GraphValidationException(GraphValidationException.Kind.OWNED_BY_ANOTHER_GRAPH, List.of(v.name()),
-              describe() + ": node '" + v.name() + "' holds " + g.describe()
-                  + ", which is already a layer of the built " + g.parent.describe() + " (a graph can be nested in "
-                  + "one built graph at a time: build a second copy, or call clear() on the other graph first)");
-        }
-      }
-    }
-  }
-
-  /** The graphs {@code l} is or holds as Sequential children (not looking inside those graphs). */
-  private static List<LayerGraph> nestedGraphs(Layer l) {
-    if (l instanceof LayerGraph g) {
-      return List.of(g);
-    }
-    if (l instanceof Sequential s) {
-      List<LayerGraph> out = new ArrayList<>();
-      for (Layer c : s.layers()) {
-        out.addAll(nestedGraphs(c));
-      }
-      return out;
-    }
-    return List.of();
-  }
-
-  private void claim() {
-    for (LayerNode v : order) {
-      v.owner = this;
-      for (LayerGraph g : nestedGraphs(v.layer())) {
-        g.parent = this;
-        claimedGraphs.add(g);
-      }
-    }
-  }
-
-  /** Gives back what {@link #claim()} took; the structure may have changed since, so it walks the record. */
-  private void release() {
-    if (order != null) {
-      for (LayerNode v : order) {
-        if (v.owner == this) {
-          v.owner = null;
-        }
-      }
-    }
-    for (LayerGraph g : claimedGraphs) {
-      if (g.parent == this) {
-        g.parent = null;
-      }
-    }
-    claimedGraphs.clear();
   }
 
   // ---------------------------------------------------------------- fusion
 
   /**
-   * Turns BatchNorm2D + ReLU fusion on or off for this graph (see the class documentation). Once
+   * Turns fusion (BatchNorm2D + ReLU, see the class documentation) on or off for this graph. Once
    * set, {@link #build()} also applies it to the {@link Sequential} layers of the nodes and to
    * nested graphs (rebuilding those that were built). Undoes the build. Returns this.
    */
@@ -681,54 +470,22 @@ public final class LayerGraph implements Layer {
     return this;
   }
 
-  /** Whether this graph fuses BatchNorm2D + ReLU node pairs. */
+  /** Whether this graph fuses node pairs that can run as one layer (BatchNorm2D + ReLU). */
   public boolean fusion() {
-    return fusion == null ? BatchNormReLU2D.FUSE_BY_DEFAULT : fusion;
+    return fusion == null ? Fusion.BY_DEFAULT : fusion;
   }
 
-  /** Fills exec and passThrough for the order fixed by fixOrder. */
-  private void planFusion() {
-    int n = order.length;
-    exec = new Layer[n];
-    passThrough = new boolean[n];
-    for (int k = 0; k < n; k++) {
-      Layer l = order[k].layer();
-      exec[k] = l;
-      if (fusion != null) {
-        pushFusion(l, fusion);
-      }
-    }
-    if (!fusion()) {
-      return;
-    }
-    for (int k = 0; k < n; k++) {
-      if (order[k].layer() instanceof BatchNorm2D bn && k != termIndex && succs[k].length == 1) {
-        int r = succs[k][0];
-        if (order[r].layer() instanceof ReLU && preds[r].length == 1) {
-          exec[k] = new BatchNormReLU2D(bn);
-          passThrough[r] = true;
-        }
-      }
-    }
-  }
-
-  /** The fused pairs of the build, as {@code "bn->relu"} node names in execution order (for tests). */
+  /** The fused runs of the build, as {@code "bn->relu"} node names in execution order (for tests). */
   List<String> fusedPairs() {
     requireBuilt();
-    List<String> out = new ArrayList<>();
-    for (int k = 0; k < order.length; k++) {
-      if (exec[k] instanceof BatchNormReLU2D) {
-        out.add(order[k].name() + "->" + order[succs[k][0]].name());
-      }
-    }
-    return out;
+    return plan.fusedRuns();
   }
 
   private static void pushFusion(Layer l, boolean on) {
     if (l instanceof Sequential s) {
       s.fusion(on);
     } else if (l instanceof LayerGraph g && (g.fusion == null || g.fusion != on)) {
-      boolean wasBuilt = g.built;
+      boolean wasBuilt = g.plan != null;
       g.fusion(on);
       if (wasBuilt) {
         g.build();
@@ -736,101 +493,12 @@ public final class LayerGraph implements Layer {
     }
   }
 
-  private void fixOrder(Map<LayerNode, List<LayerNode>> out, Map<LayerNode, List<LayerNode>> in) {
-    // Kahn's algorithm, taking ready nodes in insertion order so the order is deterministic.
-    int n = nodes.size();
-    List<LayerNode> all = new ArrayList<>(nodes);
-    Map<LayerNode, Integer> remaining = new HashMap<>();
-    for (LayerNode v : all) {
-      remaining.put(v, in.get(v).size());
-    }
-    order = new LayerNode[n];
-    Map<LayerNode, Integer> position = new HashMap<>();
-    boolean[] done = new boolean[n];
-    for (int k = 0; k < n; k++) {
-      for (int i = 0; i < n; i++) {
-        LayerNode v = all.get(i);
-        if (!done[i] && remaining.get(v) == 0) {
-          done[i] = true;
-          order[k] = v;
-          position.put(v, k);
-          for (LayerNode s : out.get(v)) {
-            remaining.merge(s, -1, Integer::sum);
-          }
-          break;
-        }
-      }
-    }
-    preds = new int[n][];
-    succs = new int[n][];
-    merges = new Merge[n];
-    mergeInputs = new List[n];
-    for (int k = 0; k < n; k++) {
-      LayerNode v = order[k];
-      preds[k] = in.get(v).stream().mapToInt(position::get).toArray();
-      succs[k] = out.get(v).stream().mapToInt(position::get).toArray();
-      if (preds[k].length > 1) {
-        merges[k] = v.mode().newMerge();
-        mergeInputs[k] = Arrays.asList(new Tensor[preds[k].length]);
-      }
-    }
-    rootIndex = position.get(root);
-    termIndex = position.get(term);
-    outputs = new Tensor[n];
-    gradAcc = new Tensor[n];
-    gradRef = new Tensor[n];
-    gradCount = new int[n];
-    inputs = new Tensor[n];
-    inputSums = new long[n];
-    outputSums = new long[n];
-  }
-
-  // ---------------------------------------------------------------- shapes
-
-  /** Shape inference through the whole graph: the shape of every node's output, in execution order. */
-  private Shape[] infer(Shape input) {
-    Shape[] s = new Shape[order.length];
-    List<Shape> incoming = new ArrayList<>();
-    for (int k = 0; k < order.length; k++) {
-      LayerNode v = order[k];
-      Shape in;
-      if (k == rootIndex) {
-        in = input;
-      } else if (preds[k].length == 1) {
-        in = s[preds[k][0]];
-      } else {
-        incoming.clear();
-        for (int p : preds[k]) {
-          incoming.add(s[p]);
-        }
-        try {
-          in = v.mode().outputShape(incoming);
-        } catch (IllegalArgumentException e) {
-          StringBuilder sb = new StringBuilder("LayerGraph: node '").append(v.name()).append("' (merge ")
-              .append(v.mode()).append(") cannot merge its inputs ");
-          for (int i = 0; i < preds[k].length; i++) {
-            sb.append(i == 0 ? "" : ", ").append('\'').append(order[preds[k][i]].name()).append("' ")
-                .append(s[preds[k][i]]);
-          }
-          throw new IllegalArgumentException(sb.append(": ").append(e.getMessage()).toString(), e);
-        }
-      }
-      try {
-        s[k] = v.layer().outputShape(in);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("LayerGraph: node '" + v.name() + "' (" + v.layer().typeName()
-            + ") cannot take input " + in + ": " + e.getMessage(), e);
-      }
-    }
-    return s;
-  }
-
   /** The term's output shape, by shape inference through every node; errors name the node. */
   @Override
   public Shape outputShape(Shape input) {
     Objects.requireNonNull(input, "input");
     requireBuilt();
-    return infer(input)[termIndex];
+    return plan.infer(input)[plan.termIndex];
   }
 
   // ---------------------------------------------------------------- run
@@ -858,23 +526,27 @@ public final class LayerGraph implements Layer {
   }
 
   private Tensor run(Tensor x, boolean training) {
+    LayerNode[] order = plan.order;
+    int[][] preds = plan.preds;
+    Layer[] exec = plan.exec;
+    boolean[] passThrough = plan.passThrough;
     if (!x.shape().equals(cachedInput)) {
-      shapes = infer(x.shape());
+      shapes = plan.infer(x.shape());
       cachedInput = x.shape();
     }
     boolean check = anomalies;
-    forwardChecked = false;
+    checked.startForward();
     forwardDone = false; // a forward that throws midway must not let backward run on mixed outputs
     for (int k = 0; k < order.length; k++) {
       if (passThrough[k]) {
-        outputs[k] = outputs[preds[k][0]]; // the fused batch norm already applied this ReLU
+        outputs[k] = outputs[preds[k][0]]; // the fused predecessor already applied this node's layer
         continue;
       }
       Tensor in;
-      if (k == rootIndex) {
+      if (k == plan.rootIndex) {
         in = x;
         if (check) {
-          requireFinite(k, in, "input");
+          checked.requireFinite(k, in, "input");
         }
       } else if (preds[k].length == 1) {
         in = outputs[preds[k][0]];
@@ -883,38 +555,18 @@ public final class LayerGraph implements Layer {
         for (int i = 0; i < preds[k].length; i++) {
           list.set(i, outputs[preds[k][i]]);
         }
-        in = merges[k].forward(list);
+        in = plan.merges[k].forward(list);
         if (check) {
-          requireFinite(k, in, "merged input (" + order[k].mode() + ")");
+          checked.requireFinite(k, in, "merged input (" + order[k].mode() + ")");
         }
       }
-      if (check) {
-        inputs[k] = in;
-        inputSums[k] = AnomalyChecks.checksum(in);
-        outputs[k] = forwardChecked(k, in, training);
-        outputSums[k] = AnomalyChecks.checksum(outputs[k]);
-      } else {
-        outputs[k] = exec[k].forward(in, training);
-      }
+      outputs[k] = check ? checked.forward(k, exec[k], in, training) : exec[k].forward(in, training);
     }
     forwardDone = true;
-    forwardChecked = check;
-    return outputs[termIndex];
-  }
-
-  private Tensor forwardChecked(int k, Tensor in, boolean training) {
-    Tensor out;
-    try {
-      out = exec[k].forward(in, training);
-    } catch (NonFiniteException e) {
-      throw e.withNodePrefix(order[k].name()); // found inside a nested graph or Sequential
+    if (check) {
+      checked.finishForward();
     }
-    requireFinite(k, out, "output");
-    return out;
-  }
-
-  private void requireFinite(int k, Tensor t, String what) {
-    AnomalyChecks.requireFinite(t, order[k].name(), order[k].layer().typeName(), what);
+    return outputs[plan.termIndex];
   }
 
   /**
@@ -934,7 +586,7 @@ public final class LayerGraph implements Layer {
     anomalies = on;
     pushingAnomalies = true;
     try {
-      for (LayerNode v : nodes) {
+      for (LayerNode v : structure.nodes) {
         v.layer().detectAnomalies(on);
       }
     } finally {
@@ -987,12 +639,18 @@ public final class LayerGraph implements Layer {
   }
 
   private Tensor runBackward(Tensor gradOut, boolean inputGradient) {
+    LayerNode[] order = plan.order;
+    int[][] preds = plan.preds;
+    Layer[] exec = plan.exec;
+    boolean[] passThrough = plan.passThrough;
+    int rootIndex = plan.rootIndex;
+    int termIndex = plan.termIndex;
     if (!forwardDone) {
       throw new IllegalStateException("LayerGraph: backward called before forward");
     }
     if (!gradOut.shape().equals(shapes[termIndex])) {
       throw new IllegalArgumentException("LayerGraph: gradient shape " + gradOut.shape()
-          + " (expected: " + shapes[termIndex] + ", the output of term '" + term.name() + "')");
+          + " (expected: " + shapes[termIndex] + ", the output of term '" + order[termIndex].name() + "')");
     }
     boolean check = anomalies;
     Arrays.fill(gradCount, 0);
@@ -1004,7 +662,7 @@ public final class LayerGraph implements Layer {
       if (passThrough[k]) {
         gin = gradRef[k];
       } else if (check) {
-        gin = backwardChecked(k, inputGradient);
+        gin = checked.backward(describe(), k, exec[k], gradRef[k], k != rootIndex || inputGradient);
       } else {
         gin = k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
       }
@@ -1013,7 +671,7 @@ public final class LayerGraph implements Layer {
       } else if (preds[k].length == 1) {
         give(preds[k][0], gin);
       } else {
-        List<Tensor> parts = merges[k].backward(gin);
+        List<Tensor> parts = plan.merges[k].backward(gin);
         for (int i = 0; i < preds[k].length; i++) {
           give(preds[k][i], parts.get(i));
         }
@@ -1022,37 +680,13 @@ public final class LayerGraph implements Layer {
     return inputGrad;
   }
 
-  private Tensor backwardChecked(int k, boolean inputGradient) {
-    LayerNode v = order[k];
-    if (forwardChecked) {
-      // The input is the predecessor's output (or the graph input), the output is what the caller
-      // or the successors received: a layer's backward may read either.
-      AnomalyChecks.requireUnchanged(describe(), inputs[k], inputSums[k], v.name(), v.layer().typeName(), "input");
-      AnomalyChecks.requireUnchanged(describe(), outputs[k], outputSums[k], v.name(), v.layer().typeName(), "output");
-    }
-    requireFinite(k, gradRef[k], "output gradient");
-    Tensor gin;
-    try {
-      gin = k == rootIndex ? exec[k].backward(gradRef[k], inputGradient) : exec[k].backward(gradRef[k]);
-    } catch (NonFiniteException e) {
-      throw e.withNodePrefix(v.name());
-    }
-    if (gin != null) {
-      requireFinite(k, gin, "input gradient");
-    }
-    for (Parameter p : v.layer().parameters()) {
-      requireFinite(k, p.grad(), "gradient of parameter '" + p.name() + "'");
-    }
-    return gin;
-  }
-
   /**
    * Hands gradient {@code g} to node {@code p}: kept as is for a single successor, summed at
    * fan-out. The first of several is only referenced (its owner does not write it again during
    * this backward pass), the second is added to it in one pass into the node's own buffer.
    */
   private void give(int p, Tensor g) {
-    if (succs[p].length == 1) {
+    if (plan.succs[p].length == 1) {
       gradRef[p] = g;
       return;
     }
@@ -1075,7 +709,7 @@ public final class LayerGraph implements Layer {
   public List<Parameter> parameters() {
     requireBuilt();
     List<Parameter> out = new ArrayList<>();
-    for (LayerNode v : order) {
+    for (LayerNode v : plan.order) {
       for (Parameter p : v.layer().parameters()) {
         out.add(p.withPrefix(v.name()));
       }
@@ -1088,7 +722,7 @@ public final class LayerGraph implements Layer {
   public Map<String, Tensor> buffers() {
     requireBuilt();
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (LayerNode v : order) {
+    for (LayerNode v : plan.order) {
       for (Map.Entry<String, Tensor> e : v.layer().buffers().entrySet()) {
         out.put(v.name() + "." + e.getKey(), e.getValue());
       }
@@ -1100,7 +734,7 @@ public final class LayerGraph implements Layer {
   @Override
   public void zeroGrad() {
     requireBuilt();
-    for (LayerNode v : order) {
+    for (LayerNode v : plan.order) {
       v.layer().zeroGrad();
     }
   }
@@ -1115,37 +749,13 @@ public final class LayerGraph implements Layer {
   public LayerGraph setOptimizer(Updater optimizer) {
     Objects.requireNonNull(optimizer, "optimizer");
     requireBuilt();
-    java.util.Set<Tensor> mine = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    List<String> missing = new ArrayList<>();
-    for (Parameter p : parameters()) {
-      mine.add(p.value());
-    }
-    java.util.Set<Tensor> theirs = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    List<String> foreign = new ArrayList<>();
-    for (Parameter p : optimizer.parameters()) {
-      theirs.add(p.value());
-      if (!mine.contains(p.value())) {
-        foreign.add(p.name());
-      }
-    }
-    for (Parameter p : parameters()) {
-      if (!theirs.contains(p.value())) {
-        missing.add(p.name());
-      }
-    }
-    if (!missing.isEmpty() || !foreign.isEmpty()) {
-      throw new IllegalArgumentException("setOptimizer: the optimizer does not cover this graph's parameters"
-          + (missing.isEmpty() ? "" : "; missing: " + missing)
-          + (foreign.isEmpty() ? "" : "; not in this graph: " + foreign)
-          + " (build it over graph.parameters())");
-    }
-    this.optimizer = optimizer;
+    this.optimizer.attach(parameters(), optimizer);
     return this;
   }
 
   /** The optimizer attached by {@link #setOptimizer}, or null. */
   public Updater optimizer() {
-    return optimizer;
+    return optimizer.get();
   }
 
   /**
@@ -1156,24 +766,13 @@ public final class LayerGraph implements Layer {
    */
   public void update() {
     requireBuilt();
-    requireOptimizer("update()");
     optimizer.step();
     zeroGrad();
   }
 
   /** Luma's {@code update_lr(lr)}: sets the attached optimizer's learning rate. */
   public void updateLr(double lr) {
-    requireOptimizer("updateLr()");
-    if (!(lr >= 0) || Double.isInfinite(lr)) {
-      throw new IllegalArgumentException("updateLr: learning rate " + lr + " (expected: a finite number >= 0)");
-    }
     optimizer.setLearningRate(lr);
-  }
-
-  private void requireOptimizer(String what) {
-    if (optimizer == null) {
-      throw new IllegalStateException("LayerGraph." + what + " needs an optimizer: call setOptimizer(...) first");
-    }
   }
 
   /** The sum of the nodes' flops, merges included (see {@link GraphSummary#flops()}). */
@@ -1201,7 +800,7 @@ public final class LayerGraph implements Layer {
   /** The number of nodes (a Sequential or a nested graph counts as one). */
   public int layerCount() {
     requireBuilt();
-    return order.length;
+    return plan.size();
   }
 
   /**
@@ -1225,7 +824,8 @@ public final class LayerGraph implements Layer {
   /** {@code LayerGraph(root -> ... -> term, n nodes)} or the unbuilt state. */
   @Override
   public String toString() {
-    return "LayerGraph(" + (name == null ? "" : "'" + name + "': ") + name(root) + " -> " + name(term) + ", " + nodes.size() + " nodes"
-        + (built ? ")" : ", not built)");
+    return "LayerGraph(" + (name == null ? "" : "'" + name + "': ") + GraphStructure.name(structure.root) + " -> "
+        + GraphStructure.name(structure.term) + ", " + structure.nodes.size() + " nodes"
+        + (plan != null ? ")" : ", not built)");
   }
 }

@@ -11,7 +11,7 @@ import org.autoprop.tensor.Shape;
  * the running statistics. Parameters {@code weight} (init 1) and {@code bias} (init 0); buffers
  * {@code running_mean} (init 0) and {@code running_var} (init 1).
  */
-public final class BatchNorm2D extends BatchNormCore {
+public final class BatchNorm2D extends BatchNormCore implements FusesNext {
   /** A batch norm over {@code channels} channels, momentum 0.1, eps 1e-5. */
   public BatchNorm2D(int channels) {
     super(channels);
@@ -41,6 +41,12 @@ public final class BatchNorm2D extends BatchNormCore {
           + " channels (expected: " + channels + ")");
     }
     return input.dim(2) * input.dim(3);
+  }
+
+  /** A {@link BatchNormReLU2D} over this batch norm when {@code next} is a ReLU, else null. */
+  @Override
+  public Layer fuseWith(Layer next) {
+    return next instanceof FusableActivation a && a.kind() == FusableActivation.Kind.RELU ? new BatchNormReLU2D(this) : null;
   }
 
   @Override

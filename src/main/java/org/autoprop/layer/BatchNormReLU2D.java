@@ -18,18 +18,9 @@ import org.autoprop.tensor.Tensor;
  * fused forward holds the post-ReLU values.
  *
  * <p>{@code LayerGraph} and {@code Sequential} use it automatically where a BatchNorm2D feeds only a
- * ReLU (see their documentation for the switch that turns fusion off).
+ * ReLU ({@link BatchNorm2D#fuseWith}, through the {@link Fusion} pass).
  */
 public final class BatchNormReLU2D implements Layer {
-  /** The system property giving the default of fusion: {@code -Dautoprop.fuse=false} turns it off. */
-  public static final String PROPERTY = "autoprop.fuse";
-
-  /**
-   * Whether {@code LayerGraph} and {@code Sequential} fuse BatchNorm2D + ReLU unless told otherwise:
-   * true unless {@value #PROPERTY} is {@code false}; read once.
-   */
-  public static final boolean FUSE_BY_DEFAULT = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
-
   private final BatchNorm2D bn;
 
   /** The fused layer over {@code bn}'s parameters, buffers and output. */

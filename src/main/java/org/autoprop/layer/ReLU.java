@@ -5,7 +5,7 @@ import org.autoprop.kernel.Parallel;
 import org.autoprop.tensor.Tensor;
 
 /** y = max(x, 0); gx = g where y &gt; 0, else 0 (from the output). */
-public final class ReLU extends Activation {
+public final class ReLU extends Activation implements FusableActivation {
   /** Below this many elements a pass is not worth waking the engine threads for. */
   static final int PARALLEL_MIN = 1 << 15;
 
@@ -14,6 +14,12 @@ public final class ReLU extends Activation {
 
   /** A ReLU. */
   public ReLU() {}
+
+  /** {@link FusableActivation.Kind#RELU}: a batch norm before it may apply it ({@link BatchNormReLU2D}). */
+  @Override
+  public Kind kind() {
+    return Kind.RELU;
+  }
 
   @Override
   protected void apply(Tensor x, Tensor y) {

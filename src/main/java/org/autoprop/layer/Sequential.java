@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
-import org.autoprop.tensor.NonFiniteException;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -21,10 +20,11 @@ import org.autoprop.tensor.Tensor;
  * ({@code 0.weight}, {@code 1.running_mean}). The same layer object may not appear twice, since a
  * layer keeps the state of its latest forward.
  *
- * <p>Fusion: a {@link BatchNorm2D} child immediately followed by a {@link ReLU} child runs as one
- * {@link BatchNormReLU2D} over the batch norm's own parameters and buffers (the same numbers, one
- * pass fewer); the ReLU child is then skipped in forward and backward, and the batch norm's output
- * buffer holds the post-ReLU values. On by default ({@link BatchNormReLU2D#FUSE_BY_DEFAULT});
+ * <p>Fusion ({@link Fusion}): a child that can absorb the next one ({@link FusesNext}) runs both as
+ * one fused layer over its own parameters and buffers (the same numbers, one pass fewer), and the
+ * absorbed child is skipped in forward and backward. A {@link BatchNorm2D} child immediately
+ * followed by a {@link ReLU} child runs as one {@link BatchNormReLU2D}, and the batch norm's output
+ * buffer holds the post-ReLU values. On by default ({@link Fusion#BY_DEFAULT});
  * {@link #fusion(boolean)} switches it for this sequential.
  *
  * <p>As every layer, a sequential is single-threaded: a second thread entering {@link #forward}
@@ -38,20 +38,16 @@ import org.autoprop.tensor.Tensor;
 public final class Sequential implements Layer {
   private final List<String> names;
   private final List<Layer> layers;
-  // What runs at each child index: the child, a BatchNormReLU2D for a fused pair's first child,
-  // null for its second (skipped). Forward records the plan it used; backward follows that one.
+  // What runs at each child index (Fusion.plan): the child, a fused layer for the first child of a
+  // fused run, null for the children it absorbed. Forward records the plan it used; backward
+  // follows that one.
   private Layer[] plan;
   private Layer[] lastPlan;
   /** The output shape of the latest completed forward, null before one. */
   private Shape outputShape;
   private boolean fusionOn;
-  // Anomaly detection: each child's input and output and their checksums at the latest checked forward.
   private boolean anomalies;
-  private boolean forwardChecked;
-  private Tensor[] inputs;
-  private long[] inputSums;
-  private Tensor[] outputs;
-  private long[] outputSums;
+  private CheckedSteps checked; // made when anomaly detection first runs
   // The thread inside forward or backward, or null; runnerOp is only read for the message.
   private final AtomicReference<Thread> runner = new AtomicReference<>();
   private String runnerOp;
@@ -83,11 +79,11 @@ public final class Sequential implements Layer {
     }
     this.names = List.copyOf(layers.keySet());
     this.layers = List.copyOf(layers.values());
-    this.plan = plan(BatchNormReLU2D.FUSE_BY_DEFAULT);
+    this.plan = plan(Fusion.BY_DEFAULT);
   }
 
   /**
-   * Turns BatchNorm2D + ReLU fusion on or off for this sequential (not for nested ones); takes
+   * Turns fusion (BatchNorm2D + ReLU) on or off for this sequential (not for nested ones); takes
    * effect at the next forward. Returns this.
    */
   public Sequential fusion(boolean on) {
@@ -95,24 +91,22 @@ public final class Sequential implements Layer {
     return this;
   }
 
-  /** Whether adjacent BatchNorm2D, ReLU children run fused (the setting, whether or not such a pair exists). */
+  /** Whether adjacent children that can fuse run fused (the setting, whether or not such a pair exists). */
   public boolean fusion() {
     return fusionOn;
   }
 
   private Layer[] plan(boolean fuse) {
     fusionOn = fuse;
-    Layer[] p = layers.toArray(new Layer[0]);
-    if (fuse) {
-      for (int i = 0; i + 1 < p.length; i++) {
-        if (p[i] instanceof BatchNorm2D bn && p[i + 1] instanceof ReLU) {
-          p[i] = new BatchNormReLU2D(bn);
-          p[i + 1] = null;
-          i++;
-        }
-      }
+    Layer[] children = layers.toArray(new Layer[0]);
+    if (!fuse) {
+      return children;
     }
-    return p;
+    int[] next = new int[children.length];
+    for (int i = 0; i < next.length; i++) {
+      next[i] = i + 1 < next.length ? i + 1 : -1;
+    }
+    return Fusion.plan(children, next);
   }
 
   private static LinkedHashMap<String, Layer> indexed(Layer[] layers) {
@@ -161,6 +155,9 @@ public final class Sequential implements Layer {
     enter("forward");
     try {
       outputShape = null;
+      if (checked != null) {
+        checked.startForward();
+      }
       Tensor t;
       if (anomalies) {
         t = forwardChecked(x, training);
@@ -173,7 +170,6 @@ public final class Sequential implements Layer {
           }
         }
         lastPlan = p;
-        forwardChecked = false;
       }
       outputShape = t.shape();
       return t;
@@ -182,34 +178,27 @@ public final class Sequential implements Layer {
     }
   }
 
+
   private Tensor forwardChecked(Tensor x, boolean training) {
     Layer[] p = plan;
-    forwardChecked = false;
-    AnomalyChecks.requireFinite(x, names.get(0), layers.get(0).typeName(), "input");
-    if (inputs == null) {
-      inputs = new Tensor[p.length];
-      inputSums = new long[p.length];
-      outputs = new Tensor[p.length];
-      outputSums = new long[p.length];
-    }
+    CheckedSteps c = checked();
+    c.requireFinite(0, x, "input");
     Tensor t = x;
     for (int i = 0; i < p.length; i++) {
       if (p[i] != null) {
-        inputs[i] = t;
-        inputSums[i] = AnomalyChecks.checksum(t);
-        try {
-          t = p[i].forward(t, training);
-        } catch (NonFiniteException e) {
-          throw e.withNodePrefix(names.get(i));
-        }
-        AnomalyChecks.requireFinite(t, names.get(i), layers.get(i).typeName(), "output");
-        outputs[i] = t;
-        outputSums[i] = AnomalyChecks.checksum(t);
+        t = c.forward(i, p[i], t, training);
       }
     }
     lastPlan = p;
-    forwardChecked = true;
+    c.finishForward();
     return t;
+  }
+
+  private CheckedSteps checked() {
+    if (checked == null) {
+      checked = new CheckedSteps(names, layers);
+    }
+    return checked;
   }
 
   /**
@@ -276,27 +265,12 @@ public final class Sequential implements Layer {
 
   private Tensor backwardChecked(Layer[] p, int first, Tensor gradOut, boolean inputGradient) {
     String me = "Sequential(" + names.size() + " children)";
+    CheckedSteps c = checked();
     Tensor g = gradOut;
     for (int i = p.length - 1; i >= 0; i--) {
-      if (p[i] == null) {
-        continue;
+      if (p[i] != null) {
+        g = c.backward(me, i, p[i], g, i != first || inputGradient);
       }
-      String name = names.get(i);
-      String kind = layers.get(i).typeName();
-      if (forwardChecked) {
-        AnomalyChecks.requireUnchanged(me, inputs[i], inputSums[i], name, kind, "input");
-        AnomalyChecks.requireUnchanged(me, outputs[i], outputSums[i], name, kind, "output");
-      }
-      AnomalyChecks.requireFinite(g, name, kind, "output gradient");
-      try {
-        g = i == first ? p[i].backward(g, inputGradient) : p[i].backward(g);
-      } catch (NonFiniteException e) {
-        throw e.withNodePrefix(name);
-      }
-      if (g != null) {
-        AnomalyChecks.requireFinite(g, name, kind, "input gradient");
-      }
-      AnomalyChecks.requireFiniteGradients(layers.get(i), name);
     }
     return g;
   }

@@ -274,18 +274,6 @@ public final class Tensor {
     return new Tensor(data, offset, Shape.of(d), s);
   }
 
-  /** The largest absolute difference to {@code other}, which must have the same shape. */
-  public double maxAbsDiff(Tensor other) {
-    if (!other.shape.equals(shape)) {
-      throw new IllegalArgumentException("maxAbsDiff: shapes " + shape + " and " + other.shape + " differ");
-    }
-    double m = 0;
-    for (int i = 0, n = size(); i < n; i++) {
-      m = Math.max(m, Math.abs((double) getFlat(i) - other.getFlat(i)));
-    }
-    return m;
-  }
-
   /** The largest absolute value (0 for an empty tensor). */
   public double maxAbs() {
     double m = 0;

@@ -1,5 +1,6 @@
 package org.autoprop.graph;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -192,7 +193,7 @@ class GraphConcurrencyTest {
       t.join(30_000);
     }
     for (Tensor r : results) {
-      assertEquals(0.0, expected.maxAbsDiff(r), 0.0);
+      assertEquals(0.0, maxAbsDiff(expected, r), 0.0);
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.autoprop.graph;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -279,7 +280,7 @@ class LayerGraphTest {
       Tensor yb = b.layer().forward(x, true).copy();
       Tensor expected = mode.newMerge().forward(List.of(yb, ya)).copy();
       Tensor y = g.forward(x, true).copy();
-      assertEquals(0.0, expected.maxAbsDiff(y), 1e-6, mode + " forward order");
+      assertEquals(0.0, maxAbsDiff(expected, y), 1e-6, mode + " forward order");
       assertChecks(g, x);
     }
   }
@@ -311,7 +312,7 @@ class LayerGraphTest {
     }
     // A second backward of the same forward gives the same input gradient (no stale accumulation).
     g.forward(x, true);
-    assertEquals(0.0, gx.maxAbsDiff(g.backward(gy)), 1e-6);
+    assertEquals(0.0, maxAbsDiff(gx, g.backward(gy)), 1e-6);
     assertChecks(g, x);
   }
 
@@ -330,7 +331,7 @@ class LayerGraphTest {
     g.forward(x2, true);
     g.forward(x1, true);
     g.forward(x2, true);
-    assertEquals(0.0, expected.maxAbsDiff(g.backward(gy)), 0.0);
+    assertEquals(0.0, maxAbsDiff(expected, g.backward(gy)), 0.0);
   }
 
   @Test
@@ -364,7 +365,7 @@ class LayerGraphTest {
     Tensor y = g.forward(x, true);
     assertNotSame(x, y);
     g.backward(Tensor.uniform(X, -1, 1, 2));
-    assertEquals(0.0, copy.maxAbsDiff(x), 0.0);
+    assertEquals(0.0, maxAbsDiff(copy, x), 0.0);
   }
 
   @Test
@@ -447,11 +448,11 @@ class LayerGraphTest {
     assertEquals(List.of(b, d), g.predecessors(c));
     assertEquals(4, g.layerCount());
     Tensor withD = g.forward(x, true).copy();
-    assertTrue(withD.maxAbsDiff(chain) > 1e-3, "the new branch changed nothing");
+    assertTrue(maxAbsDiff(withD, chain) > 1e-3, "the new branch changed nothing");
     assertChecks(g, x);
 
     g.removeNode(d).build();
-    assertEquals(0.0, chain.maxAbsDiff(g.forward(x, true)), 0.0);
+    assertEquals(0.0, maxAbsDiff(chain, g.forward(x, true)), 0.0);
 
     // Removing a leaf (the term) then naming a new term.
     g.removeNode(c);
@@ -482,7 +483,7 @@ class LayerGraphTest {
     Tensor x = input(1);
     Tensor expected = g2.forward(g1.forward(x, true), true).copy();
     LayerGraph joined = g1.then(g2);
-    assertEquals(0.0, expected.maxAbsDiff(joined.forward(x, true)), 0.0);
+    assertEquals(0.0, maxAbsDiff(expected, joined.forward(x, true)), 0.0);
     assertEquals(List.of(a, b, c, d), joined.order());
     // The parts' structure is unchanged, but their nodes now belong to the joined graph.
     assertEquals(List.of(a, b), g1.nodes());

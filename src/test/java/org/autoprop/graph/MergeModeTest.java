@@ -1,5 +1,6 @@
 package org.autoprop.graph;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -59,7 +60,7 @@ class MergeModeTest {
       assertEquals(k, gs.size());
       for (int i = 0; i < k; i++) {
         Conformance.assertClose(what + " gx" + i, st.tensor("gx" + i), gs.get(i));
-        assertEquals(0.0, copies.get(i).maxAbsDiff(xs.get(i)), what + ": input " + i + " was modified");
+        assertEquals(0.0, maxAbsDiff(copies.get(i), xs.get(i)), what + ": input " + i + " was modified");
       }
     }
   }

@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -174,7 +175,7 @@ class ActivationTest {
     assertSame(y1, y2, "output buffer reused");
     assertSame(g1, g2, "gradient buffer reused");
     assertNotSame(x, y1);
-    assertEquals(0, before.maxAbsDiff(x), "input untouched");
+    assertEquals(0, maxAbsDiff(before, x), "input untouched");
     Tensor y3 = layer.forward(Tensor.uniform(Shape.of(4, 7), -4f, 4f, 4), true);
     assertEquals(Shape.of(4, 7), y3.shape());
     assertEquals(spec.typeName(), layer.typeName());
@@ -190,8 +191,8 @@ class ActivationTest {
     Activation b = spec.make().get();
     Tensor ya = a.forward(view, true);
     Tensor yb = b.forward(view.copy(), true);
-    assertEquals(0, ya.maxAbsDiff(yb), spec + " forward");
-    assertEquals(0, a.backward(g).maxAbsDiff(b.backward(g.copy())), spec + " backward");
+    assertEquals(0, maxAbsDiff(ya, yb), spec + " forward");
+    assertEquals(0, maxAbsDiff(a.backward(g), b.backward(g.copy())), spec + " backward");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -213,8 +214,8 @@ class ActivationTest {
     Tensor g = Tensor.uniform(x.shape(), -1f, 1f, 10);
     Swish swish = new Swish();
     SiLU silu = new SiLU();
-    assertEquals(0, swish.forward(x, true).maxAbsDiff(silu.forward(x, true)));
-    assertEquals(0, swish.backward(g).maxAbsDiff(silu.backward(g)));
+    assertEquals(0, maxAbsDiff(swish.forward(x, true), silu.forward(x, true)));
+    assertEquals(0, maxAbsDiff(swish.backward(g), silu.backward(g)));
     assertEquals("Swish", swish.typeName());
     assertEquals("SiLU", silu.typeName());
   }

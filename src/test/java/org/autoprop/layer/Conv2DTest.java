@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -344,8 +345,8 @@ class Conv2DTest {
     Tensor gyCopy = gy.copy();
     conv.forward(x, true);
     conv.backward(gy);
-    assertEquals(0, x.maxAbsDiff(xCopy));
-    assertEquals(0, gy.maxAbsDiff(gyCopy));
+    assertEquals(0, maxAbsDiff(x, xCopy));
+    assertEquals(0, maxAbsDiff(gy, gyCopy));
   }
 
   @Test
@@ -374,9 +375,9 @@ class Conv2DTest {
     Tensor c = Conv2D.builder(3, 4).kernel(3).seed(12).build().weight().value();
     Tensor d = Conv2D.builder(3, 4).kernel(3).build().weight().value();
     Tensor e = Conv2D.builder(3, 4).kernel(3).build().weight().value();
-    assertEquals(0, a.maxAbsDiff(b));
-    assertTrue(a.maxAbsDiff(c) > 0);
-    assertTrue(d.maxAbsDiff(e) > 0, "the default seed sequence gives each layer its own seed");
+    assertEquals(0, maxAbsDiff(a, b));
+    assertTrue(maxAbsDiff(a, c) > 0);
+    assertTrue(maxAbsDiff(d, e) > 0, "the default seed sequence gives each layer its own seed");
   }
 
   static IllegalArgumentException rejects(Runnable r) {

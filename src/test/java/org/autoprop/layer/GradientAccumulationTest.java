@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -47,7 +48,7 @@ class GradientAccumulationTest {
       once.add(p.grad().copy());
     }
     Tensor gx2 = layer.backward(g);
-    assertEquals(0.0, gx1.maxAbsDiff(gx2), name + ": input gradient changed on a second backward");
+    assertEquals(0.0, maxAbsDiff(gx1, gx2), name + ": input gradient changed on a second backward");
     List<Parameter> params = layer.parameters();
     for (int i = 0; i < params.size(); i++) {
       Tensor twice = params.get(i).grad();
@@ -57,7 +58,7 @@ class GradientAccumulationTest {
         e[j] *= 2f;
       }
       assertFalse(once.get(i).maxAbs() == 0, name + "." + params.get(i).name() + ": zero gradient makes the test vacuous");
-      assertEquals(0.0, expected.maxAbsDiff(twice), 1e-6 * (1 + expected.maxAbs()),
+      assertEquals(0.0, maxAbsDiff(expected, twice), 1e-6 * (1 + expected.maxAbs()),
           name + "." + params.get(i).name() + ": backward must add into the gradient");
     }
   }

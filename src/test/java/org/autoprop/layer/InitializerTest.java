@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,8 +65,8 @@ class InitializerTest {
       if (init == Initializer.ZEROS) {
         continue;
       }
-      assertEquals(0, filled(init, 7, 5, 42).maxAbsDiff(filled(init, 7, 5, 42)), init.toString());
-      assertTrue(filled(init, 7, 5, 42).maxAbsDiff(filled(init, 7, 5, 43)) > 0, init.toString());
+      assertEquals(0, maxAbsDiff(filled(init, 7, 5, 42), filled(init, 7, 5, 42)), init.toString());
+      assertTrue(maxAbsDiff(filled(init, 7, 5, 42), filled(init, 7, 5, 43)) > 0, init.toString());
     }
   }
 

@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -56,7 +57,7 @@ class ShapeLayersTest {
     // A non-contiguous gradient (a slice) is copied back too.
     Tensor gx = f.backward(Tensor.uniform(Shape.of(2, 24), -1f, 1f, 5).slice(1, 0, 12));
     assertEquals(Shape.of(2, 4, 3), gx.shape());
-    assertEquals(0.0, Tensor.uniform(Shape.of(2, 24), -1f, 1f, 5).slice(1, 0, 12).contiguous().reshape(2, 4, 3).maxAbsDiff(gx));
+    assertEquals(0.0, maxAbsDiff(Tensor.uniform(Shape.of(2, 24), -1f, 1f, 5).slice(1, 0, 12).contiguous().reshape(2, 4, 3), gx));
   }
 
   @Test

@@ -51,7 +51,7 @@ public final class Conformance {
   public static void assertClose(String what, Tensor expected, Tensor actual, double tolerance) {
     assertEquals(expected.shape(), actual.shape(), what + ": shape");
     double scale = Math.max(expected.maxAbs(), 1e-6);
-    double diff = expected.maxAbsDiff(actual);
+    double diff = TestTensors.maxAbsDiff(expected, actual);
     assertTrue(diff <= tolerance * scale,
         () -> what + ": max abs diff " + diff + " exceeds " + tolerance + " x scale " + scale);
   }

@@ -1,5 +1,6 @@
 package org.autoprop.train;
 
+import static org.autoprop.testing.TestTensors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,7 +120,7 @@ class OptimizerTest {
     adam.state().forEach((k, v) -> saved.put(k, v.copy()));
     other.loadState(saved, adam.stepCount());
     assertEquals(2, other.stepCount());
-    assertEquals(0.0, other.state().get("fc.bias.exp_avg").maxAbsDiff(adam.state().get("fc.bias.exp_avg")));
+    assertEquals(0.0, maxAbsDiff(other.state().get("fc.bias.exp_avg"), adam.state().get("fc.bias.exp_avg")));
 
     Map<String, Tensor> bad = new HashMap<>(saved);
     bad.remove("fc.bias.exp_avg");
@@ -130,7 +131,7 @@ class OptimizerTest {
     assertEquals("Adam: cannot load optimizer state: missing state [fc.bias.exp_avg]; unexpected state "
         + "[fc.extra.exp_avg]; shape mismatches [fc.weight.exp_avg_sq [3, 2] (expected: [2, 3])]", e.getMessage());
     assertEquals(2, other.stepCount(), "unchanged after a failed load");
-    assertEquals(0.0, other.state().get("fc.weight.exp_avg").maxAbsDiff(before));
+    assertEquals(0.0, maxAbsDiff(other.state().get("fc.weight.exp_avg"), before));
   }
 
   @Test
