@@ -120,7 +120,7 @@ public final class Main {
     int size = o.positiveInt("--size");
     long seed = o.longValue("--seed");
     out.println("AutoProp for Java: kernels " + KernelProvider.get().description()
-        + ", " + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
+        + ", " + Parallel.threads() + " thread(s), JDK " + Runtime.version());
     Shape input = Shape.of(batch, 3, size, size);
     Tensor x = Tensor.uniform(input, -1f, 1f, seed);
     boolean ok = true;

@@ -88,12 +88,7 @@ final class TrainCommand {
             + cores);
         threads = cores;
       }
-      // Parallel sizes its pool once, when first used; nothing has used it yet in this JVM.
-      System.setProperty(Parallel.PROPERTY, Integer.toString(threads));
-      if (Parallel.THREADS != threads) {
-        throw new IllegalStateException("--threads " + threads + ": the engine pool already runs " + Parallel.THREADS
-            + " threads");
-      }
+      Parallel.configure(threads);
     }
     Recipe recipe = parseRecipe(o.string("--recipe"));
     int batch = o.positiveInt("--batch");
@@ -136,7 +131,7 @@ final class TrainCommand {
       train = train.subset(0, Math.min(train.size(), o.positiveInt("--limit")));
     }
     out.println("AutoProp for Java: kernels " + KernelProvider.get().description() + ", "
-        + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
+        + Parallel.threads() + " thread(s), JDK " + Runtime.version());
     out.println("data: " + data.description + (train.size() < data.train.size() ? " (training on the first " + train.size() + ")" : ""));
 
     Map<String, String> runInfo = new LinkedHashMap<>();

@@ -110,9 +110,11 @@ public abstract class KernelProvider {
   }
 
   /**
-   * The Vector API provider.
+   * The Vector API provider, at the width of {@code -Dautoprop.vectorbits} (128, 256 or 512) when
+   * set, else the CPU's preferred one.
    *
    * @throws UnsupportedOperationException if {@code jdk.incubator.vector} is not readable
+   * @throws IllegalArgumentException if {@code -Dautoprop.vectorbits} is not a width this CPU runs
    */
   public static KernelProvider vector() {
     if (!vectorModulePresent()) {
@@ -121,6 +123,11 @@ public abstract class KernelProvider {
     }
     try {
       return (KernelProvider) Class.forName(VECTOR_PROVIDER).getDeclaredConstructor().newInstance();
+    } catch (ExceptionInInitializerError e) {
+      if (e.getCause() instanceof IllegalArgumentException) {
+        throw (IllegalArgumentException) e.getCause(); // a bad -Dautoprop.vectorbits
+      }
+      throw new UnsupportedOperationException("Cannot load " + VECTOR_PROVIDER + ": " + e, e);
     } catch (ReflectiveOperationException | LinkageError e) {
       throw new UnsupportedOperationException("Cannot load " + VECTOR_PROVIDER + ": " + e, e);
     }

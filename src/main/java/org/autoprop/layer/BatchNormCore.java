@@ -6,6 +6,7 @@ import java.util.Map;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.NormKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -22,9 +23,6 @@ import org.autoprop.tensor.Tensor;
  * follows the mode of the latest forward.
  */
 abstract class BatchNormCore implements Layer {
-  /** Below this many elements the channel loop runs on the calling thread. */
-  private static final int PARALLEL_THRESHOLD = 1 << 16;
-
   final int channels;
   private double momentum = 0.1;
   private double eps = 1e-5;
@@ -265,7 +263,7 @@ abstract class BatchNormCore implements Layer {
     t.yd = yd;
     t.gxd = gxd;
     try {
-      if (parallel(shape)) {
+      if (ParallelPolicy.BATCH_NORM.parallel(shape.size(), channels)) {
         Parallel.forChunks(channels, t);
       } else {
         t.run(0, channels);
@@ -345,11 +343,6 @@ abstract class BatchNormCore implements Layer {
     } else {
       kernels.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
     }
-  }
-
-  /** Whether to split channels over the engine threads; the serial path allocates nothing. */
-  private boolean parallel(Shape shape) {
-    return shape.size() >= PARALLEL_THRESHOLD && channels > 1 && Parallel.THREADS > 1;
   }
 
   @Override

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.autoprop.kernel.ConvKernels;
 import org.autoprop.kernel.ConvKernels.Geometry;
+import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -17,14 +19,14 @@ import org.autoprop.tensor.Tensor;
  * (zero outside the input), weight {@code [out, in/groups, kh, kw]}, bias {@code [out]}.
  *
  * <p>Computation: per image, one GEMM per group whose packing reads the columns straight from the
- * image ({@link GemmKernels#convGemm}: the column matrix is never materialised), in parallel over
+ * image ({@link ConvKernels#forwardImages}: the column matrix is never materialised), in parallel over
  * the batch; a 1x1 kernel at stride 1 without padding multiplies the image directly. Backward:
  * weight gradient {@code dY x cols^T} with implicit columns, the batch split into a fixed number of
  * parts ({@link Parallel#PARTS}, not one per thread) each summed into its own partial, the
  * partials added in part order after the loop (no races, and the same bits for any thread count
  * and any scheduling); input gradient at
  * stride 1 as the convolution of {@code dY} with the flipped, transposed kernel (again implicit
- * columns, no col2im), at larger strides phase by phase ({@link GemmKernels#convBackwardData}:
+ * columns, no col2im), at larger strides phase by phase ({@link ConvKernels#backwardData}:
  * one stride-1 correlation of {@code dY} per phase of the input, no col2im); with fewer than
  * {@code TRANSPOSED_MIN_IN} input channels per group (or, at stride 1, padding beyond the
  * dilated kernel), {@code W^T x dY} then an accumulating col2im. Depthwise convolutions
@@ -62,7 +64,7 @@ public final class Conv2D implements Layer {
   // The input gradient at stride 1 as a convolution over dY; null when col2im is used.
   private Geometry transposedGeometry;
   private float[] flippedWeight;
-  // The input gradient at stride > 1, phase by phase (GemmKernels.convBackwardData); false when col2im is used.
+  // The input gradient at stride > 1, phase by phase (ConvKernels.backwardData); false when col2im is used.
   private boolean phased;
   private Tensor output;
   private Tensor gradInput;
@@ -245,12 +247,6 @@ public final class Conv2D implements Layer {
   }
 
   /**
-   * Decides serial or parallel once per call: below this many multiply-adds per pass the batch runs
-   * on the calling thread (handing work to the pool costs ~10-20 us, 2^20 MACs take ~7 us).
-   */
-  static final long PARALLEL_WORK = 1L << 20;
-
-  /**
    * Weight-gradient row length (in/groups * kh * kw) up to which {@code dY x cols^T} runs as
    * register-blocked dot products; above, as a GEMM into a transposed partial. CONV-STEM (9):
    * 6 vs 38 us per image; CONV-64 (576): 535 vs 475 us.
@@ -272,7 +268,7 @@ public final class Conv2D implements Layer {
   }
 
   private int chunksFor(int n) {
-    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
+    return ParallelPolicy.CONV.chunks(macs(n), n);
   }
 
   /**
@@ -280,7 +276,7 @@ public final class Conv2D implements Layer {
    * of the thread count), so that the sums are added in the same order on every machine.
    */
   private int partsFor(int n) {
-    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.PARTS, n);
+    return ParallelPolicy.CONV.parts(macs(n), n);
   }
 
   private void prepare(Shape x) {
@@ -302,7 +298,7 @@ public final class Conv2D implements Layer {
     flippedWeight = transposed ? new float[weight.value().size()] : null;
     phased = !depthwise && !pointwise && (sh > 1 || sw > 1) && inG >= TRANSPOSED_MIN_IN;
     // Column scratch per worker slot; gradient partials per part.
-    int threads = Parallel.THREADS;
+    int threads = Parallel.threads();
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
     gradCols = new float[threads][transposed || phased ? 0 : colSize];
@@ -362,7 +358,7 @@ public final class Conv2D implements Layer {
     int inGSize = in / groups * g.inH() * g.inW();
     float[] b = bias == null ? null : bias.value().data();
     for (int grp = 0; grp < groups; grp++) {
-      kernels.gemm().convGemmImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
+      kernels.conv().forwardImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
           b, grp * outG, input.data(), input.offset() + first * inSize + grp * inGSize, inSize,
           output.data(), (first * out + grp * outG) * p, out * p, p, end - first);
     }
@@ -386,7 +382,7 @@ public final class Conv2D implements Layer {
     int kG = in / groups * kh * kw;
     GemmKernels gemm = kernels.gemm();
     for (int grp = 0; grp < groups; grp++) {
-      gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
+      Gemm.multiplySerial(gemm, false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
           y, yOff + grp * outG * p, p, false);
     }
     if (bias != null) {
@@ -551,10 +547,10 @@ public final class Conv2D implements Layer {
       int gyOff = gy.offset() + (first * out + grp * outG) * p;
       int gxOff = (first * in + grp * inG) * plane;
       if (transposedGeometry != null) {
-        kernels.gemm().convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
+        kernels.conv().forwardImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
             null, 0, gy.data(), gyOff, out * p, gradInput.data(), gxOff, in * plane, plane, end - first);
       } else if (phased) {
-        kernels.gemm().convBackwardData(outG, groupGeometry, weight.value().data(),
+        kernels.conv().backwardData(outG, groupGeometry, weight.value().data(),
             weight.value().offset() + grp * outG * kG, kG, gy.data(), gyOff, out * p, gradInput.data(), gxOff,
             in * plane, end - first);
       }
@@ -604,15 +600,15 @@ public final class Conv2D implements Layer {
       int gyG = gyOff + grp * outG * p;
       int colG = colOff + grp * kG * p;
       if (dot) {
-        conv.accumulateABt(outG, kG, p, gyd, gyG, p, colArr, colG, p, gwPart, wOff, kG);
+        Gemm.accumulateABt(gemm, outG, kG, p, gyd, gyG, p, colArr, colG, p, gwPart, wOff, kG);
       } else if (pointwise) {
         // dW^T = cols x dY^T: the GEMM packs the small dY transposed instead of the large columns.
-        gemm.gemm(false, true, kG, outG, p, colArr, colG, p, gyd, gyG, p, gwPart, wOff, outG, true);
+        Gemm.multiplySerial(gemm, false, true, kG, outG, p, colArr, colG, p, gyd, gyG, p, gwPart, wOff, outG, true);
       } else {
-        gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
+        conv.backwardWeightTransposed(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
       if (needInput && !transposed) {
-        gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
+        Gemm.multiplySerial(gemm, true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
       }
     }
     if (needInput && !pointwise && !transposed) {

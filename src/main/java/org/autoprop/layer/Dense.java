@@ -3,8 +3,10 @@ package org.autoprop.layer;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
+import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -19,9 +21,6 @@ import org.autoprop.tensor.Tensor;
  * seed is {@link Initializer#nextDefaultSeed()}.
  */
 public final class Dense implements Layer {
-  /** Below this many multiply-adds a pass runs on the calling thread (fork-join costs ~10 us). */
-  private static final long PARALLEL_WORK = 1L << 16;
-
   private final int in;
   private final int out;
   private final Parameter weight;
@@ -128,7 +127,7 @@ public final class Dense implements Layer {
 
   /** Blocks to split {@code rows} into: one (run on the caller) when the work is small. */
   private static int chunks(int rows, long work) {
-    return work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
+    return ParallelPolicy.DENSE.chunks(work, rows);
   }
 
   /** Runs {@code body} over {@code chunks} blocks: directly when there is one, else on the pool. */
@@ -165,7 +164,7 @@ public final class Dense implements Layer {
     for (int r = from; r < to && bias != null; r++) {
       System.arraycopy(bias.value().data(), 0, y, r * out, out);
     }
-    kernels.gemm().gemm(false, true, to - from, out, in, input.data(), input.offset() + from * in, in,
+    Gemm.multiplySerial(kernels.gemm(), false, true, to - from, out, in, input.data(), input.offset() + from * in, in,
         weight.value().data(), 0, in, y, from * out, out, bias != null);
   }
 
@@ -208,7 +207,7 @@ public final class Dense implements Layer {
     int n = input.dim(0);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
-    kernels.gemm().gemm(false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
+    Gemm.multiplySerial(kernels.gemm(), false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
         weight.value().data(), 0, in, gradInput.data(), from * in, in, false);
   }
 
@@ -216,7 +215,7 @@ public final class Dense implements Layer {
   private void gradWeightBlock(int t) {
     int from = out * t / chunks;
     int to = out * (t + 1) / chunks;
-    kernels.gemm().gemm(true, false, to - from, in, input.dim(0), gy.data(), gy.offset() + from, out,
+    Gemm.multiplySerial(kernels.gemm(), true, false, to - from, in, input.dim(0), gy.data(), gy.offset() + from, out,
         input.data(), input.offset(), in, weight.grad().data(), from * in, in, true);
   }
 

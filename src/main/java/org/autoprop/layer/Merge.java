@@ -3,10 +3,12 @@ package org.autoprop.layer;
 import java.util.Arrays;
 import java.util.List;
 import org.autoprop.kernel.ElementwiseKernels;
+import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.MergeKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -357,7 +359,7 @@ public final class Merge {
     int n = b.dim(-1);
     int batch = a.shape().sizeOf(0, a.rank() - 2);
     for (int t = 0; t < batch; t++) {
-      gemm.gemm(false, false, m, n, kk, a.data(), a.offset() + t * m * kk, kk,
+      Gemm.multiplySerial(gemm, false, false, m, n, kk, a.data(), a.offset() + t * m * kk, kk,
           b.data(), b.offset() + t * kk * n, n, out.data(), t * m * n, n, false);
     }
   }
@@ -519,9 +521,9 @@ public final class Merge {
     for (int t = 0; t < batch; t++) {
       int go = g.offset() + t * m * n;
       // gA[m x k] = g[m x n] * B^T, B stored k x n
-      gemm.gemm(false, true, m, kk, n, g.data(), go, n, b.data(), b.offset() + t * kk * n, n, ga, t * m * kk, kk, false);
+      Gemm.multiplySerial(gemm, false, true, m, kk, n, g.data(), go, n, b.data(), b.offset() + t * kk * n, n, ga, t * m * kk, kk, false);
       // gB[k x n] = A^T * g, A stored m x k
-      gemm.gemm(true, false, kk, n, m, a.data(), a.offset() + t * m * kk, kk, g.data(), go, n, gb, t * kk * n, n, false);
+      Gemm.multiplySerial(gemm, true, false, kk, n, m, a.data(), a.offset() + t * m * kk, kk, g.data(), go, n, gb, t * kk * n, n, false);
     }
   }
 
@@ -542,8 +544,6 @@ public final class Merge {
     static final int EXTREME3_BACKWARD = 3;
     static final int CHCAT_FORWARD = 4;
     static final int CHCAT_BACKWARD = 5;
-    /** Below this many elements a pass is not worth waking the pool for. */
-    static final int PARALLEL_MIN = 1 << 15;
 
     private int kind;
     private Tensor g;
@@ -562,11 +562,7 @@ public final class Merge {
       int n = outShape.size();
       int count = what >= CHCAT_FORWARD ? outShape.dim(0) * operands.length : n;
       try {
-        if (n >= PARALLEL_MIN) {
-          Parallel.forChunks(count, this);
-        } else {
-          run(0, count);
-        }
+        ParallelPolicy.ELEMENTWISE.forChunks(n, count, this);
       } finally {
         g = null;
         target = null;

@@ -2,6 +2,7 @@ package org.autoprop.layer;
 
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.kernel.PoolKernels.Window;
 import org.autoprop.tensor.Shape;
@@ -18,9 +19,6 @@ import org.autoprop.tensor.Tensor;
  * the kernel, as in PyTorch.
  */
 public final class Pool2D implements Layer {
-  /** Below this many output elements the plane loop runs on the calling thread. */
-  private static final int PARALLEL_THRESHOLD = 1 << 14;
-
   private final boolean max;
   private final int kh;
   private final int kw;
@@ -203,7 +201,7 @@ public final class Pool2D implements Layer {
       srcOff = fromOff;
       dst = to;
       try {
-        if (parallel(planes, work)) {
+        if (ParallelPolicy.POOL.parallel(work, planes)) {
           Parallel.forChunks(planes, this);
         } else {
           run(0, planes);
@@ -228,11 +226,6 @@ public final class Pool2D implements Layer {
         kernels.avgBackward(src, srcOff, p0, p1, win, dst, 0);
       }
     }
-  }
-
-  /** Whether to split planes over the engine threads; the serial path allocates nothing. */
-  static boolean parallel(int planes, int work) {
-    return work >= PARALLEL_THRESHOLD && planes > 1 && Parallel.THREADS > 1;
   }
 
   /** {@code kh * kw} per output element: the comparisons, or the adds and the division. */

@@ -3,13 +3,12 @@ package org.autoprop.layer;
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Tensor;
 
 /** y = max(x, 0); gx = g where y &gt; 0, else 0 (from the output). */
 public final class ReLU extends Activation {
   private static final ElementwiseKernels ELEMENTWISE = KernelProvider.get().elementwise();
-  /** Below this many elements a pass is not worth waking the engine threads for. */
-  static final int PARALLEL_MIN = 1 << 15;
 
   private final Pass pass = new Pass();
 
@@ -40,7 +39,7 @@ public final class ReLU extends Activation {
       this.b = b;
       this.c = c;
       try {
-        Parallel.forChunks(n, PARALLEL_MIN, this);
+        ParallelPolicy.ELEMENTWISE.forChunks(n, n, this);
       } finally {
         this.a = null;
         this.b = null;

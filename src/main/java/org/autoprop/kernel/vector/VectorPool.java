@@ -63,18 +63,46 @@ final class VectorPool implements PoolKernels {
   private static final VectorShuffle<Integer> IDUP_LO = VectorShuffle.fromOp(PI, i -> i / 2);
   private static final VectorShuffle<Integer> IDUP_HI = VectorShuffle.fromOp(PI, i -> PL / 2 + i / 2);
 
+  /**
+   * Whether {@link #maxForward} runs the scalar twin: a horizontal stride other than 1 with no
+   * stride-2 path (not 2x2/2, and stride 2 only where rearranges are cheap).
+   */
+  static boolean scalarMaxForward(Window win) {
+    return win.sw() != 1 && !(win.kh() == 2 && disjointPairs(win)) && !(win.sw() == 2 && SHUFFLES);
+  }
+
+  /** Whether {@link #maxBackward} runs the scalar twin (the scatter): all but the one-pass expansion. */
+  static boolean scalarMaxBackward(Window win) {
+    return !(EXPAND_MAX && disjointPairs(win) && win.ow() >= PL);
+  }
+
+  /** Whether {@link #avgForward} runs the scalar twin: a horizontal stride other than 1 with no stride-2 path. */
+  static boolean scalarAvgForward(Window win) {
+    return win.sw() != 1 && !(win.sw() == 2 && SHUFFLES);
+  }
+
+  /** Whether {@link #avgBackward} runs the scalar twin: a horizontal stride other than 1 except the one-pass expansion. */
+  static boolean scalarAvgBackward(Window win) {
+    return win.sw() != 1 && !(SHUFFLES && disjointPairs(win));
+  }
+
+  /** Whether the adaptive kernels run the scalar twin: every output but 1 x 1. */
+  static boolean scalarAdaptive(int oh, int ow) {
+    return oh != 1 || ow != 1;
+  }
+
   @Override
   public void maxForward(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
+    if (scalarMaxForward(win)) {
+      SCALAR.maxForward(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
+      return;
+    }
     if (win.kh() == 2 && disjointPairs(win)) {
       max2x2(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
       return;
     }
     if (win.sw() == 2 && SHUFFLES) {
       maxStride2(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
-      return;
-    }
-    if (win.sw() != 1) {
-      SCALAR.maxForward(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
       return;
     }
     int h = win.h();
@@ -123,21 +151,21 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void maxBackward(float[] gy, int gyOff, int[] argmax, int aOff, int p0, int p1, Window win, float[] gx, int gxOff) {
-    if (EXPAND_MAX && disjointPairs(win) && win.ow() >= PL) {
-      expandBackward(true, gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
+    if (scalarMaxBackward(win)) {
+      SCALAR.maxBackward(gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
       return;
     }
-    SCALAR.maxBackward(gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
+    expandBackward(true, gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
   }
 
   @Override
   public void avgForward(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff) {
-    if (win.sw() == 2 && SHUFFLES) {
-      avgStride2(x, xOff, p0, p1, win, y, yOff);
+    if (scalarAvgForward(win)) {
+      SCALAR.avgForward(x, xOff, p0, p1, win, y, yOff);
       return;
     }
-    if (win.sw() != 1) {
-      SCALAR.avgForward(x, xOff, p0, p1, win, y, yOff);
+    if (win.sw() == 2 && SHUFFLES) {
+      avgStride2(x, xOff, p0, p1, win, y, yOff);
       return;
     }
     int h = win.h();
@@ -180,12 +208,12 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void avgBackward(float[] gy, int gyOff, int p0, int p1, Window win, float[] gx, int gxOff) {
-    if (SHUFFLES && disjointPairs(win)) {
-      expandBackward(false, gy, gyOff, null, 0, p0, p1, win, gx, gxOff);
+    if (scalarAvgBackward(win)) {
+      SCALAR.avgBackward(gy, gyOff, p0, p1, win, gx, gxOff);
       return;
     }
-    if (win.sw() != 1) {
-      SCALAR.avgBackward(gy, gyOff, p0, p1, win, gx, gxOff);
+    if (SHUFFLES && disjointPairs(win)) {
+      expandBackward(false, gy, gyOff, null, 0, p0, p1, win, gx, gxOff);
       return;
     }
     int h = win.h();
@@ -222,7 +250,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void adaptiveAvgForward(float[] x, int xOff, int p0, int p1, int h, int w, int oh, int ow, float[] y, int yOff) {
-    if (oh != 1 || ow != 1) {
+    if (scalarAdaptive(oh, ow)) {
       SCALAR.adaptiveAvgForward(x, xOff, p0, p1, h, w, oh, ow, y, yOff);
       return;
     }
@@ -248,7 +276,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void adaptiveAvgBackward(float[] gy, int gyOff, int p0, int p1, int h, int w, int oh, int ow, float[] gx, int gxOff) {
-    if (oh != 1 || ow != 1) {
+    if (scalarAdaptive(oh, ow)) {
       SCALAR.adaptiveAvgBackward(gy, gyOff, p0, p1, h, w, oh, ow, gx, gxOff);
       return;
     }

@@ -107,7 +107,7 @@ final class WideConv {
   /**
    * {@code C[m x P] := A[m x K] cols (+ C when accumulate) (+ bias)} for each of {@code count}
    * images, {@code cols} the implicit im2col of the image under {@code g}: the contract of {@code
-   * GemmKernels.convGemm} and {@code convGemmImages}. The weights are packed once for all images.
+   * ConvKernels.forward} and {@code forwardImages}. The weights are packed once for all images.
    */
   static void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
       float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count,
@@ -166,7 +166,7 @@ final class WideConv {
   /**
    * {@code C[K x n] += cols B^T}, {@code cols} the implicit im2col of image {@code x} under
    * {@code g} and {@code B} stored {@code n x P}: the contract of {@code
-   * GemmKernels.convGemmWeightGrad}. B is packed transposed into wide rows, zero in the extra
+   * ConvKernels.backwardWeightTransposed}. B is packed transposed into wide rows, zero in the extra
    * columns, so that the micro-kernel runs along q with no row wrap and the garbage pixels add 0.
    */
   static void weightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
@@ -239,7 +239,7 @@ final class WideConv {
   }
 
   /**
-   * The data gradient (the contract of {@code GemmKernels.convBackwardData}) as {@code sh x sw}
+   * The data gradient (the contract of {@code ConvKernels.backwardData}) as {@code sh x sw}
    * stride-1 wide-row products, one per phase of the input. Input row {@code iy = Y sh + r}
    * receives from kernel row {@code k} only when {@code r + padH - k dh} is a multiple of sh, and
    * then from output row {@code Y + (r + padH - k dh) / sh} (columns alike): each phase is a small
