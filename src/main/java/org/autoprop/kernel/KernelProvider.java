@@ -3,6 +3,7 @@ package org.autoprop.kernel;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Chooses the kernel implementations once per JVM (the provider pattern of Lucene's
@@ -117,10 +118,14 @@ public abstract class KernelProvider {
    * @throws IllegalArgumentException if {@code -Dautoprop.vectorbits} is not a width this CPU runs
    */
   public static KernelProvider vector() {
-    if (!vectorModulePresent()) {
+    Optional<Module> vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector");
+    if (vectorModule.isEmpty()) {
       throw new UnsupportedOperationException(
           "jdk.incubator.vector is not available; pass --add-modules jdk.incubator.vector to the JVM");
     }
+    // On the module path the module org.autoprop does not declare the incubator module (it is
+    // optional): read it now, before the vector classes link against it. On the class path a no-op.
+    KernelProvider.class.getModule().addReads(vectorModule.get());
     try {
       return (KernelProvider) Class.forName(VECTOR_PROVIDER).getDeclaredConstructor().newInstance();
     } catch (ExceptionInInitializerError e) {
