@@ -24,8 +24,7 @@ public abstract class KernelProvider {
    * kernels than on the vector ones, measured with JMH ({@code FmnistScalarBenchmark} vs
    * {@code FmnistVectorBenchmark} in jmh/, forks differing only in
    * {@code --add-modules jdk.incubator.vector}): medians 1355 vs 190 ms, 7.1x; JDK 17 on a 2-core
-   * AMD EPYC (Zen 5) VM (before the blocked scalar kernels: 326 s vs 539 ms under heavier load).
-   * The warning quotes it; measure again when the kernels change.
+   * AMD EPYC (Zen 5) VM. The warning quotes it; measure again when the kernels change.
    */
   static final int SCALAR_SLOWDOWN_FMNIST_NET = 7;
 

@@ -8,10 +8,10 @@ package org.autoprop.kernel;
  * chunk). Each kind of loop names the least work, in its own unit, for which that pays; below it
  * the loop runs as one piece on the calling thread. The units differ because a unit of work costs
  * differently: an element of a memory-bound pass moves several bytes, a multiply-add of a packed
- * GEMM is a fraction of an FMA instruction. The values are the ones each caller was tuned with;
- * they differ where the callers' split differs (a Dense layer splits batch rows and every chunk
- * packs the whole weight, the {@link Gemm} facade splits tiles of C, a convolution splits whole
- * images), and were kept rather than unified so that no timing changes.
+ * GEMM is a fraction of an FMA instruction. The values are the ones each kind of loop is tuned
+ * with; within one unit they differ where the split differs (a Dense layer splits batch rows and
+ * every chunk packs the whole weight, the {@link Gemm} facade splits tiles of C, a convolution
+ * splits whole images).
  *
  * <p>{@link #chunks} follows the thread count; {@link #parts} never does, so a sum split into parts
  * is added in the same order on every machine (see {@link Parallel#forParts}).

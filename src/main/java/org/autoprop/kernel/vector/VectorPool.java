@@ -35,10 +35,10 @@ final class VectorPool implements PoolKernels {
   private static final PoolKernels SCALAR = KernelProvider.scalar().pool();
 
   /**
-   * One-pass max backward only where measured faster than the scatter: on JDK 17 its int
-   * rearranges and mask casts made 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster, and
-   * only for rows of at least {@code PL} windows: shorter ones all go through its scalar tail, whose
-   * selects on the argmax are mispredicted branches (JDK 25, [128, 64, 14, 14]: 4.0 ms, scatter 0.35).
+   * One-pass max backward only where it beats the scatter: on JDK 17 its int rearranges and mask
+   * casts make 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster, and only for rows of at least
+   * {@code PL} windows: shorter ones all go through its scalar tail, whose selects on the argmax
+   * are mispredicted branches (JDK 25, [128, 64, 14, 14]: 4.0 ms, scatter 0.35).
    */
   private static final boolean EXPAND_MAX = Runtime.version().feature() >= 25;
 
@@ -363,10 +363,12 @@ final class VectorPool implements PoolKernels {
   /**
    * 2x2 windows with stride 2 and no padding, on every JDK: row pairs through
    * {@link #max2x2Vectors} where at least half its lanes are windows and its loads stay inside
-   * {@code x}, the rest through {@link #max2x2Scalar}. One thread, random input: JDK 17 14.1 -> 1.5
-   * ms over [128, 32, 28, 28], 7.2 -> 0.9 ms over [128, 64, 14, 14] (the scalar sequence before
-   * it: its float selects were branches, mispredicted half the time); JDK 25 2.0 -> 1.2 ms and 7.7
-   * -> 0.9 ms ({@link #maxStride2} before it, which leaves rows of fewer than PL windows scalar).
+   * {@code x}, the rest through {@link #max2x2Scalar}. A path of its own because the general ones
+   * are slow on the commonest pool: the scalar loop's float selects are branches that random data
+   * mispredicts half the time, and {@link #maxStride2} leaves rows of fewer than PL windows scalar.
+   * One thread, random input, [128, 32, 28, 28] and [128, 64, 14, 14]: 1.5 and 0.9 ms against
+   * 14.1 and 7.2 for the scalar loop (JDK 17), 1.2 and 0.9 ms against 2.0 and 7.7 for maxStride2
+   * (JDK 25).
    */
   private static void max2x2(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
     int w = win.w();
@@ -433,7 +435,7 @@ final class VectorPool implements PoolKernels {
       int ao = aAt + j / 2;
       int base = row + j;
       if (j / 2 + L / 2 <= ow) {
-        // The same copy with a constant trip count, which C2 unrolls: 28 wide 1.7 -> 1.3 ms.
+        // The same copy with a constant trip count, which C2 unrolls (a quarter faster at 28 wide).
         for (int m = 0; m < L / 2; m++) {
           y[yo + m] = spill[2 * m];
           argmax[ao + m] = base + 2 * m + Float.floatToRawIntBits(spill[L + 2 * m]);
@@ -454,8 +456,8 @@ final class VectorPool implements PoolKernels {
    * Windows [ox0, ow) of the row pair at {@code x[at]}, as {@link #max2x2Vectors}, without branches
    * on the data: only the winning tap's offset is selected (int selects compile to conditional
    * moves, float selects to branches that random data mispredicts half the time) and the current
-   * maximum is reloaded from it. Alone on random data 4.7x faster than float selects (JDK 17,
-   * [128, 32, 28, 28]: 13.3 -> 2.8 ms); here it only takes what the vectors leave.
+   * maximum is reloaded from it: 4.7x faster than float selects on random data (JDK 17,
+   * [128, 32, 28, 28], alone); here it only takes what the vectors leave.
    */
   private static void max2x2Scalar(float[] x, int at, int row, int w, int ox0, int ow, float[] y, int yAt, int[] argmax,
       int aAt) {
