@@ -76,7 +76,7 @@ public final class Main {
           + "from --batch); give more with AUTOPROP_JAVA_OPTS=-Xmx" + 2 * mb + "m, or use a smaller --batch");
       return 1;
     } catch (ExceptionInInitializerError e) {
-      // A bad -Dautoprop.threads or -Dautoprop.kernels fails the engine's class initialisation.
+      // A bad -Dautoprop.kernels or -Dautoprop.vectorbits fails the kernel provider's class initialisation.
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       err.println("error: " + cause.getMessage());
       return 2;

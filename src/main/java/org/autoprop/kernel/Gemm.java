@@ -205,7 +205,8 @@ public final class Gemm {
           + " is smaller than its row length " + cols + " (expected: ld >= " + Math.max(1, cols) + ")");
     }
     if (off < 0) {
-      throw new IllegalArgumentException("GEMM " + describe(name, transposed) + ": offset " + off + " (expected: >= 0)");
+      throw new IllegalArgumentException(
+          "GEMM " + describe(name, transposed) + ": offset " + off + " (expected: >= 0)");
     }
     if (rows == 0 || cols == 0) {
       return;

@@ -10,7 +10,10 @@ import java.util.Arrays;
  * tap. The depthwise loops are the textbook ones.
  */
 final class ScalarConv implements ConvKernels {
-  /** The column matrix (backwardData) and the transposed product (backwardWeightTransposed) of one thread, grown on demand. */
+  /**
+   * The column matrix (backwardData) and the transposed product (backwardWeightTransposed) of one
+   * thread, grown on demand.
+   */
   private static final class Scratch {
     float[] cols = new float[0];
     float[] product = new float[0];

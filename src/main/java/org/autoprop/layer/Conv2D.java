@@ -608,7 +608,8 @@ public final class Conv2D implements Layer {
         conv.backwardWeightTransposed(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
       if (needInput && !transposed) {
-        Gemm.multiplySerial(gemm, true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
+        Gemm.multiplySerial(gemm, true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p,
+            false);
       }
     }
     if (needInput && !pointwise && !transposed) {

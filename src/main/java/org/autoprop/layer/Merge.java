@@ -521,9 +521,11 @@ public final class Merge {
     for (int t = 0; t < batch; t++) {
       int go = g.offset() + t * m * n;
       // gA[m x k] = g[m x n] * B^T, B stored k x n
-      Gemm.multiplySerial(gemm, false, true, m, kk, n, g.data(), go, n, b.data(), b.offset() + t * kk * n, n, ga, t * m * kk, kk, false);
+      Gemm.multiplySerial(gemm, false, true, m, kk, n, g.data(), go, n, b.data(), b.offset() + t * kk * n, n,
+          ga, t * m * kk, kk, false);
       // gB[k x n] = A^T * g, A stored m x k
-      Gemm.multiplySerial(gemm, true, false, kk, n, m, a.data(), a.offset() + t * m * kk, kk, g.data(), go, n, gb, t * kk * n, n, false);
+      Gemm.multiplySerial(gemm, true, false, kk, n, m, a.data(), a.offset() + t * m * kk, kk, g.data(), go, n,
+          gb, t * kk * n, n, false);
     }
   }
 

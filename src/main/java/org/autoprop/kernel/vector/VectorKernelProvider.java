@@ -105,7 +105,10 @@ public final class VectorKernelProvider extends KernelProvider {
     return VectorPool.scalarAvgBackward(win);
   }
 
-  /** Whether {@code pool().adaptiveAvgForward} and {@code adaptiveAvgBackward} run the scalar twin for an {@code oh x ow} output. */
+  /**
+   * Whether {@code pool().adaptiveAvgForward} and {@code adaptiveAvgBackward} run the scalar twin
+   * for an {@code oh x ow} output.
+   */
   public static boolean scalarAdaptivePool(int oh, int ow) {
     return VectorPool.scalarAdaptive(oh, ow);
   }

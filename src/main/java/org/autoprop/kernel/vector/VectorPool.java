@@ -81,7 +81,10 @@ final class VectorPool implements PoolKernels {
     return win.sw() != 1 && !(win.sw() == 2 && SHUFFLES);
   }
 
-  /** Whether {@link #avgBackward} runs the scalar twin: a horizontal stride other than 1 except the one-pass expansion. */
+  /**
+   * Whether {@link #avgBackward} runs the scalar twin: a horizontal stride other than 1, except
+   * the one-pass expansion.
+   */
   static boolean scalarAvgBackward(Window win) {
     return win.sw() != 1 && !(SHUFFLES && disjointPairs(win));
   }
