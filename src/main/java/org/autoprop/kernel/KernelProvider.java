@@ -9,11 +9,12 @@ import java.util.Optional;
  * Chooses the kernel implementations once per JVM (the provider pattern of Lucene's
  * {@code VectorizationProvider}).
  *
- * <p>If the module {@code jdk.incubator.vector} is readable and the C2 compiler is on, the Vector
- * API implementation is loaded by name; otherwise the scalar one, with one warning that says how
- * much slower it is ({@link #SCALAR_SLOWDOWN_FMNIST_NET}, measured) and how to enable the fast path. The system property {@code autoprop.kernels} ({@code auto},
- * {@code scalar}, {@code vector}) forces a choice. The scalar classes never reference the Vector
- * API, so the scalar path runs on any JVM.
+ * <p>If the module {@code jdk.incubator.vector} is in the boot layer and the C2 compiler is on,
+ * the Vector API implementation is loaded by name; otherwise the scalar one, with one warning that
+ * says how much slower it is ({@link #SCALAR_SLOWDOWN_FMNIST_NET}, measured) and how to enable the
+ * fast path. The system property {@code autoprop.kernels} ({@code auto}, {@code scalar},
+ * {@code vector}) forces a choice, {@code autoprop.vectorbits} the width of the vector kernels.
+ * The scalar classes never reference the Vector API, so the scalar path runs on any JVM.
  */
 public abstract class KernelProvider {
   /** The system property that forces a kernel implementation. */

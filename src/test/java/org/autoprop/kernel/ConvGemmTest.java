@@ -69,7 +69,7 @@ class ConvGemmTest extends KernelTwinTest<ConvKernels> {
     float[] x = random(r, 5 + c[1] * c[2] * c[3]);
     float[] c0 = random(r, 1 + m * ldc + 4);
     float[] cols = new float[k * p];
-    KernelProvider.scalar().conv().im2col(g, x, 5, cols, 0);
+    scalar.im2col(g, x, 5, cols, 0);
     for (boolean acc : new boolean[] {false, true}) {
       float[] expected = c0.clone();
       GEMM.gemm(false, false, m, p, k, a, 2, lda, cols, 0, p, expected, 1, ldc, acc);
@@ -139,7 +139,7 @@ class ConvGemmTest extends KernelTwinTest<ConvKernels> {
     float[] x = random(r, 4 + c[1] * c[2] * c[3]);
     float[] c0 = random(r, 2 + k * ldc + 1);
     float[] cols = new float[k * p];
-    KernelProvider.scalar().conv().im2col(g, x, 4, cols, 0);
+    scalar.im2col(g, x, 4, cols, 0);
     float[] expected = c0.clone();
     GEMM.gemm(false, true, k, n, p, cols, 0, p, b, 3, ldb, expected, 2, ldc, true);
     float[] fromScalar = c0.clone();
@@ -179,7 +179,7 @@ class ConvGemmTest extends KernelTwinTest<ConvKernels> {
       GEMM.gemm(true, false, k, p, n, w, 1, ldw, dy, 2 + img * dyStride, p, cols, 0, p, false);
       int at = 3 + img * dxStride;
       java.util.Arrays.fill(expected, at, at + in, 0f);
-      KernelProvider.scalar().conv().col2im(g, cols, 0, expected, at);
+      scalar.col2im(g, cols, 0, expected, at);
     }
     float[] fromScalar = dx0.clone();
     scalar.backwardData(n, g, w, 1, ldw, dy, 2, dyStride, fromScalar, 3, dxStride, 2);
