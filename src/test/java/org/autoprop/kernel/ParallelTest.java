@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,6 +96,34 @@ class ParallelTest {
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Parallel.configure(0));
     assertEquals("Parallel.configure(0) (expected: threads >= 1)", bad.getMessage());
     assertEquals(threads, Parallel.threads());
+  }
+
+  /** A child JVM's job: configure the engine, then report its size and the threads a loop ran on. */
+  public static final class Configured {
+    private Configured() {}
+
+    /** Configures {@code args[0]} threads (when given), then prints the size and the threads used. */
+    public static void main(String[] args) {
+      if (args.length > 0) {
+        Parallel.configure(Integer.parseInt(args[0]));
+      }
+      java.util.Set<Thread> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      for (int round = 0; round < 100; round++) {
+        Parallel.forRange(64, i -> used.add(Thread.currentThread()));
+      }
+      System.out.println("threads " + Parallel.threads() + " used " + used.size());
+    }
+  }
+
+  @Test
+  void configureBeforeFirstUseSetsTheSizeInAFreshJvm() throws Exception {
+    ScalarFallbackTest.Result one = ScalarFallbackTest.java("-Dautoprop.threads=2",
+        Configured.class.getName(), "1");
+    assertEquals(0, one.code(), one.err());
+    assertEquals("threads 1 used 1", one.out().strip(), "configure wins over the property");
+    ScalarFallbackTest.Result property = ScalarFallbackTest.java("-Dautoprop.threads=3", Configured.class.getName());
+    assertEquals(0, property.code(), property.err());
+    assertTrue(property.out().startsWith("threads 3 used "), property.out());
   }
 
   @Test
