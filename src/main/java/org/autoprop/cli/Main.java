@@ -76,7 +76,7 @@ public final class Main {
           + "from --batch); give more with AUTOPROP_JAVA_OPTS=-Xmx" + 2 * mb + "m, or use a smaller --batch");
       return 1;
     } catch (ExceptionInInitializerError e) {
-      // A bad -Dautoprop.threads or -Dautoprop.kernels fails the engine's class initialisation.
+      // A bad -Dautoprop.kernels or -Dautoprop.vectorbits fails the kernel provider's class initialisation.
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       err.println("error: " + cause.getMessage());
       return 2;
@@ -120,7 +120,7 @@ public final class Main {
     int size = o.positiveInt("--size");
     long seed = o.longValue("--seed");
     out.println("AutoProp for Java: kernels " + KernelProvider.get().description()
-        + ", " + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
+        + ", " + Parallel.threads() + " thread(s), JDK " + Runtime.version());
     Shape input = Shape.of(batch, 3, size, size);
     Tensor x = Tensor.uniform(input, -1f, 1f, seed);
     boolean ok = true;

@@ -142,19 +142,14 @@ final class TrainCommand {
             + cores);
         threads = cores;
       }
-      // Parallel sizes its pool once, when first used; nothing has used it yet in this JVM.
-      System.setProperty(Parallel.PROPERTY, Integer.toString(threads));
-      if (Parallel.THREADS != threads) {
-        throw new IllegalStateException("--threads " + threads + ": the engine pool already runs " + Parallel.THREADS
-            + " threads");
-      }
+      Parallel.configure(threads);
     }
   }
 
   /** The lines that open every run: the kernels and threads, and the data. */
   private static void printEngineAndData(PrintStream out, FashionMnistData data, Dataset train) {
     out.println("AutoProp for Java: kernels " + KernelProvider.get().description() + ", "
-        + Parallel.THREADS + " thread(s), JDK " + Runtime.version());
+        + Parallel.threads() + " thread(s), JDK " + Runtime.version());
     out.println("data: " + data.description + (train.size() < data.train.size() ? " (training on the first " + train.size() + ")" : ""));
   }
 

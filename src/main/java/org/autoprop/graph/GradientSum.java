@@ -3,6 +3,7 @@ package org.autoprop.graph;
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -10,8 +11,6 @@ import org.autoprop.tensor.Tensor;
  * threads when large. One instance per graph, reused, so a parallel sum allocates nothing.
  */
 final class GradientSum implements Parallel.Chunk {
-  /** Below this many elements the sum runs on the calling thread. */
-  static final int PARALLEL_MIN = 1 << 15;
   // Read when the graph is built, like a layer's kernels (KernelProvider.current()).
   private final ElementwiseKernels elementwise = KernelProvider.current().elementwise();
 
@@ -33,7 +32,7 @@ final class GradientSum implements Parallel.Chunk {
     this.b = b.contiguous();
     this.out = out;
     try {
-      Parallel.forChunks(out.size(), PARALLEL_MIN, this);
+      ParallelPolicy.ELEMENTWISE.forChunks(out.size(), out.size(), this);
     } finally {
       this.a = null;
       this.b = null;

@@ -1,8 +1,9 @@
 package org.autoprop.kernel;
 
 /**
- * Convolution helpers: im2col, col2im and direct (depthwise) convolution, on one image at a time
- * in CHW layout.
+ * Convolution kernels on CHW images: the convolution as an implicit GEMM (forward, data and weight
+ * gradients, no column matrix), direct depthwise convolution, and the explicit im2col and col2im
+ * for the cases those do not cover.
  *
  * <p>Every method takes a {@link Geometry}; input pixel {@code (iy, ix)} seen by output pixel
  * {@code (oy, ox)} through kernel tap {@code (i, j)} is {@code iy = oy*strideH - padH + i*dilationH},
@@ -72,14 +73,47 @@ public interface ConvKernels {
   /** Depthwise input gradient: gx[c, iy, ix] += sum of w[c, i, j] * gy[c, oy, ox] over the taps that read it. */
   void depthwiseBackwardData(Geometry g, float[] gy, int gyOff, float[] w, int wOff, float[] gx, int gxOff);
 
-  /**
-   * C[m x n] += A[m x k] B[n x k]^T: every element of C is the dot product of a row of A and a row
-   * of B, both contiguous along k. The weight gradient {@code dY x cols^T} has this shape; a
-   * GEMM would have to transpose the (large) column matrix while packing it, this reads it as is.
-   */
-  void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc);
-
   /** Depthwise weight gradient: gw[c, i, j] += sum_{oy, ox} gy[c, oy, ox] * x[c, iy, ix]. */
   void depthwiseBackwardWeight(Geometry g, float[] x, int xOff, float[] gy, int gyOff, float[] gw, int gwOff);
+
+  /**
+   * The convolution of one image as a GEMM whose column matrix is never materialised:
+   * {@code C[m x P] := A[m x K] * cols (+ C when accumulate)}, where {@code cols[K x P]} is the
+   * im2col of the CHW image {@code x} at {@code xOff} under {@code g} ({@code K = g.colRows()},
+   * {@code P = g.colCols()}) and A holds the {@code m} filters of {@code K} weights each (row
+   * stride {@code lda}). Implementations read the columns straight from the image.
+   */
+  void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate);
+
+  /**
+   * {@link #forward} over {@code count} images of a batch, overwriting C: image {@code i} is read
+   * at {@code xOff + i * xStride} and its product written at {@code cOff + i * cStride}, then
+   * {@code bias[biasOff + r]} is added to row {@code r} when {@code bias} is not null. One call
+   * per batch lets an implementation prepare A (the weights) once instead of once per image.
+   */
+  void forwardImages(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
+      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count);
+
+  /**
+   * The data gradient of a convolution (a transposed convolution) for {@code count} images,
+   * overwriting dx: {@code dx := col2im(W^T x dY)} under {@code g}, where {@code W} is the
+   * {@code [n, K]} weight matrix ({@code K = g.colRows()}, row stride {@code ldw}) and {@code dY}
+   * the {@code [n, P]} gradient of one image's output ({@code P = g.colCols()}, rows contiguous).
+   * Image {@code i} reads dY at {@code dyOff + i * dyStride} and writes its {@code g.channels()}
+   * planes of {@code inH x inW} at {@code dxOff + i * dxStride}. Neither the columns nor the
+   * column gradient is materialised.
+   */
+  void backwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff,
+      int dyStride, float[] dx, int dxOff, int dxStride, int count);
+
+  /**
+   * The weight gradient of one image, transposed, with implicit columns: {@code C[K x n] += cols *
+   * B^T}, where {@code cols[K x P]} is the im2col of the image {@code x} under {@code g} and
+   * {@code B} is stored {@code n x P} (row stride {@code ldb}). With {@code B = dY} of one image this
+   * adds {@code (dY x cols^T)^T}, the gradient of the {@code [n, K]} weight matrix in {@code [K, n]}
+   * layout.
+   */
+  void backwardWeightTransposed(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc);
 }

@@ -3,16 +3,18 @@ package org.autoprop.kernel;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Chooses the kernel implementations once per JVM (the provider pattern of Lucene's
  * {@code VectorizationProvider}).
  *
- * <p>If the module {@code jdk.incubator.vector} is readable and the C2 compiler is on, the Vector
- * API implementation is loaded by name; otherwise the scalar one, with one warning that says how
- * much slower it is ({@link #SCALAR_SLOWDOWN_FMNIST_NET}, measured) and how to enable the fast path. The system property {@code autoprop.kernels} ({@code auto},
- * {@code scalar}, {@code vector}) forces a choice. The scalar classes never reference the Vector
- * API, so the scalar path runs on any JVM.
+ * <p>If the module {@code jdk.incubator.vector} is in the boot layer and the C2 compiler is on,
+ * the Vector API implementation is loaded by name; otherwise the scalar one, with one warning that
+ * says how much slower it is ({@link #SCALAR_SLOWDOWN_FMNIST_NET}, measured) and how to enable the
+ * fast path. The system property {@code autoprop.kernels} ({@code auto}, {@code scalar},
+ * {@code vector}) forces a choice, {@code autoprop.vectorbits} the width of the vector kernels.
+ * The scalar classes never reference the Vector API, so the scalar path runs on any JVM.
  */
 public abstract class KernelProvider {
   /** The system property that forces a kernel implementation. */
@@ -23,8 +25,7 @@ public abstract class KernelProvider {
    * kernels than on the vector ones, measured with JMH ({@code FmnistScalarBenchmark} vs
    * {@code FmnistVectorBenchmark} in jmh/, forks differing only in
    * {@code --add-modules jdk.incubator.vector}): medians 1355 vs 190 ms, 7.1x; JDK 17 on a 2-core
-   * AMD EPYC (Zen 5) VM (before the blocked scalar kernels: 326 s vs 539 ms under heavier load).
-   * The warning quotes it; measure again when the kernels change.
+   * AMD EPYC (Zen 5) VM. The warning quotes it; measure again when the kernels change.
    */
   static final int SCALAR_SLOWDOWN_FMNIST_NET = 7;
 
@@ -110,17 +111,28 @@ public abstract class KernelProvider {
   }
 
   /**
-   * The Vector API provider.
+   * The Vector API provider, at the width of {@code -Dautoprop.vectorbits} (128, 256 or 512) when
+   * set, else the CPU's preferred one.
    *
    * @throws UnsupportedOperationException if {@code jdk.incubator.vector} is not readable
+   * @throws IllegalArgumentException if {@code -Dautoprop.vectorbits} is not a width this CPU runs
    */
   public static KernelProvider vector() {
-    if (!vectorModulePresent()) {
+    Optional<Module> vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector");
+    if (vectorModule.isEmpty()) {
       throw new UnsupportedOperationException(
           "jdk.incubator.vector is not available; pass --add-modules jdk.incubator.vector to the JVM");
     }
+    // On the module path the module org.autoprop does not declare the incubator module (it is
+    // optional): read it now, before the vector classes link against it. On the class path a no-op.
+    KernelProvider.class.getModule().addReads(vectorModule.get());
     try {
       return (KernelProvider) Class.forName(VECTOR_PROVIDER).getDeclaredConstructor().newInstance();
+    } catch (ExceptionInInitializerError e) {
+      if (e.getCause() instanceof IllegalArgumentException) {
+        throw (IllegalArgumentException) e.getCause(); // a bad -Dautoprop.vectorbits
+      }
+      throw new UnsupportedOperationException("Cannot load " + VECTOR_PROVIDER + ": " + e, e);
     } catch (ReflectiveOperationException | LinkageError e) {
       throw new UnsupportedOperationException("Cannot load " + VECTOR_PROVIDER + ": " + e, e);
     }

@@ -10,25 +10,25 @@ import java.util.function.IntConsumer;
 /**
  * The engine's threads (never the common pool) and parallel loops over disjoint work items.
  *
- * <p>The size comes from {@code -Dautoprop.threads} (default: the available processors) and is
- * fixed for the JVM's life. A loop splits its range into at most {@link #THREADS} contiguous
- * chunks; the calling thread runs chunks too, helped by {@code THREADS - 1} daemon workers. A loop
- * allocates nothing: the job lives in fields of one engine object. Work is never nested and loops
- * never wait for each other: a loop started from inside a loop body, from an engine thread, or
- * while another thread's loop is running runs serially on the calling thread.
+ * <p>The size is {@link #configure(int) configured} before the first parallel loop, else read from
+ * {@code -Dautoprop.threads}, else the available processors; it is fixed from the first call of
+ * {@link #threads()} (which every loop makes) for the JVM's life. A loop splits its range into at
+ * most {@link #threads()} contiguous chunks; the calling thread runs chunks too, helped by
+ * {@code threads() - 1} daemon workers. A loop allocates nothing: the job lives in fields of one
+ * engine object. Work is never nested and loops never wait for each other: a loop started from
+ * inside a loop body, from an engine thread, or while another thread's loop is running runs
+ * serially on the calling thread. Whether a loop is worth the threads at all is decided by
+ * {@link ParallelPolicy}.
  *
  * <p>Results never depend on the thread count: a loop body writes disjoint outputs, and a sum over
  * the items (a weight gradient summed over the images of a batch) is split into a fixed number of
- * parts ({@link #PARTS}, or fewer for small inputs, never a function of {@link #THREADS}), each
+ * parts ({@link #PARTS}, or fewer for small inputs, never a function of {@link #threads()}), each
  * part summed in item order into its own partial and the partials added in part order afterwards
  * ({@link #forParts}).
  */
 public final class Parallel {
-  /** The system property that sets the number of engine threads. */
+  /** The system property that sets the number of engine threads when {@link #configure} is not called. */
   public static final String PROPERTY = "autoprop.threads";
-
-  /** The number of engine threads (the calling thread included), at least 1. */
-  public static final int THREADS = readThreads();
 
   /**
    * The number of parts a sum over a batch is split into, whatever the thread count: every part
@@ -37,7 +37,53 @@ public final class Parallel {
    */
   public static final int PARTS = 16;
 
+  /** The configured size, 0 until {@link #configure} or the first {@link #threads()}; then fixed. */
+  private static volatile int size;
+
   private Parallel() {}
+
+  /**
+   * Sets the number of engine threads (the calling thread included). Call it once, before anything
+   * runs a parallel loop or asks for {@link #threads()}; calling it again with the size in force
+   * does nothing.
+   *
+   * @param threads the number of threads, at least 1
+   * @throws IllegalArgumentException if {@code threads < 1}
+   * @throws IllegalStateException if the engine already has another size (it was configured, or a
+   *     loop or {@link #threads()} fixed it, before this call)
+   */
+  public static synchronized void configure(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("Parallel.configure(" + threads + ") (expected: threads >= 1)");
+    }
+    if (size != 0 && size != threads) {
+      throw new IllegalStateException("Parallel.configure(" + threads + "): the engine already has " + size
+          + " thread(s), fixed by an earlier configure or first use (expected: configure before the first"
+          + " parallel loop)");
+    }
+    size = threads;
+  }
+
+  /**
+   * The number of engine threads (the calling thread included), at least 1. The first call fixes
+   * it: the {@link #configure configured} size, else {@code -Dautoprop.threads}, else the available
+   * processors.
+   *
+   * @throws IllegalArgumentException if {@code -Dautoprop.threads} is not an integer {@code >= 1}
+   *     (on every call until it is fixed)
+   */
+  public static int threads() {
+    int t = size;
+    return t != 0 ? t : fixSize();
+  }
+
+  /** The size in force: configured, or read now and fixed. */
+  private static synchronized int fixSize() {
+    if (size == 0) {
+      size = readThreads();
+    }
+    return size;
+  }
 
   private static int readThreads() {
     String v = System.getProperty(PROPERTY);
@@ -66,7 +112,7 @@ public final class Parallel {
   @FunctionalInterface
   public interface Part {
     /**
-     * Processes part {@code part}. {@code slot} (in {@code [0, THREADS)}) is not used by any other
+     * Processes part {@code part}. {@code slot} (in {@code [0, threads())}) is not used by any other
      * part running at the same time, so per-slot scratch buffers need no locking; which slot runs
      * which part depends on scheduling, so a part's result must not depend on the slot.
      */
@@ -75,14 +121,14 @@ public final class Parallel {
 
   /**
    * Runs {@code body.run(p, slot)} for every part {@code p} in {@code [0, parts)}, the parts split
-   * into at most {@link #THREADS} contiguous chunks as {@link #forChunks}; the parts of one chunk
+   * into at most {@link #threads()} contiguous chunks as {@link #forChunks}; the parts of one chunk
    * run in order on one thread with one slot. Serial (slot 0) as {@link #forChunks}.
    */
   public static void forParts(int parts, Part body) {
     if (parts < 1) {
       return;
     }
-    if (parts < 2 || THREADS == 1 || !Engine.INSTANCE.run(parts, null, null, body)) {
+    if (parts < 2 || threads() == 1 || !Engine.INSTANCE.run(parts, null, null, body)) {
       for (int p = 0; p < parts; p++) {
         body.run(p, 0);
       }
@@ -91,11 +137,11 @@ public final class Parallel {
 
   /**
    * Runs {@code body.accept(i)} for every {@code i} in {@code [0, count)}, split into at most
-   * {@link #THREADS} contiguous chunks. Serial when {@code count < 2}, when there is one thread, or
+   * {@link #threads()} contiguous chunks. Serial when {@code count < 2}, when there is one thread, or
    * when the engine is busy or called from an engine thread.
    */
   public static void forRange(int count, IntConsumer body) {
-    if (count < 2 || THREADS == 1 || !Engine.INSTANCE.run(count, body, null, null)) {
+    if (count < 2 || threads() == 1 || !Engine.INSTANCE.run(count, body, null, null)) {
       for (int i = 0; i < count; i++) {
         body.accept(i);
       }
@@ -103,7 +149,7 @@ public final class Parallel {
   }
 
   /**
-   * Runs {@code body.run(from, to)} over at most {@link #THREADS} contiguous chunks that cover
+   * Runs {@code body.run(from, to)} over at most {@link #threads()} contiguous chunks that cover
    * {@code [0, count)} (chunk {@code c} of {@code n}: {@code [count c / n, count (c + 1) / n)}).
    * Serial (one call {@code body.run(0, count)}) when {@code count < 2}, when there is one thread,
    * or when the engine is busy or called from an engine thread. Pass a reused object rather than a
@@ -113,20 +159,7 @@ public final class Parallel {
     if (count < 1) {
       return;
     }
-    if (count < 2 || THREADS == 1 || !Engine.INSTANCE.run(count, null, body, null)) {
-      body.run(0, count);
-    }
-  }
-
-  /**
-   * {@link #forChunks(int, Chunk)} when {@code count >= min}, else one call {@code
-   * body.run(0, count)} on this thread: below some size waking the engine threads costs more than
-   * the work.
-   */
-  public static void forChunks(int count, int min, Chunk body) {
-    if (count >= min) {
-      forChunks(count, body);
-    } else if (count > 0) {
+    if (count < 2 || threads() == 1 || !Engine.INSTANCE.run(count, null, body, null)) {
       body.run(0, count);
     }
   }
@@ -145,7 +178,7 @@ public final class Parallel {
    * new one, and a successful claim sees the job's fields (written before {@code next}).
    */
   private static final class Engine {
-    static final Engine INSTANCE = new Engine(THREADS - 1);
+    static final Engine INSTANCE = new Engine(threads() - 1);
     /** Busy-wait this many times before parking: a step's loops follow each other closely. */
     private static final int SPINS = 1 << 11;
 
@@ -179,7 +212,7 @@ public final class Parallel {
       }
       try {
         count = n;
-        chunks = Math.min(THREADS, n);
+        chunks = Math.min(threads(), n);
         each = eachBody;
         chunk = chunkBody;
         part = partBody;

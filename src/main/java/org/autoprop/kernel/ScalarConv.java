@@ -1,12 +1,99 @@
 package org.autoprop.kernel;
 
+import java.util.Arrays;
+
 /**
- * Scalar twin of the {@link ConvKernels}. im2col and col2im work one output row at a time on the
- * range of output columns whose taps fall inside the input, computed once per row, so the inner
- * loops are plain copies and adds without a bounds test per tap; the weight-gradient dot products
- * run on the blocked {@link ScalarGemm}. The depthwise loops are the textbook ones.
+ * Scalar twin of the {@link ConvKernels}. The implicit GEMMs run on the blocked {@link ScalarGemm},
+ * whose packers read the columns straight from the image ({@link #colRow}). im2col and col2im work
+ * one output row at a time on the range of output columns whose taps fall inside the input,
+ * computed once per row, so the inner loops are plain copies and adds without a bounds test per
+ * tap. The depthwise loops are the textbook ones.
  */
 final class ScalarConv implements ConvKernels {
+  /**
+   * The column matrix (backwardData) and the transposed product (backwardWeightTransposed) of one
+   * thread, grown on demand.
+   */
+  private static final class Scratch {
+    float[] cols = new float[0];
+    float[] product = new float[0];
+
+    float[] cols(int size) {
+      if (cols.length < size) {
+        cols = new float[size];
+      }
+      return cols;
+    }
+
+    float[] product(int size) {
+      if (product.length < size) {
+        product = new float[size];
+      }
+      return product;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  @Override
+  public void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    ScalarGemm.run(m, g.colCols(), g.colRows(), ScalarGemm.PLAIN, a, aOff, lda, null,
+        ScalarGemm.IMAGE, x, xOff, 0, g, c, cOff, ldc, accumulate);
+  }
+
+  @Override
+  public void forwardImages(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
+      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count) {
+    int p = g.colCols();
+    for (int i = 0; i < count; i++) {
+      int ci = cOff + i * cStride;
+      forward(m, g, a, aOff, lda, x, xOff + i * xStride, c, ci, ldc, false);
+      if (bias != null) {
+        for (int r = 0; r < m; r++) {
+          float b = bias[biasOff + r];
+          for (int j = ci + r * ldc, end = j + p; j < end; j++) {
+            c[j] += b;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy,
+      int dyOff, int dyStride, float[] dx, int dxOff, int dxStride, int count) {
+    int k = g.colRows();
+    int p = g.colCols();
+    int size = g.channels() * g.inH() * g.inW();
+    float[] cols = SCRATCH.get().cols(k * p);
+    for (int img = 0; img < count; img++) {
+      // The column gradient W^T x dY, then its col2im.
+      ScalarGemm.run(k, p, n, ScalarGemm.TRANSPOSED, w, wOff, ldw, null, ScalarGemm.PLAIN, dy,
+          dyOff + img * dyStride, p, null, cols, 0, p, false);
+      int xBase = dxOff + img * dxStride;
+      Arrays.fill(dx, xBase, xBase + size, 0f);
+      col2imRows(g, cols, 0, dx, xBase);
+    }
+  }
+
+  @Override
+  public void backwardWeightTransposed(int n, Geometry g, float[] x, int xOff, float[] b, int bOff,
+      int ldb, float[] c, int cOff, int ldc) {
+    // C[K x n] += cols * B^T, computed as its transpose D[n x K] = B * cols^T: the inner loops
+    // then run along K (hundreds) instead of n (the output channels, a few dozen).
+    int k = g.colRows();
+    float[] d = SCRATCH.get().product(n * k);
+    ScalarGemm.run(n, k, g.colCols(), ScalarGemm.PLAIN, b, bOff, ldb, null, ScalarGemm.IMAGE_TRANSPOSED,
+        x, xOff, 0, g, d, 0, k, false);
+    for (int r = 0; r < k; r++) {
+      int row = cOff + r * ldc;
+      for (int j = 0; j < n; j++) {
+        c[row + j] += d[j * k + r];
+      }
+    }
+  }
+
   @Override
   public void im2col(Geometry g, float[] x, int xOff, float[] cols, int colsOff) {
     int p = g.colCols();
@@ -207,11 +294,5 @@ final class ScalarConv implements ConvKernels {
         }
       }
     }
-  }
-
-  @Override
-  public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
-    ScalarGemm.product(false, true, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, true);
   }
 }

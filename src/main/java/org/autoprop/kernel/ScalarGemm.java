@@ -9,7 +9,8 @@ import java.util.Arrays;
  *
  * <p>Per block, op(B) is packed into {@code KC} row arrays of {@code NC} floats and op(A) into an
  * {@code MC x KC} array, in thread-local buffers; the packers read plain matrices (either
- * orientation) or the im2col of an image, so the convolutions need no column matrix. A row
+ * orientation) or the im2col of an image, so {@link ScalarConv}'s implicit GEMMs need no column
+ * matrix. A row
  * segment of C is accumulated in its own array: the inner loop
  * {@code acc[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]} indexes every array by
  * the bare loop variable. JDK 17's SuperWord vectorizes only when it can prove the accesses of
@@ -31,91 +32,36 @@ final class ScalarGemm implements GemmKernels {
   /** Block of the m dimension: rows of the packed A block. */
   static final int MC = 64;
 
-  /** Packed blocks and conv buffers of one thread, grown on demand, never shrunk. */
+  /** Packed blocks of one thread. */
   private static final class Scratch {
     final float[] a = new float[MC * KC];
     final float[][] b = new float[KC][NC];
     final float[] acc = new float[NC];
     final float[] line = new float[KC];
-    float[] cols = new float[0];
-    float[] product = new float[0];
-
-    float[] cols(int size) {
-      if (cols.length < size) {
-        cols = new float[size];
-      }
-      return cols;
-    }
-
-    float[] product(int size) {
-      if (product.length < size) {
-        product = new float[size];
-      }
-      return product;
-    }
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   // Operand sources: a plain row-major matrix, its transpose, the im2col of an image, or the
-  // transpose of that im2col.
-  private static final int PLAIN = 0;
-  private static final int TRANSPOSED = 1;
-  private static final int IMAGE = 2;
-  private static final int IMAGE_TRANSPOSED = 3;
+  // transpose of that im2col (the last two for ScalarConv's implicit GEMMs).
+  static final int PLAIN = 0;
+  static final int TRANSPOSED = 1;
+  static final int IMAGE = 2;
+  static final int IMAGE_TRANSPOSED = 3;
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k,
-      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc, boolean accumulate) {
-    product(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-  }
-
-  /** {@link #gemm} as a static method, for the other scalar kernels. */
-  static void product(boolean transA, boolean transB, int m, int n, int k,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc, boolean accumulate) {
     run(m, n, k, transA ? TRANSPOSED : PLAIN, a, aOff, lda, null,
         transB ? TRANSPOSED : PLAIN, b, bOff, ldb, null, c, cOff, ldc, accumulate);
   }
 
+  /** The blocked product of A and B^T, as {@link #gemm}: only the vector kernels have a dot-product form. */
   @Override
-  public void convGemm(int m, ConvKernels.Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
-      float[] c, int cOff, int ldc, boolean accumulate) {
-    run(m, g.colCols(), g.colRows(), PLAIN, a, aOff, lda, null, IMAGE, x, xOff, 0, g, c, cOff, ldc, accumulate);
-  }
-
-  @Override
-  public void convBackwardData(int n, ConvKernels.Geometry g, float[] w, int wOff, int ldw, float[] dy,
-      int dyOff, int dyStride, float[] dx, int dxOff, int dxStride, int count) {
-    int k = g.colRows();
-    int p = g.colCols();
-    int size = g.channels() * g.inH() * g.inW();
-    float[] cols = SCRATCH.get().cols(k * p);
-    for (int img = 0; img < count; img++) {
-      // The column gradient W^T x dY, then its col2im.
-      run(k, p, n, TRANSPOSED, w, wOff, ldw, null, PLAIN, dy, dyOff + img * dyStride, p, null,
-          cols, 0, p, false);
-      int xBase = dxOff + img * dxStride;
-      Arrays.fill(dx, xBase, xBase + size, 0f);
-      ScalarConv.col2imRows(g, cols, 0, dx, xBase);
-    }
-  }
-
-  @Override
-  public void convGemmWeightGrad(int n, ConvKernels.Geometry g, float[] x, int xOff, float[] b, int bOff,
-      int ldb, float[] c, int cOff, int ldc) {
-    // C[K x n] += cols * B^T, computed as its transpose D[n x K] = B * cols^T: the inner loops
-    // then run along K (hundreds) instead of n (the output channels, a few dozen).
-    int k = g.colRows();
-    float[] d = SCRATCH.get().product(n * k);
-    run(n, k, g.colCols(), PLAIN, b, bOff, ldb, null, IMAGE_TRANSPOSED, x, xOff, 0, g, d, 0, k, false);
-    for (int r = 0; r < k; r++) {
-      int row = cOff + r * ldc;
-      for (int j = 0; j < n; j++) {
-        c[row + j] += d[j * k + r];
-      }
-    }
+  public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    run(m, n, k, PLAIN, a, aOff, lda, null, TRANSPOSED, b, bOff, ldb, null, c, cOff, ldc, true);
   }
 
   /**
@@ -123,7 +69,7 @@ final class ScalarGemm implements GemmKernels {
    * PLAIN (row-major, row stride ld), TRANSPOSED (stored as the transpose, row stride ld), IMAGE
    * (the im2col of the CHW image at off under g; ld unused) or IMAGE_TRANSPOSED (its transpose).
    */
-  private static void run(int m, int n, int k, int aSrc, float[] a, int aOff, int lda, ConvKernels.Geometry ag,
+  static void run(int m, int n, int k, int aSrc, float[] a, int aOff, int lda, ConvKernels.Geometry ag,
       int bSrc, float[] b, int bOff, int ldb, ConvKernels.Geometry bg, float[] c, int cOff, int ldc,
       boolean accumulate) {
     if (m == 0 || n == 0) {

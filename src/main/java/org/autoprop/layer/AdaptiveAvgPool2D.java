@@ -1,6 +1,7 @@
 package org.autoprop.layer;
 
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
@@ -74,7 +75,7 @@ public class AdaptiveAvgPool2D extends AbstractLayer {
       dst = to;
       int planes = input.dim(0) * input.dim(1);
       try {
-        if (Pool2D.parallel(planes, input.size())) {
+        if (ParallelPolicy.POOL.parallel(input.size(), planes)) {
           Parallel.forChunks(planes, this);
         } else {
           run(0, planes);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.autoprop.kernel.NormKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -21,9 +22,6 @@ import org.autoprop.tensor.Tensor;
  * follows the mode of the latest forward.
  */
 abstract class BatchNormCore extends AbstractLayer {
-  /** Below this many elements the channel loop runs on the calling thread. */
-  private static final int PARALLEL_THRESHOLD = 1 << 16;
-
   final int channels;
   private double momentum = 0.1;
   private double eps = 1e-5;
@@ -240,7 +238,7 @@ abstract class BatchNormCore extends AbstractLayer {
     t.yd = yd;
     t.gxd = gxd;
     try {
-      if (parallel(shape)) {
+      if (ParallelPolicy.BATCH_NORM.parallel(shape.size(), channels)) {
         Parallel.forChunks(channels, t);
       } else {
         t.run(0, channels);
@@ -320,11 +318,6 @@ abstract class BatchNormCore extends AbstractLayer {
     } else {
       norm.backwardMap(gd, go, xd, xo, batch, channels, sp, c0, c1, coefG, coefX, center, gShift, gxd, 0);
     }
-  }
-
-  /** Whether to split channels over the engine threads; the serial path allocates nothing. */
-  private boolean parallel(Shape shape) {
-    return shape.size() >= PARALLEL_THRESHOLD && channels > 1 && Parallel.THREADS > 1;
   }
 
   @Override

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.autoprop.kernel.ConvKernels;
 import org.autoprop.kernel.ConvKernels.Geometry;
+import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -17,14 +19,14 @@ import org.autoprop.tensor.Tensor;
  * (zero outside the input), weight {@code [out, in/groups, kh, kw]}, bias {@code [out]}.
  *
  * <p>Computation: per image, one GEMM per group whose packing reads the columns straight from the
- * image ({@link GemmKernels#convGemm}: the column matrix is never materialised), in parallel over
+ * image ({@link ConvKernels#forwardImages}: the column matrix is never materialised), in parallel over
  * the batch; a 1x1 kernel at stride 1 without padding multiplies the image directly. Backward:
  * weight gradient {@code dY x cols^T} with implicit columns, the batch split into a fixed number of
  * parts ({@link Parallel#PARTS}, not one per thread) each summed into its own partial, the
  * partials added in part order after the loop (no races, and the same bits for any thread count
  * and any scheduling); input gradient at
  * stride 1 as the convolution of {@code dY} with the flipped, transposed kernel (again implicit
- * columns, no col2im), at larger strides phase by phase ({@link GemmKernels#convBackwardData}:
+ * columns, no col2im), at larger strides phase by phase ({@link ConvKernels#backwardData}:
  * one stride-1 correlation of {@code dY} per phase of the input, no col2im); with fewer than
  * {@code TRANSPOSED_MIN_IN} input channels per group (or, at stride 1, padding beyond the
  * dilated kernel), {@code W^T x dY} then an accumulating col2im. Depthwise convolutions
@@ -63,7 +65,7 @@ public final class Conv2D extends AbstractLayer {
   // The input gradient at stride 1 as a convolution over dY; null when col2im is used.
   private Geometry transposedGeometry;
   private float[] flippedWeight;
-  // The input gradient at stride > 1, phase by phase (GemmKernels.convBackwardData); false when col2im is used.
+  // The input gradient at stride > 1, phase by phase (ConvKernels.backwardData); false when col2im is used.
   private boolean phased;
   // The tensors of the pass running now, for the chunk and part bodies below; gradInput is null
   // when the backward skips the input gradient.
@@ -242,12 +244,6 @@ public final class Conv2D extends AbstractLayer {
   }
 
   /**
-   * Decides serial or parallel once per call: below this many multiply-adds per pass the batch runs
-   * on the calling thread (handing work to the pool costs ~10-20 us, 2^20 MACs take ~7 us).
-   */
-  static final long PARALLEL_WORK = 1L << 20;
-
-  /**
    * Weight-gradient row length (in/groups * kh * kw) up to which {@code dY x cols^T} runs as
    * register-blocked dot products; above, as a GEMM into a transposed partial. Short rows leave
    * the GEMM's packing and register tile mostly idle, long rows amortise them (measured on CONV-STEM,
@@ -270,7 +266,7 @@ public final class Conv2D extends AbstractLayer {
   }
 
   private int chunksFor(int n) {
-    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.THREADS, n);
+    return ParallelPolicy.CONV.chunks(macs(n), n);
   }
 
   /**
@@ -278,7 +274,7 @@ public final class Conv2D extends AbstractLayer {
    * of the thread count), so that the sums are added in the same order on every machine.
    */
   private int partsFor(int n) {
-    return macs(n) < PARALLEL_WORK ? 1 : Math.min(Parallel.PARTS, n);
+    return ParallelPolicy.CONV.parts(macs(n), n);
   }
 
   @Override
@@ -298,7 +294,7 @@ public final class Conv2D extends AbstractLayer {
     flippedWeight = transposed ? new float[weight.value().size()] : null;
     phased = !depthwise && !pointwise && (sh > 1 || sw > 1) && inG >= TRANSPOSED_MIN_IN;
     // Column scratch per worker slot; gradient partials per part.
-    int threads = Parallel.THREADS;
+    int threads = Parallel.threads();
     int colSize = depthwise || pointwise ? 0 : geometry.colRows() * geometry.colCols();
     cols = new float[threads][dotWeightGrad() ? colSize : 0];
     gradCols = new float[threads][transposed || phased ? 0 : colSize];
@@ -339,7 +335,7 @@ public final class Conv2D extends AbstractLayer {
     int inGSize = in / groups * g.inH() * g.inW();
     float[] b = bias == null ? null : bias.value().data();
     for (int grp = 0; grp < groups; grp++) {
-      gemm.convGemmImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
+      conv.forwardImages(outG, groupGeometry, weight.value().data(), grp * outG * kG, kG,
           b, grp * outG, input.data(), input.offset() + first * inSize + grp * inGSize, inSize,
           output.data(), (first * out + grp * outG) * p, out * p, p, end - first);
     }
@@ -362,7 +358,7 @@ public final class Conv2D extends AbstractLayer {
     int outG = out / groups;
     int kG = in / groups * kh * kw;
     for (int grp = 0; grp < groups; grp++) {
-      gemm.gemm(false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
+      Gemm.multiplySerial(gemm, false, false, outG, p, kG, w, grp * outG * kG, kG, x, xOff + grp * kG * p, p,
           y, yOff + grp * outG * p, p, false);
     }
     if (bias != null) {
@@ -512,10 +508,10 @@ public final class Conv2D extends AbstractLayer {
       int gyOff = gy.offset() + (first * out + grp * outG) * p;
       int gxOff = (first * in + grp * inG) * plane;
       if (transposedGeometry != null) {
-        gemm.convGemmImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
+        conv.forwardImages(inG, transposedGeometry, flippedWeight, grp * outG * kG, outG * kh * kw,
             null, 0, gy.data(), gyOff, out * p, gradInput.data(), gxOff, in * plane, plane, end - first);
       } else if (phased) {
-        gemm.convBackwardData(outG, groupGeometry, weight.value().data(),
+        conv.backwardData(outG, groupGeometry, weight.value().data(),
             weight.value().offset() + grp * outG * kG, kG, gy.data(), gyOff, out * p, gradInput.data(), gxOff,
             in * plane, end - first);
       }
@@ -563,15 +559,15 @@ public final class Conv2D extends AbstractLayer {
       int gyG = gyOff + grp * outG * p;
       int colG = colOff + grp * kG * p;
       if (dot) {
-        conv.accumulateABt(outG, kG, p, gyd, gyG, p, colArr, colG, p, gwPart, wOff, kG);
+        Gemm.accumulateABt(gemm, outG, kG, p, gyd, gyG, p, colArr, colG, p, gwPart, wOff, kG);
       } else if (pointwise) {
         // dW^T = cols x dY^T: the GEMM packs the small dY transposed instead of the large columns.
-        gemm.gemm(false, true, kG, outG, p, colArr, colG, p, gyd, gyG, p, gwPart, wOff, outG, true);
+        Gemm.multiplySerial(gemm, false, true, kG, outG, p, colArr, colG, p, gyd, gyG, p, gwPart, wOff, outG, true);
       } else {
-        gemm.convGemmWeightGrad(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
+        conv.backwardWeightTransposed(outG, groupGeometry, x, xOff + grp * inGSize, gyd, gyG, p, gwPart, wOff, outG);
       }
       if (gx != null && !transposed) {
-        gemm.gemm(true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
+        Gemm.multiplySerial(gemm, true, false, kG, p, outG, w, wOff, kG, gyd, gyG, p, dst, dstOff + grp * kG * p, p, false);
       }
     }
     if (gx != null && !pointwise && !transposed) {

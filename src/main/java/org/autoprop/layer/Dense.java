@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
 import org.autoprop.kernel.ElementwiseKernels;
+import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -20,9 +22,6 @@ import org.autoprop.tensor.Tensor;
  * seed is {@link Initializer#nextDefaultSeed()}.
  */
 public final class Dense extends AbstractLayer {
-  /** Below this many multiply-adds a pass runs on the calling thread (fork-join costs ~10 us). */
-  private static final long PARALLEL_WORK = 1L << 16;
-
   private final int in;
   private final int out;
   private final Parameter weight;
@@ -117,7 +116,7 @@ public final class Dense extends AbstractLayer {
 
   /** Blocks to split {@code rows} into: one (run on the caller) when the work is small. */
   private static int chunks(int rows, long work) {
-    return work < PARALLEL_WORK ? Math.min(1, rows) : Math.min(Parallel.THREADS, rows);
+    return ParallelPolicy.DENSE.chunks(work, rows);
   }
 
   /** Runs {@code body} over {@code chunks} blocks: directly when there is one, else on the pool. */
@@ -149,7 +148,7 @@ public final class Dense extends AbstractLayer {
     for (int r = from; r < to && bias != null; r++) {
       System.arraycopy(bias.value().data(), 0, yd, r * out, out);
     }
-    gemm.gemm(false, true, to - from, out, in, x.data(), x.offset() + from * in, in,
+    Gemm.multiplySerial(gemm, false, true, to - from, out, in, x.data(), x.offset() + from * in, in,
         weight.value().data(), 0, in, yd, from * out, out, bias != null);
   }
 
@@ -182,7 +181,7 @@ public final class Dense extends AbstractLayer {
     int n = x.dim(0);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
-    gemm.gemm(false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
+    Gemm.multiplySerial(gemm, false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
         weight.value().data(), 0, in, gx.data(), from * in, in, false);
   }
 
@@ -190,7 +189,7 @@ public final class Dense extends AbstractLayer {
   private void gradWeightBlock(int t) {
     int from = out * t / chunks;
     int to = out * (t + 1) / chunks;
-    gemm.gemm(true, false, to - from, in, x.dim(0), gy.data(), gy.offset() + from, out,
+    Gemm.multiplySerial(gemm, true, false, to - from, in, x.dim(0), gy.data(), gy.offset() + from, out,
         x.data(), x.offset(), in, weight.grad().data(), from * in, in, true);
   }
 

@@ -1,6 +1,7 @@
 package org.autoprop.layer;
 
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.kernel.PoolKernels.Window;
 import org.autoprop.tensor.Shape;
@@ -17,9 +18,6 @@ import org.autoprop.tensor.Tensor;
  * the kernel, as in PyTorch.
  */
 public final class Pool2D extends AbstractLayer {
-  /** Below this many output elements the plane loop runs on the calling thread. */
-  private static final int PARALLEL_THRESHOLD = 1 << 14;
-
   private final boolean max;
   private final int kh;
   private final int kw;
@@ -175,7 +173,7 @@ public final class Pool2D extends AbstractLayer {
       srcOff = fromOff;
       dst = to;
       try {
-        if (parallel(planes, work)) {
+        if (ParallelPolicy.POOL.parallel(work, planes)) {
           Parallel.forChunks(planes, this);
         } else {
           run(0, planes);
@@ -201,11 +199,6 @@ public final class Pool2D extends AbstractLayer {
         pool.avgBackward(src, srcOff, p0, p1, win, dst, 0);
       }
     }
-  }
-
-  /** Whether to split planes over the engine threads; the serial path allocates nothing. */
-  static boolean parallel(int planes, int work) {
-    return work >= PARALLEL_THRESHOLD && planes > 1 && Parallel.THREADS > 1;
   }
 
   /** {@code kh * kw} per output element: the comparisons, or the adds and the division. */

@@ -2,12 +2,11 @@ package org.autoprop.layer;
 
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Tensor;
 
 /** y = max(x, 0); gx = g where y &gt; 0, else 0 (from the output). */
 public final class ReLU extends Activation implements FusableActivation {
-  /** Below this many elements a pass is not worth waking the engine threads for. */
-  static final int PARALLEL_MIN = 1 << 15;
 
   private final ElementwiseKernels elementwise = kernels.elementwise();
   private final Pass pass = new Pass();
@@ -45,7 +44,7 @@ public final class ReLU extends Activation implements FusableActivation {
       this.b = b;
       this.c = c;
       try {
-        Parallel.forChunks(n, PARALLEL_MIN, this);
+        ParallelPolicy.ELEMENTWISE.forChunks(n, n, this);
       } finally {
         this.a = null;
         this.b = null;

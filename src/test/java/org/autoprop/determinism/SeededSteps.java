@@ -42,7 +42,7 @@ public final class SeededSteps {
     for (int r = 0; r < repeats; r++) {
       out = run(batch, size, steps);
     }
-    System.out.println("kernels " + KernelProvider.get().description() + ", threads " + Parallel.THREADS);
+    System.out.println("kernels " + KernelProvider.get().description() + ", threads " + Parallel.threads());
     System.out.print(out);
   }
 

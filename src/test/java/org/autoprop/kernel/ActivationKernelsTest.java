@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,11 +15,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every vector activation kernel against its scalar twin on sizes that hit every tail, with
  * extreme inputs mixed in; erf against a double-precision series.
  */
-public class ActivationKernelsTest {
-  static final ActivationKernels SCALAR = KernelProvider.scalar().activation();
-  static final ActivationKernels VECTOR = KernelProvider.vector().activation();
-
-  static final int[] SIZES = {0, 1, 7, 15, 16, 17, 31, 33, 100, 1021};
+public class ActivationKernelsTest extends KernelTwinTest<ActivationKernels> {
+  /** The activation family's twin test. */
+  public ActivationKernelsTest() {
+    super(KernelProvider::activation);
+  }
 
   /** Values where a naive formula overflows, underflows or loses its sign. */
   static final float[] EXTREMES = {
@@ -89,7 +88,7 @@ public class ActivationKernelsTest {
   }
 
   static Stream<Arguments> kernelsAndSizes() {
-    return kernels().stream().flatMap(k -> IntStream.of(SIZES).mapToObj(n -> Arguments.of(k, n)));
+    return kernels().stream().flatMap(k -> tailSizes().mapToObj(n -> Arguments.of(k, n)));
   }
 
   /** Uniform in [-8, 8) with every fifth value an extreme one. */
@@ -97,14 +96,6 @@ public class ActivationKernelsTest {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
       a[i] = i % 5 == 3 ? EXTREMES[r.nextInt(EXTREMES.length)] : (float) (r.nextDouble() * 16 - 8);
-    }
-    return a;
-  }
-
-  static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (lo + (hi - lo) * r.nextDouble());
     }
     return a;
   }
@@ -128,29 +119,34 @@ public class ActivationKernelsTest {
     float[] x = inputs(r, n + 3);
     float[] expected = uniform(r, n + 2, -1, 1);
     float[] actual = expected.clone();
-    kernel.forward().run(SCALAR, x, 3, expected, 2, n);
-    kernel.forward().run(VECTOR, x, 3, actual, 2, n);
+    kernel.forward().run(scalar, x, 3, expected, 2, n);
+    kernel.forward().run(vector, x, 3, actual, 2, n);
     assertMatches(kernel + " forward", expected, actual, 2, n, x);
     if (kernel.backward() == null) {
       return;
     }
     float[] y = new float[n + 1];
-    kernel.forward().run(SCALAR, x, 3, y, 1, n);
+    kernel.forward().run(scalar, x, 3, y, 1, n);
     float[] g = uniform(r, n + 4, -1, 1);
     float[] gxExpected = uniform(r, n + 5, -1, 1);
     float[] gxActual = gxExpected.clone();
-    kernel.backward().run(SCALAR, x, 3, y, 1, g, 4, gxExpected, 5, n);
-    kernel.backward().run(VECTOR, x, 3, y, 1, g, 4, gxActual, 5, n);
+    kernel.backward().run(scalar, x, 3, y, 1, g, 4, gxExpected, 5, n);
+    kernel.backward().run(vector, x, 3, y, 1, g, 4, gxActual, 5, n);
     assertMatches(kernel + " backward", gxExpected, gxActual, 5, n, x);
   }
 
-  /** outer x len x inner blocks: inner 1 is the row path; other inners hit lanes and tails. */
+  /**
+   * outer x len x inner blocks: inner 1 is the row path, every tail length along it; other inners
+   * hit lanes and tails across rows.
+   */
   static Stream<Arguments> softmaxShapes() {
-    return Stream.of(
+    Stream<Arguments> rows = tailSizes().mapToObj(len -> Arguments.of(2, len, 1));
+    Stream<Arguments> columns = nonEmptyTailSizes().filter(inner -> inner > 1).mapToObj(inner -> Arguments.of(2, 3, inner));
+    return Stream.concat(Stream.concat(rows, columns), Stream.of(
         Arguments.of(1, 1, 1), Arguments.of(3, 7, 1), Arguments.of(2, 16, 1), Arguments.of(2, 17, 1),
         Arguments.of(4, 33, 1), Arguments.of(1, 1021, 1), Arguments.of(5, 100, 1), Arguments.of(2, 0, 1),
         Arguments.of(2, 5, 3), Arguments.of(3, 4, 16), Arguments.of(2, 3, 17), Arguments.of(1, 7, 31),
-        Arguments.of(2, 1, 33), Arguments.of(3, 9, 100), Arguments.of(1, 31, 15));
+        Arguments.of(2, 1, 33), Arguments.of(3, 9, 100), Arguments.of(1, 31, 15)));
   }
 
   @ParameterizedTest(name = "outer={0} len={1} inner={2}")
@@ -161,8 +157,8 @@ public class ActivationKernelsTest {
     float[] x = inputs(r, size + 1);
     float[] expected = new float[size + 2];
     float[] actual = new float[size + 2];
-    SCALAR.softmax(x, 1, expected, 2, outer, len, inner);
-    VECTOR.softmax(x, 1, actual, 2, outer, len, inner);
+    scalar.softmax(x, 1, expected, 2, outer, len, inner);
+    vector.softmax(x, 1, actual, 2, outer, len, inner);
     // Sums of len exponentials: the tolerance grows with len.
     double tol = 1e-6 * (1 + len);
     for (int i = 0; i < expected.length; i++) {
@@ -172,8 +168,8 @@ public class ActivationKernelsTest {
     float[] g = uniform(r, size + 3, -1, 1);
     float[] gxExpected = new float[size + 1];
     float[] gxActual = new float[size + 1];
-    SCALAR.softmaxBackward(expected, 2, g, 3, gxExpected, 1, outer, len, inner);
-    VECTOR.softmaxBackward(expected, 2, g, 3, gxActual, 1, outer, len, inner);
+    scalar.softmaxBackward(expected, 2, g, 3, gxExpected, 1, outer, len, inner);
+    vector.softmaxBackward(expected, 2, g, 3, gxActual, 1, outer, len, inner);
     for (int i = 0; i < gxExpected.length; i++) {
       assertEquals(gxExpected[i], gxActual[i], tol, "softmax backward at " + i);
     }
@@ -183,7 +179,7 @@ public class ActivationKernelsTest {
   void softmaxRowsSumToOneAndMatchDoubleEvenForExtremeInputs() {
     float[] x = {1e4f, -1e4f, 0f, 9999f, -89f, 88f, 100f, 1e4f, 3f};
     int len = x.length;
-    for (ActivationKernels k : List.of(SCALAR, VECTOR)) {
+    for (ActivationKernels k : List.of(scalar, vector)) {
       float[] y = new float[len];
       k.softmax(x, 0, y, 0, 1, len, 1);
       double max = 1e4;
@@ -199,7 +195,7 @@ public class ActivationKernelsTest {
 
   @Test
   void erfMatchesDoubleSeriesTo3e7() {
-    for (ActivationKernels k : List.of(SCALAR, VECTOR)) {
+    for (ActivationKernels k : List.of(scalar, vector)) {
       int n = 20001;
       float[] x = new float[n];
       for (int i = 0; i < n; i++) {

@@ -10,14 +10,18 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The GEMMs with implicit columns ({@link GemmKernels#convGemm}, {@link GemmKernels#convGemmWeightGrad}):
- * vector against scalar, and both against an explicit im2col followed by a plain GEMM, on
- * geometries that put output rows across panel boundaries, pad, stride, dilate and cross the
- * K and M blocks.
+ * The convolutions as implicit GEMMs ({@link ConvKernels#forward}, {@link ConvKernels#backwardData},
+ * {@link ConvKernels#backwardWeightTransposed}): vector against scalar, and both against an
+ * explicit im2col followed by a plain GEMM, on geometries that put output rows across panel
+ * boundaries, pad, stride, dilate and cross the K and M blocks, and at every tail width.
  */
-class ConvGemmTest {
-  static final GemmKernels SCALAR = KernelProvider.scalar().gemm();
-  static final GemmKernels VECTOR = KernelProvider.vector().gemm();
+class ConvGemmTest extends KernelTwinTest<ConvKernels> {
+  /** The plain GEMM of the references. */
+  static final GemmKernels GEMM = KernelProvider.scalar().gemm();
+
+  ConvGemmTest() {
+    super(KernelProvider::conv);
+  }
 
   /** m (rows of A / columns of B), channels, inH, inW, kh, kw, sh, sw, ph, pw, dh, dw. */
   static Stream<Arguments> geometries() {
@@ -41,15 +45,10 @@ class ConvGemmTest {
       // Strides and dilations that differ between the axes.
       {10, 4, 11, 13, 3, 2, 2, 3, 2, 1, 2, 1},
     };
-    return Stream.of(cases).map(c -> Arguments.of((Object) c));
-  }
-
-  static float[] random(SplittableRandom r, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return a;
+    // Every tail width at stride 1 and 2: output rows that end anywhere in a vector or a panel.
+    Stream<int[]> widths = nonEmptyTailSizes().filter(w -> w <= 129).boxed().flatMap(w -> Stream.of(
+        new int[] {9, 2, 3, w, 3, 3, 1, 1, 1, 1, 1, 1}, new int[] {13, 3, 4, w, 3, 3, 2, 2, 1, 1, 1, 1}));
+    return Stream.concat(Stream.of(cases), widths).map(c -> Arguments.of((Object) c));
   }
 
   static Geometry geometry(int[] c) {
@@ -58,7 +57,7 @@ class ConvGemmTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
-  void convGemmMatchesIm2colThenGemm(int[] c) {
+  void forwardMatchesIm2colThenGemm(int[] c) {
     Geometry g = geometry(c);
     int m = c[0];
     int k = g.colRows();
@@ -70,26 +69,65 @@ class ConvGemmTest {
     float[] x = random(r, 5 + c[1] * c[2] * c[3]);
     float[] c0 = random(r, 1 + m * ldc + 4);
     float[] cols = new float[k * p];
-    KernelProvider.scalar().conv().im2col(g, x, 5, cols, 0);
+    scalar.im2col(g, x, 5, cols, 0);
     for (boolean acc : new boolean[] {false, true}) {
       float[] expected = c0.clone();
-      SCALAR.gemm(false, false, m, p, k, a, 2, lda, cols, 0, p, expected, 1, ldc, acc);
-      float[] scalar = c0.clone();
-      SCALAR.convGemm(m, g, a, 2, lda, x, 5, scalar, 1, ldc, acc);
-      float[] vector = c0.clone();
-      VECTOR.convGemm(m, g, a, 2, lda, x, 5, vector, 1, ldc, acc);
+      GEMM.gemm(false, false, m, p, k, a, 2, lda, cols, 0, p, expected, 1, ldc, acc);
+      float[] fromScalar = c0.clone();
+      scalar.forward(m, g, a, 2, lda, x, 5, fromScalar, 1, ldc, acc);
+      float[] fromVector = c0.clone();
+      vector.forward(m, g, a, 2, lda, x, 5, fromVector, 1, ldc, acc);
       float tol = 1e-5f * k + 1e-6f;
       for (int i = 0; i < expected.length; i++) {
         // Includes the padding around C, which must be left untouched.
-        assertEquals(expected[i], scalar[i], tol, "scalar convGemm " + g + " acc=" + acc + " at " + i);
-        assertEquals(expected[i], vector[i], tol, "vector convGemm " + g + " acc=" + acc + " at " + i);
+        assertEquals(expected[i], fromScalar[i], tol, "scalar forward " + g + " acc=" + acc + " at " + i);
+        assertEquals(expected[i], fromVector[i], tol, "vector forward " + g + " acc=" + acc + " at " + i);
       }
+    }
+  }
+
+  /** Two images with their bias through forwardImages against forward image by image plus the bias. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("geometries")
+  void forwardImagesMatchesForwardPlusBias(int[] c) {
+    Geometry g = geometry(c);
+    int m = c[0];
+    int k = g.colRows();
+    int p = g.colCols();
+    int in = g.channels() * g.inH() * g.inW();
+    SplittableRandom r = new SplittableRandom(k * 19L + p);
+    int lda = k + 1;
+    int ldc = p + 1;
+    int xStride = in + 2;
+    int cStride = m * ldc + 3;
+    float[] a = random(r, 1 + m * lda);
+    float[] bias = random(r, 2 + m);
+    float[] x = random(r, 4 + 2 * xStride);
+    float[] c0 = random(r, 3 + 2 * cStride);
+    float[] expected = c0.clone();
+    for (int img = 0; img < 2; img++) {
+      int at = 3 + img * cStride;
+      scalar.forward(m, g, a, 1, lda, x, 4 + img * xStride, expected, at, ldc, false);
+      for (int row = 0; row < m; row++) {
+        for (int j = 0; j < p; j++) {
+          expected[at + row * ldc + j] += bias[2 + row];
+        }
+      }
+    }
+    float[] fromScalar = c0.clone();
+    scalar.forwardImages(m, g, a, 1, lda, bias, 2, x, 4, xStride, fromScalar, 3, cStride, ldc, 2);
+    float[] fromVector = c0.clone();
+    vector.forwardImages(m, g, a, 1, lda, bias, 2, x, 4, xStride, fromVector, 3, cStride, ldc, 2);
+    float tol = 1e-5f * k + 1e-6f;
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], fromScalar[i], 0f, "scalar forwardImages " + g + " at " + i);
+      assertEquals(expected[i], fromVector[i], tol, "vector forwardImages " + g + " at " + i);
     }
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
-  void convGemmWeightGradMatchesIm2colThenGemm(int[] c) {
+  void backwardWeightTransposedMatchesIm2colThenGemm(int[] c) {
     Geometry g = geometry(c);
     int n = c[0];
     int k = g.colRows();
@@ -101,17 +139,17 @@ class ConvGemmTest {
     float[] x = random(r, 4 + c[1] * c[2] * c[3]);
     float[] c0 = random(r, 2 + k * ldc + 1);
     float[] cols = new float[k * p];
-    KernelProvider.scalar().conv().im2col(g, x, 4, cols, 0);
+    scalar.im2col(g, x, 4, cols, 0);
     float[] expected = c0.clone();
-    SCALAR.gemm(false, true, k, n, p, cols, 0, p, b, 3, ldb, expected, 2, ldc, true);
-    float[] scalar = c0.clone();
-    SCALAR.convGemmWeightGrad(n, g, x, 4, b, 3, ldb, scalar, 2, ldc);
-    float[] vector = c0.clone();
-    VECTOR.convGemmWeightGrad(n, g, x, 4, b, 3, ldb, vector, 2, ldc);
+    GEMM.gemm(false, true, k, n, p, cols, 0, p, b, 3, ldb, expected, 2, ldc, true);
+    float[] fromScalar = c0.clone();
+    scalar.backwardWeightTransposed(n, g, x, 4, b, 3, ldb, fromScalar, 2, ldc);
+    float[] fromVector = c0.clone();
+    vector.backwardWeightTransposed(n, g, x, 4, b, 3, ldb, fromVector, 2, ldc);
     float tol = 1e-5f * p + 1e-6f;
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], scalar[i], tol, "scalar convGemmWeightGrad " + g + " at " + i);
-      assertEquals(expected[i], vector[i], tol, "vector convGemmWeightGrad " + g + " at " + i);
+      assertEquals(expected[i], fromScalar[i], tol, "scalar backwardWeightTransposed " + g + " at " + i);
+      assertEquals(expected[i], fromVector[i], tol, "vector backwardWeightTransposed " + g + " at " + i);
     }
   }
 
@@ -122,7 +160,7 @@ class ConvGemmTest {
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
-  void convBackwardDataMatchesGemmThenCol2im(int[] c) {
+  void backwardDataMatchesGemmThenCol2im(int[] c) {
     Geometry g = geometry(c);
     int n = c[0];
     int k = g.colRows();
@@ -138,19 +176,19 @@ class ConvGemmTest {
     float[] expected = dx0.clone();
     float[] cols = new float[k * p];
     for (int img = 0; img < 2; img++) {
-      SCALAR.gemm(true, false, k, p, n, w, 1, ldw, dy, 2 + img * dyStride, p, cols, 0, p, false);
+      GEMM.gemm(true, false, k, p, n, w, 1, ldw, dy, 2 + img * dyStride, p, cols, 0, p, false);
       int at = 3 + img * dxStride;
       java.util.Arrays.fill(expected, at, at + in, 0f);
-      KernelProvider.scalar().conv().col2im(g, cols, 0, expected, at);
+      scalar.col2im(g, cols, 0, expected, at);
     }
-    float[] scalar = dx0.clone();
-    SCALAR.convBackwardData(n, g, w, 1, ldw, dy, 2, dyStride, scalar, 3, dxStride, 2);
-    float[] vector = dx0.clone();
-    VECTOR.convBackwardData(n, g, w, 1, ldw, dy, 2, dyStride, vector, 3, dxStride, 2);
+    float[] fromScalar = dx0.clone();
+    scalar.backwardData(n, g, w, 1, ldw, dy, 2, dyStride, fromScalar, 3, dxStride, 2);
+    float[] fromVector = dx0.clone();
+    vector.backwardData(n, g, w, 1, ldw, dy, 2, dyStride, fromVector, 3, dxStride, 2);
     float tol = 1e-5f * n * k + 1e-6f;
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], scalar[i], tol, "scalar convBackwardData " + g + " at " + i);
-      assertEquals(expected[i], vector[i], tol, "vector convBackwardData " + g + " at " + i);
+      assertEquals(expected[i], fromScalar[i], tol, "scalar backwardData " + g + " at " + i);
+      assertEquals(expected[i], fromVector[i], tol, "vector backwardData " + g + " at " + i);
     }
   }
 }

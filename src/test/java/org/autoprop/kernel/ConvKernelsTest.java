@@ -5,25 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.autoprop.kernel.ConvKernels.Geometry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The vector conv kernels against their scalar twins on awkward geometries, and col2im as im2col's adjoint. */
-class ConvKernelsTest {
-  static final ConvKernels SCALAR = KernelProvider.scalar().conv();
-  static final ConvKernels VECTOR = KernelProvider.vector().conv();
+/**
+ * The vector im2col, col2im and depthwise kernels against their scalar twins on awkward
+ * geometries, and col2im as im2col's adjoint (the implicit GEMMs: {@link ConvGemmTest}).
+ */
+class ConvKernelsTest extends KernelTwinTest<ConvKernels> {
+  /** Widths with every tail, so that the stride-1 vector loops hit their tails at every width. */
+  static final int[] WIDTHS = nonEmptyTailSizes().filter(w -> w <= 129).toArray();
 
-  /** Widths around every lane count, so the stride-1 vector loops hit their tails. */
-  static final int[] WIDTHS = {1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 100};
-
-  static float[] random(SplittableRandom r, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return a;
+  ConvKernelsTest() {
+    super(KernelProvider::conv);
   }
 
   /** A random valid geometry: stride 1 half the time, padding up to 4, dilation up to 3. */
@@ -46,75 +44,82 @@ class ConvKernelsTest {
     }
   }
 
-  static void assertArraysClose(String what, float[] expected, float[] actual, double tol) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    for (int i = 0; i < expected.length; i++) {
-      double t = tol * (1 + Math.abs(expected[i]));
-      assertEquals(expected[i], actual[i], t, what + " at " + i);
-    }
+  /** Geometries at every tail width: 3x3 kernels at stride 1 and 2, padded, and a dilated 2x3 one. */
+  static Stream<Geometry> everyWidth() {
+    return IntStream.of(WIDTHS).boxed().flatMap(w -> Stream.of(
+        new Geometry(2, 3, w, 3, 3, 1, 1, 1, 1, 1, 1),
+        new Geometry(2, 4, w, 3, 3, 2, 2, 1, 1, 1, 1),
+        new Geometry(1, 5, w, 2, 3, 1, 1, 1, 2, 2, 2)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("everyWidth")
+  void everyWidthMatchesScalar(Geometry g) {
+    SplittableRandom r = new SplittableRandom(g.hashCode());
+    im2colAndCol2imMatchScalar(g, r);
+    depthwiseMatchesScalar(g, r);
   }
 
   @ParameterizedTest(name = "seed={0}")
   @MethodSource("org.autoprop.testing.Cases#seeds")
-  void im2colAndCol2imMatchScalar(long seed) {
+  void randomGeometriesMatchScalar(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     for (int rep = 0; rep < 5; rep++) {
       Geometry g = geometry(r);
-      int xSize = g.channels() * g.inH() * g.inW();
-      int colSize = g.colRows() * g.colCols();
-      float[] x = random(r, xSize + 3);
-      // Garbage in the outputs: im2col must overwrite every element, col2im must accumulate.
-      float[] expected = random(r, colSize + 5);
-      float[] actual = expected.clone();
-      SCALAR.im2col(g, x, 3, expected, 2);
-      try {
-        VECTOR.im2col(g, x, 3, actual, 2);
-      } catch (RuntimeException ex) {
-        throw new AssertionError("im2col " + g, ex);
-      }
-      assertArraysClose("im2col " + g, expected, actual, 0);
-
-      float[] cols = random(r, colSize + 1);
-      float[] gxExpected = random(r, xSize + 4);
-      float[] gxActual = gxExpected.clone();
-      SCALAR.col2im(g, cols, 1, gxExpected, 4);
-      VECTOR.col2im(g, cols, 1, gxActual, 4);
-      assertArraysClose("col2im " + g, gxExpected, gxActual, 1e-6 * g.kernelH() * g.kernelW());
+      im2colAndCol2imMatchScalar(g, r);
+      depthwiseMatchesScalar(g, r);
     }
   }
 
-  @ParameterizedTest(name = "seed={0}")
-  @MethodSource("org.autoprop.testing.Cases#seeds")
-  void depthwiseMatchesScalar(long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int rep = 0; rep < 5; rep++) {
-      Geometry g = geometry(r);
-      int xSize = g.channels() * g.inH() * g.inW();
-      int ySize = g.channels() * g.colCols();
-      int wSize = g.channels() * g.kernelH() * g.kernelW();
-      double tol = 1e-5 * g.kernelH() * g.kernelW();
-      float[] x = random(r, xSize + 1);
-      float[] w = random(r, wSize + 2);
-      float[] bias = r.nextBoolean() ? random(r, g.channels() + 3) : null;
-      float[] yExpected = random(r, ySize + 2);
-      float[] yActual = yExpected.clone();
-      SCALAR.depthwiseForward(g, x, 1, w, 2, bias, 3, yExpected, 2);
-      VECTOR.depthwiseForward(g, x, 1, w, 2, bias, 3, yActual, 2);
-      assertArraysClose("depthwiseForward " + g, yExpected, yActual, tol);
-
-      float[] gy = random(r, ySize + 3);
-      float[] gxExpected = random(r, xSize + 1);
-      float[] gxActual = gxExpected.clone();
-      SCALAR.depthwiseBackwardData(g, gy, 3, w, 2, gxExpected, 1);
-      VECTOR.depthwiseBackwardData(g, gy, 3, w, 2, gxActual, 1);
-      assertArraysClose("depthwiseBackwardData " + g, gxExpected, gxActual, tol);
-
-      float[] gwExpected = random(r, wSize + 2);
-      float[] gwActual = gwExpected.clone();
-      SCALAR.depthwiseBackwardWeight(g, x, 1, gy, 3, gwExpected, 2);
-      VECTOR.depthwiseBackwardWeight(g, x, 1, gy, 3, gwActual, 2);
-      assertArraysClose("depthwiseBackwardWeight " + g, gwExpected, gwActual, 1e-5 * g.colCols());
+  void im2colAndCol2imMatchScalar(Geometry g, SplittableRandom r) {
+    int xSize = g.channels() * g.inH() * g.inW();
+    int colSize = g.colRows() * g.colCols();
+    float[] x = random(r, xSize + 3);
+    // Garbage in the outputs: im2col must overwrite every element, col2im must accumulate.
+    float[] expected = random(r, colSize + 5);
+    float[] actual = expected.clone();
+    scalar.im2col(g, x, 3, expected, 2);
+    try {
+      vector.im2col(g, x, 3, actual, 2);
+    } catch (RuntimeException ex) {
+      throw new AssertionError("im2col " + g, ex);
     }
+    assertClose("im2col " + g, expected, actual, 0);
+
+    float[] cols = random(r, colSize + 1);
+    float[] gxExpected = random(r, xSize + 4);
+    float[] gxActual = gxExpected.clone();
+    scalar.col2im(g, cols, 1, gxExpected, 4);
+    vector.col2im(g, cols, 1, gxActual, 4);
+    assertClose("col2im " + g, gxExpected, gxActual, 1e-6 * g.kernelH() * g.kernelW());
+  }
+
+  void depthwiseMatchesScalar(Geometry g, SplittableRandom r) {
+    int xSize = g.channels() * g.inH() * g.inW();
+    int ySize = g.channels() * g.colCols();
+    int wSize = g.channels() * g.kernelH() * g.kernelW();
+    double tol = 1e-5 * g.kernelH() * g.kernelW();
+    float[] x = random(r, xSize + 1);
+    float[] w = random(r, wSize + 2);
+    float[] bias = r.nextBoolean() ? random(r, g.channels() + 3) : null;
+    float[] yExpected = random(r, ySize + 2);
+    float[] yActual = yExpected.clone();
+    scalar.depthwiseForward(g, x, 1, w, 2, bias, 3, yExpected, 2);
+    vector.depthwiseForward(g, x, 1, w, 2, bias, 3, yActual, 2);
+    assertClose("depthwiseForward " + g, yExpected, yActual, tol);
+
+    float[] gy = random(r, ySize + 3);
+    float[] gxExpected = random(r, xSize + 1);
+    float[] gxActual = gxExpected.clone();
+    scalar.depthwiseBackwardData(g, gy, 3, w, 2, gxExpected, 1);
+    vector.depthwiseBackwardData(g, gy, 3, w, 2, gxActual, 1);
+    assertClose("depthwiseBackwardData " + g, gxExpected, gxActual, tol);
+
+    float[] gwExpected = random(r, wSize + 2);
+    float[] gwActual = gwExpected.clone();
+    scalar.depthwiseBackwardWeight(g, x, 1, gy, 3, gwExpected, 2);
+    vector.depthwiseBackwardWeight(g, x, 1, gy, 3, gwActual, 2);
+    assertClose("depthwiseBackwardWeight " + g, gwExpected, gwActual, 1e-5 * g.colCols());
   }
 
   /** col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>, for both implementations. */
@@ -122,7 +127,7 @@ class ConvKernelsTest {
   @MethodSource("org.autoprop.testing.Cases#fewSeeds")
   void col2imIsTheAdjointOfIm2col(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    for (ConvKernels k : new ConvKernels[] {SCALAR, VECTOR}) {
+    for (ConvKernels k : new ConvKernels[] {scalar, vector}) {
       Geometry g = geometry(r);
       float[] x = random(r, g.channels() * g.inH() * g.inW());
       float[] c = random(r, g.colRows() * g.colCols());
@@ -153,9 +158,9 @@ class ConvKernelsTest {
     float[] x = random(r, g.channels() * g.inH() * g.inW());
     float[] w = random(r, g.channels() * taps);
     float[] y = new float[g.channels() * p];
-    SCALAR.depthwiseForward(g, x, 0, w, 0, null, 0, y, 0);
+    scalar.depthwiseForward(g, x, 0, w, 0, null, 0, y, 0);
     float[] cols = new float[g.colRows() * p];
-    SCALAR.im2col(g, x, 0, cols, 0);
+    scalar.im2col(g, x, 0, cols, 0);
     for (int c = 0; c < g.channels(); c++) {
       for (int q = 0; q < p; q++) {
         double s = 0;
@@ -174,36 +179,5 @@ class ConvKernelsTest {
     assertTrue(e.getMessage().contains("empty output"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new Geometry(1, 4, 4, 3, 3, 0, 1, 0, 0, 1, 1));
     assertTrue(e.getMessage().contains("strideH=0"), e.getMessage());
-  }
-
-  /** C += A B^T on sizes around the 4 x 4 register tile and every vector tail of k. */
-  @ParameterizedTest(name = "seed={0}")
-  @MethodSource("org.autoprop.testing.Cases#seeds")
-  void accumulateABtMatchesScalar(long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    int[] sizes = {1, 2, 3, 4, 5, 7, 8, 9, 13};
-    int[] ks = {1, 7, 15, 16, 17, 31, 33, 100, 1021};
-    int m = sizes[r.nextInt(sizes.length)];
-    int n = sizes[r.nextInt(sizes.length)];
-    int k = ks[r.nextInt(ks.length)];
-    int lda = k + r.nextInt(3);
-    int ldb = k + r.nextInt(3);
-    int ldc = n + r.nextInt(3);
-    int aOff = r.nextInt(4);
-    int bOff = r.nextInt(4);
-    int cOff = r.nextInt(4);
-    float[] a = random(r, aOff + m * lda);
-    float[] b = random(r, bOff + n * ldb);
-    float[] c0 = random(r, cOff + m * ldc);
-    float[] cs = c0.clone();
-    float[] cv = c0.clone();
-    SCALAR.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, cs, cOff, ldc);
-    VECTOR.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, cv, cOff, ldc);
-    assertArraysClose("C += A B^T, m=" + m + " n=" + n + " k=" + k, cs, cv, 1e-5 * Math.sqrt(k));
-    for (int i = 0; i < m; i++) {
-      for (int j = ldc > n ? n : ldc; j < ldc && i * ldc + j < cs.length - cOff; j++) {
-        assertEquals(c0[cOff + i * ldc + j], cv[cOff + i * ldc + j], "padding of C at row " + i + " untouched");
-      }
-    }
   }
 }

@@ -14,13 +14,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The vector GEMM against its scalar twin on odd shapes, in every transpose variant, with and
+ * The vector GEMMs against their scalar twins on odd shapes, in every transpose variant, with and
  * without accumulation, with tight and padded leading dimensions and offsets; and the
- * multi-threaded {@link Gemm} facade against a serial call.
+ * {@link Gemm} facade: its checks, and its multi-threaded product against a serial call.
  */
-class GemmTest {
-  static final GemmKernels SCALAR = KernelProvider.scalar().gemm();
-  static final GemmKernels VECTOR = KernelProvider.vector().gemm();
+class GemmTest extends KernelTwinTest<GemmKernels> {
+  GemmTest() {
+    super(KernelProvider::gemm);
+  }
 
   /**
    * m x n x k. Besides the classic odd ones, shapes just below, at and above the register tile
@@ -35,15 +36,10 @@ class GemmTest {
       {97, 33, 15}, {193, 47, 20}, {1, 2049, 3}, {2, 4097, 2}, {4, 40, 1023}, {5, 17, 1024},
       {6, 33, 1025}, {3, 35, 2049}, {100, 100, 100}, {101, 70, 1100}
     };
-    return Stream.of(shapes).map(s -> Arguments.of(s[0], s[1], s[2]));
-  }
-
-  static float[] random(SplittableRandom r, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return a;
+    // Every tail of the register tile's width (n) and of the packed depth (k).
+    Stream<int[]> tails = Stream.concat(nonEmptyTailSizes().mapToObj(n -> new int[] {7, n, 13}),
+        tailSizes().mapToObj(k -> new int[] {5, 33, k}));
+    return Stream.concat(Stream.of(shapes), tails).map(s -> Arguments.of(s[0], s[1], s[2]));
   }
 
   /** The operands of one case, stored with the given padding of leading dimensions and offsets. */
@@ -108,8 +104,8 @@ class GemmTest {
       boolean acc = (variant & 4) != 0;
       boolean padded = (variant & 8) != 0;
       Case cs = new Case(m, n, k, ta, tb, padded, 31L * (m * 7919L + n * 104729L + k) + variant);
-      float[] expected = cs.run(SCALAR, acc);
-      float[] actual = cs.run(VECTOR, acc);
+      float[] expected = cs.run(scalar, acc);
+      float[] actual = cs.run(vector, acc);
       // Sums of k products of values in [-1, 1): rounding error grows with k.
       float tol = 1e-5f * k + 1e-6f;
       for (int i = 0; i < expected.length; i++) {
@@ -121,7 +117,7 @@ class GemmTest {
 
   @Test
   void emptyInnerDimensionZeroesOrKeepsC() {
-    for (GemmKernels kernels : new GemmKernels[] {SCALAR, VECTOR}) {
+    for (GemmKernels kernels : new GemmKernels[] {scalar, vector}) {
       Case cs = new Case(5, 7, 0, false, false, true, 3);
       float[] kept = cs.run(kernels, true);
       assertArrayEquals(cs.c, kept, "k=0 with accumulate leaves C as it was");
@@ -136,7 +132,7 @@ class GemmTest {
 
   @Test
   void emptyOutputTouchesNothing() {
-    for (GemmKernels kernels : new GemmKernels[] {SCALAR, VECTOR}) {
+    for (GemmKernels kernels : new GemmKernels[] {scalar, vector}) {
       Case rowsEmpty = new Case(0, 9, 4, false, false, true, 5);
       assertArrayEquals(rowsEmpty.c, rowsEmpty.run(kernels, false));
       Case colsEmpty = new Case(9, 0, 4, true, true, true, 6);
@@ -154,15 +150,15 @@ class GemmTest {
   @ParameterizedTest(name = "{0}x{1}x{2}")
   @MethodSource("parallelShapes")
   void parallelFacadeEqualsSerialKernelExactly(int m, int n, int k) {
-    assumeTrue(Parallel.THREADS > 1, "needs more than one engine thread (-Dautoprop.threads)");
-    assertTrue((long) m * n * k >= Gemm.PARALLEL_THRESHOLD, "shape is meant to be split");
+    assumeTrue(Parallel.threads() > 1, "needs more than one engine thread (-Dautoprop.threads)");
+    assertTrue((long) m * n * k >= ParallelPolicy.GEMM.minWork(), "shape is meant to be split");
     for (int variant = 0; variant < 16; variant++) {
       boolean ta = (variant & 1) != 0;
       boolean tb = (variant & 2) != 0;
       boolean acc = (variant & 4) != 0;
       boolean padded = (variant & 8) != 0;
       Case cs = new Case(m, n, k, ta, tb, padded, 17L * m + 13L * n + k + variant);
-      for (GemmKernels kernels : new GemmKernels[] {SCALAR, VECTOR}) {
+      for (GemmKernels kernels : new GemmKernels[] {scalar, vector}) {
         // Each tile does the same arithmetic as the serial call: bit-identical results.
         assertArrayEquals(cs.run(kernels, acc), cs.runFacade(kernels, acc), cs.describe(acc, -1));
       }
@@ -215,5 +211,50 @@ class GemmTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> Gemm.multiply(false, false, 3, 4, 5, a, -1, 5, new float[20], 0, 4, c, 0, 4, false));
     assertEquals("GEMM A: offset -1 (expected: >= 0)", e.getMessage());
+  }
+
+  @Test
+  void serialFacadeEqualsTheKernelAndChecksToo() {
+    Case cs = new Case(70, 90, 110, false, true, true, 12);
+    for (GemmKernels kernels : new GemmKernels[] {scalar, vector}) {
+      float[] out = cs.c.clone();
+      Gemm.multiplySerial(kernels, cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.a, cs.aOff, cs.lda, cs.b, cs.bOff, cs.ldb,
+          out, cs.cOff, cs.ldc, true);
+      assertArrayEquals(cs.run(kernels, true), out);
+    }
+    float[] x = new float[64];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Gemm.multiplySerial(scalar, false, false, 3, 4, 5, x, 0, 5, x, 0, 4, x, 0, 3, false));
+    assertEquals("GEMM C: leading dimension 3 is smaller than its row length 4 (expected: ld >= 4)", e.getMessage());
+  }
+
+  /** C += A B^T, on sizes around the 4 x 4 dot-product tile and every vector tail of k. */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#seeds")
+  void accumulateABtMatchesScalar(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int[] sizes = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+    int[] ks = tailSizes().toArray();
+    int m = sizes[r.nextInt(sizes.length)];
+    int n = sizes[r.nextInt(sizes.length)];
+    int k = ks[r.nextInt(ks.length)];
+    int lda = Math.max(k, 1) + r.nextInt(3);
+    int ldb = Math.max(k, 1) + r.nextInt(3);
+    int ldc = n + r.nextInt(3);
+    int aOff = r.nextInt(4);
+    int bOff = r.nextInt(4);
+    int cOff = r.nextInt(4);
+    float[] a = random(r, aOff + m * lda);
+    float[] b = random(r, bOff + n * ldb);
+    // C with its padding: everything outside the m x n block must stay as it was.
+    float[] c0 = random(r, cOff + m * ldc);
+    float[] cs = c0.clone();
+    float[] cv = c0.clone();
+    scalar.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, cs, cOff, ldc);
+    Gemm.accumulateABt(vector, m, n, k, a, aOff, lda, b, bOff, ldb, cv, cOff, ldc);
+    assertClose("C += A B^T, m=" + m + " n=" + n + " k=" + k, cs, cv, 1e-5 * Math.sqrt(k + 1));
+    float[] ct = c0.clone();
+    Gemm.multiplySerial(scalar, false, true, m, n, k, a, aOff, lda, b, bOff, ldb, ct, cOff, ldc, true);
+    assertClose("C += A B^T as a GEMM, m=" + m + " n=" + n + " k=" + k, ct, cs, 1e-5 * Math.sqrt(k + 1));
   }
 }

@@ -3,17 +3,13 @@ package org.autoprop.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The vector merge kernels against their scalar twins, on sizes hitting every tail, with ties. */
-class MergeKernelsTest {
-  static final MergeKernels SCALAR = KernelProvider.scalar().merge();
-  static final MergeKernels VECTOR = KernelProvider.vector().merge();
-
-  static IntStream sizes() {
-    return IntStream.of(0, 1, 3, 4, 6, 7, 8, 13, 15, 16, 17, 25, 31, 32, 33, 64, 100, 207, 1021);
+class MergeKernelsTest extends KernelTwinTest<MergeKernels> {
+  MergeKernelsTest() {
+    super(KernelProvider::merge);
   }
 
   /** Values from a small set, so that about a third of the pairs are exactly equal (ties). */
@@ -26,22 +22,22 @@ class MergeKernelsTest {
   }
 
   @ParameterizedTest(name = "n={0}")
-  @MethodSource("sizes")
+  @MethodSource("org.autoprop.kernel.KernelTwinTest#tailSizes")
   void countTiesMatchesScalar(int n) {
     SplittableRandom r = new SplittableRandom(n);
     float[] x = tiedValues(r, n + 3);
     float[] y = tiedValues(r, n + 1);
     float[] expected = tiedValues(r, n + 2);
     float[] actual = expected.clone();
-    SCALAR.countTies(x, 3, y, 1, expected, 2, n);
-    VECTOR.countTies(x, 3, y, 1, actual, 2, n);
+    scalar.countTies(x, 3, y, 1, expected, 2, n);
+    vector.countTies(x, 3, y, 1, actual, 2, n);
     for (int i = 0; i < n + 2; i++) {
       assertEquals(expected[i], actual[i], 0f, "countTies n=" + n + " at " + i);
     }
   }
 
   @ParameterizedTest(name = "n={0}")
-  @MethodSource("sizes")
+  @MethodSource("org.autoprop.kernel.KernelTwinTest#tailSizes")
   void tieGradientMatchesScalar(int n) {
     SplittableRandom r = new SplittableRandom(n + 1000);
     float[] x = tiedValues(r, n + 1);
@@ -59,8 +55,8 @@ class MergeKernelsTest {
       expected[i] = 99f; // untouched outside [3, 3 + n)
     }
     float[] actual = expected.clone();
-    SCALAR.tieGradient(x, 1, y, 2, g, 5, cnt, 4, expected, 3, n);
-    VECTOR.tieGradient(x, 1, y, 2, g, 5, cnt, 4, actual, 3, n);
+    scalar.tieGradient(x, 1, y, 2, g, 5, cnt, 4, expected, 3, n);
+    vector.tieGradient(x, 1, y, 2, g, 5, cnt, 4, actual, 3, n);
     for (int i = 0; i < n + 3; i++) {
       assertEquals(expected[i], actual[i], 1e-7f * Math.abs(expected[i]), "tieGradient n=" + n + " at " + i);
     }
@@ -68,7 +64,7 @@ class MergeKernelsTest {
 
   /** The three-input forward kernels, on tied values (exact: the same operations in the same order). */
   @ParameterizedTest(name = "n={0}")
-  @MethodSource("sizes")
+  @MethodSource("org.autoprop.kernel.KernelTwinTest#tailSizes")
   void threeInputForwardsMatchScalar(int n) {
     SplittableRandom r = new SplittableRandom(n + 2000);
     float[] a = tiedValues(r, n + 1);
@@ -81,8 +77,8 @@ class MergeKernelsTest {
       float[] expected = new float[n + 4];
       java.util.Arrays.fill(expected, 99f); // untouched outside [4, 4 + n)
       float[] actual = expected.clone();
-      forward3(SCALAR, what, a, b, c, expected, n);
-      forward3(VECTOR, what, a, b, c, actual, n);
+      forward3(scalar, what, a, b, c, expected, n);
+      forward3(vector, what, a, b, c, actual, n);
       for (int i = 0; i < n + 4; i++) {
         assertEquals(expected[i], actual[i], 0f, what + "3 n=" + n + " at " + i);
       }
@@ -113,7 +109,7 @@ class MergeKernelsTest {
 
   /** The one-pass backward kernels (HADAMARD, MAX, MIN), with ties of two and three. */
   @ParameterizedTest(name = "n={0}")
-  @MethodSource("sizes")
+  @MethodSource("org.autoprop.kernel.KernelTwinTest#tailSizes")
   void threeInputBackwardsMatchScalar(int n) {
     SplittableRandom r = new SplittableRandom(n + 3000);
     float[] a = tiedValues(r, n + 1);
@@ -129,8 +125,8 @@ class MergeKernelsTest {
         java.util.Arrays.fill(e, 99f); // untouched outside [offset, offset + n)
       }
       float[][] actual = {expected[0].clone(), expected[1].clone(), expected[2].clone()};
-      backward3(SCALAR, what, a, b, c, g, expected, n);
-      backward3(VECTOR, what, a, b, c, g, actual, n);
+      backward3(scalar, what, a, b, c, g, expected, n);
+      backward3(vector, what, a, b, c, g, actual, n);
       for (int t = 0; t < 3; t++) {
         for (int i = 0; i < n + 6; i++) {
           assertEquals(expected[t][i], actual[t][i], 0f, what + "3Backward n=" + n + " gradient " + t + " at " + i);
@@ -156,7 +152,7 @@ class MergeKernelsTest {
     float[] c = {0, 2, 3, 0, 5, 6, 2, 1f, 4, 4, 4, 4, 4, 4, 4, 4, 9};
     float[] g = new float[a.length];
     java.util.Arrays.fill(g, 6f);
-    for (MergeKernels k : new MergeKernels[] {SCALAR, VECTOR}) {
+    for (MergeKernels k : new MergeKernels[] {scalar, vector}) {
       float[] ga = new float[a.length];
       float[] gb = new float[a.length];
       float[] gc = new float[a.length];

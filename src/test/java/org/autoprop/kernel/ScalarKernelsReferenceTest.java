@@ -1,5 +1,6 @@
 package org.autoprop.kernel;
 
+import static org.autoprop.kernel.KernelTwinTest.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
@@ -25,14 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ScalarKernelsReferenceTest {
   static final GemmKernels GEMM = KernelProvider.scalar().gemm();
   static final ConvKernels CONV = KernelProvider.scalar().conv();
-
-  static float[] random(SplittableRandom r, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return a;
-  }
 
   /** Checks got against the exact values where computed (mask), untouched elsewhere. */
   static void check(String what, float[] before, double[] exact, double[] absSum, boolean[] written, float[] got) {
@@ -135,7 +128,7 @@ class ScalarKernelsReferenceTest {
       }
     }
     float[] c = c0.clone();
-    CONV.accumulateABt(m, n, k, a, 3, lda, b, 2, ldb, c, 1, ldc);
+    GEMM.accumulateABt(m, n, k, a, 3, lda, b, 2, ldb, c, 1, ldc);
     check("accumulateABt m=" + m + " n=" + n + " k=" + k, c0, exact, abs, written, c);
   }
 
@@ -221,7 +214,7 @@ class ScalarKernelsReferenceTest {
     check("col2im " + g, x0, exact, abs, written, got);
   }
 
-  /** Forward of two images through convGemmImages (with bias) and convGemm (accumulating). */
+  /** Forward of two images through forwardImages (with bias) and forward (accumulating). */
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
   void convForwardMatchesTheDefinition(int[] c) {
@@ -265,17 +258,17 @@ class ScalarKernelsReferenceTest {
       }
       float[] y = y0.clone();
       if (images) {
-        GEMM.convGemmImages(m, g, w, 1, lda, bias, 2, x, 4, xStride, y, 3, cStride, ldc, 2);
+        CONV.forwardImages(m, g, w, 1, lda, bias, 2, x, 4, xStride, y, 3, cStride, ldc, 2);
       } else {
-        GEMM.convGemm(m, g, w, 1, lda, x, 4, y, 3, ldc, true);
+        CONV.forward(m, g, w, 1, lda, x, 4, y, 3, ldc, true);
       }
-      check((images ? "convGemmImages " : "convGemm accumulate ") + g, y0, exact, abs, written, y);
+      check((images ? "forwardImages " : "forward accumulate ") + g, y0, exact, abs, written, y);
     }
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
-  void convBackwardDataMatchesTheDefinition(int[] c) {
+  void backwardDataMatchesTheDefinition(int[] c) {
     Geometry g = geometry(c);
     int n = c[0];
     int k = g.colRows();
@@ -307,8 +300,8 @@ class ScalarKernelsReferenceTest {
       }
     }
     float[] dx = dx0.clone();
-    GEMM.convBackwardData(n, g, w, 2, ldw, dy, 1, dyStride, dx, 3, dxStride, 2);
-    check("convBackwardData " + g, dx0, exact, abs, written, dx);
+    CONV.backwardData(n, g, w, 2, ldw, dy, 1, dyStride, dx, 3, dxStride, 2);
+    check("backwardData " + g, dx0, exact, abs, written, dx);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -347,8 +340,8 @@ class ScalarKernelsReferenceTest {
       }
     }
     float[] got = c0.clone();
-    GEMM.convGemmWeightGrad(n, g, x, 2, dy, 1, ldb, got, 4, ldc);
-    check("convGemmWeightGrad " + g, c0, exact, abs, written, got);
+    CONV.backwardWeightTransposed(n, g, x, 2, dy, 1, ldb, got, 4, ldc);
+    check("backwardWeightTransposed " + g, c0, exact, abs, written, got);
   }
 
   /** A second call on the same thread reuses the scratch: no state leaks from a larger product into a smaller one. */

@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.autoprop.io.SafeTensors;
 import org.autoprop.kernel.KernelProvider;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Conformance;
@@ -164,7 +165,7 @@ class Conv2DTest {
         new Setting(26, 4, 3, 3, 1, 1, Padding.SAME, 2, 1, 2, true, Shape.of(2, 26, 7, 6)),
         new Setting(13, 3, 2, 3, 1, 1, Padding.of(2, 1), 1, 1, 1, false, Shape.of(1, 13, 4, 5)),
         // At stride > 1 with in/groups >= Conv2D.TRANSPOSED_MIN_IN: the input gradient phase by
-        // phase (GemmKernels.convBackwardData); CONV-DOWN's kernel, then strides and dilations
+        // phase (ConvKernels.backwardData); CONV-DOWN's kernel, then strides and dilations
         // that differ between the axes, groups, and stride 3 over a 2-wide kernel (empty phases).
         new Setting(12, 5, 3, 3, 2, 2, Padding.of(1), 1, 1, 1, true, Shape.of(2, 12, 8, 7)),
         new Setting(28, 6, 3, 2, 2, 3, Padding.of(2, 1), 2, 1, 2, true, Shape.of(2, 28, 9, 11)),
@@ -211,7 +212,7 @@ class Conv2DTest {
   }
 
   /**
-   * A batch large enough to be split across the engine threads (above Conv2D.PARALLEL_WORK) against
+   * A batch large enough to be split across the engine threads (above ParallelPolicy.CONV) against
    * the same layer fed one image at a time (serial): outputs, input and parameter gradients agree.
    */
   @ParameterizedTest(name = "stride={0}")
@@ -223,7 +224,7 @@ class Conv2DTest {
       Conv2D single = KernelProvider.building(kernels,
           () -> Conv2D.builder(16, 12).kernel(3).stride(stride).padding(1).seed(4).build());
       Shape xs = Shape.of(5, 16, 24, 24);
-      assertTrue(batched.flops(xs) / 2 >= Conv2D.PARALLEL_WORK, "the batch must be above the threshold");
+      assertTrue(batched.flops(xs) / 2 >= ParallelPolicy.CONV.minWork(), "the batch must be above the threshold");
       Tensor x = Tensor.uniform(xs, -1, 1, 8);
       Tensor y = batched.forward(x, true);
       Tensor gy = Tensor.uniform(y.shape(), -1, 1, 9);
@@ -470,7 +471,7 @@ class Conv2DTest {
     Shape six = Shape.of(6, 16, 24, 24);
     Conv2D reused = Conv2D.builder(16, 16).kernel(3).padding(1).seed(3).build();
     Conv2D fresh = Conv2D.builder(16, 16).kernel(3).padding(1).seed(3).build();
-    assertTrue(reused.flops(one) / 2 >= Conv2D.PARALLEL_WORK, "one image must already be above the threshold");
+    assertTrue(reused.flops(one) / 2 >= ParallelPolicy.CONV.minWork(), "one image must already be above the threshold");
     reused.forward(Tensor.uniform(one, -1, 1, 1), true);
     reused.backward(Tensor.uniform(reused.outputShape(one), -1, 1, 2));
     reused.zeroGrad();

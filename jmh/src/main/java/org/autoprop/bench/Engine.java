@@ -7,11 +7,11 @@ import org.autoprop.kernel.Parallel;
  * Engine set-up shared by the benchmarks: the thread count of one fork, and a line that records
  * what ran (JDK, kernels and species, threads).
  *
- * <p>The engine's pool size ({@code -Dautoprop.threads}) is fixed when {@link Parallel} is first
- * used. JMH runs every {@code @Param} combination in a fresh fork, so a benchmark's trial set-up
- * sets the property from its {@code threads} parameter before anything touches the engine;
- * {@link #configureThreads} then checks that the pool really has that size and fails the run
- * otherwise (e.g. with {@code -f 0}, where all combinations share one JVM).
+ * <p>The engine's pool size is fixed when {@link Parallel} is first used. JMH runs every
+ * {@code @Param} combination in a fresh fork, so a benchmark's trial set-up configures it from its
+ * {@code threads} parameter before anything touches the engine; {@link #configureThreads} fails
+ * the run when the pool already has another size (e.g. with {@code -f 0}, where all combinations
+ * share one JVM).
  */
 final class Engine {
   /** The values of every benchmark's {@code threads} parameter: one thread, and all cores. */
@@ -22,7 +22,7 @@ final class Engine {
 
   private Engine() {}
 
-  /** Sets the engine's thread count for this fork ("1" or "all") and checks it took effect. */
+  /** Sets the engine's thread count for this fork ("1" or "all"); fails if the engine already has another. */
   static void configureThreads(String threads) {
     int wanted = ALL.equals(threads) ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
     String before = System.getProperty(Parallel.PROPERTY);
@@ -30,16 +30,17 @@ final class Engine {
       throw new IllegalStateException("-D" + Parallel.PROPERTY + "=" + before + " conflicts with @Param threads="
           + threads + "; leave the property unset, the parameter sets it");
     }
-    System.setProperty(Parallel.PROPERTY, Integer.toString(wanted));
-    if (Parallel.THREADS != wanted) {
-      throw new IllegalStateException("the engine pool already has " + Parallel.THREADS + " threads, @Param threads="
-          + threads + " wants " + wanted + ": run each parameter in its own fork (do not use -f 0)");
+    try {
+      Parallel.configure(wanted);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("@Param threads=" + threads + " wants " + wanted
+          + ": run each parameter in its own fork (do not use -f 0)", e);
     }
   }
 
   /** One line for the log: JDK, kernels (species) and threads. */
   static String describe() {
     return "JDK " + Runtime.version() + ", kernels: " + KernelProvider.get().description()
-        + ", threads: " + Parallel.THREADS;
+        + ", threads: " + Parallel.threads();
   }
 }

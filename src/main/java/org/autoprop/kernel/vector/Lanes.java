@@ -7,12 +7,12 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>The Vector API leaves the order of a floating-point {@code reduceLanes(ADD)} unspecified, and
  * HotSpot uses that freedom: on JDK 25 the C2 intrinsic adds the lanes as a tree while the
- * interpreter and C1 add them one by one, so the same call gave other bits before and after the JIT
- * compiled it, and seeded runs were not reproducible. Here the lanes are extracted and added as a
+ * interpreter and C1 add them one by one, so the same call gives other bits before and after the
+ * JIT compiles it, and seeded runs would not be reproducible. Here the lanes are extracted and added as a
  * fixed tree, plain float adds that give the same bits in every mode: for 16 lanes
  * {@code (((v0 + v8) + (v4 + v12)) + ((v2 + v10) + (v6 + v14))) + (((v1 + v9) + (v5 + v13)) + ((v3 + v11) + (v7 + v15)))},
- * the halving butterfly's lane 0. (A butterfly of lanewise adds over {@code rearrange} left the
- * vectors boxed on JDK 17; extracting lanes with constant indexes does not.)
+ * the halving butterfly's lane 0. (A butterfly of lanewise adds over {@code rearrange} would leave
+ * the vectors boxed on JDK 17; extracting lanes with constant indexes does not.)
  */
 final class Lanes {
   private static final int L = VectorKernelProvider.SPECIES.length();

@@ -2,20 +2,18 @@ package org.autoprop.kernel.vector;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.autoprop.kernel.ConvKernels;
 
 /**
- * Vector API {@link ConvKernels}. Each output row is split once into the range of output columns
+ * Vector API {@link ConvKernels}. The implicit GEMMs run on {@link WideConv}. For the depthwise
+ * kernels, im2col and col2im, each output row is split once into the range of output columns
  * whose taps fall inside the input (no bounds test per element) and the padded rest; at stride 1
  * that range is contiguous in the input and runs as vector FMAs (or {@code System.arraycopy} for
- * im2col), at larger strides as a scalar strided loop.
+ * im2col), at larger strides as a scalar strided loop (col2im then runs on {@link WideConv}).
  */
 final class VectorConv implements ConvKernels {
   private static final VectorSpecies<Float> SPECIES = VectorKernelProvider.SPECIES;
-  /** Per-thread scratch for the sixteen accumulators of {@link #tile4x4}, summed from memory (see there). */
-  private static final ThreadLocal<float[]> TILE_SUMS = ThreadLocal.withInitial(() -> new float[16 * SPECIES.length()]);
 
   /** First output column whose tap {@code ix = ox*stride - pad + tap} is >= 0, capped at {@code out}. */
   private static int lo(int out, int stride, int pad, int tap) {
@@ -272,169 +270,40 @@ final class VectorConv implements ConvKernels {
     }
   }
 
+  /** The implicit GEMMs run on {@link WideConv}: no column matrix, no packing of the image. */
   @Override
-  public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+  public void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    if (m == 0) {
+      return;
+    }
+    WideConv.forward(m, g, a, aOff, lda, null, 0, x, xOff, 0, c, cOff, 0, ldc, 1, accumulate);
+  }
+
+  @Override
+  public void forwardImages(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
+      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count) {
+    if (m == 0 || count == 0) {
+      return;
+    }
+    WideConv.forward(m, g, a, aOff, lda, bias, biasOff, x, xOff, xStride, c, cOff, cStride, ldc, count, false);
+  }
+
+  @Override
+  public void backwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff,
+      int dyStride, float[] dx, int dxOff, int dxStride, int count) {
+    if (count == 0) {
+      return;
+    }
+    WideConv.backwardData(n, g, w, wOff, ldw, dy, dyOff, dyStride, dx, dxOff, dxStride, count);
+  }
+
+  @Override
+  public void backwardWeightTransposed(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    int m4 = m & ~3;
-    int n4 = n & ~3;
-    float[] sums = TILE_SUMS.get();
-    // B row blocks outside: four rows of B (the columns, the large operand) stay in L1 while
-    // every row block of A streams past them.
-    for (int j = 0; j < n4; j += 4) {
-      for (int i = 0; i < m4; i += 4) {
-        tile4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, sums);
-      }
-      for (int i = m4; i < m; i++) {
-        for (int jj = j; jj < j + 4; jj++) {
-          c[cOff + i * ldc + jj] += dot(k, a, aOff + i * lda, b, bOff + jj * ldb);
-        }
-      }
+    if (n == 0) {
+      return;
     }
-    for (int j = n4; j < n; j++) {
-      for (int i = 0; i < m; i++) {
-        c[cOff + i * ldc + j] += dot(k, a, aOff + i * lda, b, bOff + j * ldb);
-      }
-    }
-  }
-
-  /** The dot product of a[aOff, aOff + k) and b[bOff, bOff + k). */
-  private static float dot(int k, float[] a, int aOff, float[] b, int bOff) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    int p = 0;
-    for (int bound = SPECIES.loopBound(k); p < bound; p += SPECIES.length()) {
-      acc = FloatVector.fromArray(SPECIES, a, aOff + p).fma(FloatVector.fromArray(SPECIES, b, bOff + p), acc);
-    }
-    float t = 0f;
-    for (; p < k; p++) {
-      t += a[aOff + p] * b[bOff + p];
-    }
-    return Lanes.sum(acc) + t;
-  }
-
-  /**
-   * C[4 x 4] += A[4 x k] B[4 x k]^T with sixteen named vector accumulators (8 loads per 16 FMAs),
-   * reduced once at the end: stored to {@code sums} and added there in {@link Lanes}' fixed order
-   * (sixteen in-register lane sums made the method too large for C2, which then boxed the vectors).
-   */
-  private static void tile4x4(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc, float[] sums) {
-    final int L = SPECIES.length();
-    int a0Off = aOff + 0 * lda;
-    int a1Off = aOff + 1 * lda;
-    int a2Off = aOff + 2 * lda;
-    int a3Off = aOff + 3 * lda;
-    int b0Off = bOff + 0 * ldb;
-    int b1Off = bOff + 1 * ldb;
-    int b2Off = bOff + 2 * ldb;
-    int b3Off = bOff + 3 * ldb;
-    FloatVector s00 = FloatVector.zero(SPECIES);
-    FloatVector s01 = FloatVector.zero(SPECIES);
-    FloatVector s02 = FloatVector.zero(SPECIES);
-    FloatVector s03 = FloatVector.zero(SPECIES);
-    FloatVector s10 = FloatVector.zero(SPECIES);
-    FloatVector s11 = FloatVector.zero(SPECIES);
-    FloatVector s12 = FloatVector.zero(SPECIES);
-    FloatVector s13 = FloatVector.zero(SPECIES);
-    FloatVector s20 = FloatVector.zero(SPECIES);
-    FloatVector s21 = FloatVector.zero(SPECIES);
-    FloatVector s22 = FloatVector.zero(SPECIES);
-    FloatVector s23 = FloatVector.zero(SPECIES);
-    FloatVector s30 = FloatVector.zero(SPECIES);
-    FloatVector s31 = FloatVector.zero(SPECIES);
-    FloatVector s32 = FloatVector.zero(SPECIES);
-    FloatVector s33 = FloatVector.zero(SPECIES);
-    int p = 0;
-    for (int bound = SPECIES.loopBound(k); p < bound; p += SPECIES.length()) {
-      FloatVector a0 = FloatVector.fromArray(SPECIES, a, a0Off + p);
-      FloatVector a1 = FloatVector.fromArray(SPECIES, a, a1Off + p);
-      FloatVector a2 = FloatVector.fromArray(SPECIES, a, a2Off + p);
-      FloatVector a3 = FloatVector.fromArray(SPECIES, a, a3Off + p);
-      FloatVector b0 = FloatVector.fromArray(SPECIES, b, b0Off + p);
-      s00 = a0.fma(b0, s00);
-      s10 = a1.fma(b0, s10);
-      s20 = a2.fma(b0, s20);
-      s30 = a3.fma(b0, s30);
-      FloatVector b1 = FloatVector.fromArray(SPECIES, b, b1Off + p);
-      s01 = a0.fma(b1, s01);
-      s11 = a1.fma(b1, s11);
-      s21 = a2.fma(b1, s21);
-      s31 = a3.fma(b1, s31);
-      FloatVector b2 = FloatVector.fromArray(SPECIES, b, b2Off + p);
-      s02 = a0.fma(b2, s02);
-      s12 = a1.fma(b2, s12);
-      s22 = a2.fma(b2, s22);
-      s32 = a3.fma(b2, s32);
-      FloatVector b3 = FloatVector.fromArray(SPECIES, b, b3Off + p);
-      s03 = a0.fma(b3, s03);
-      s13 = a1.fma(b3, s13);
-      s23 = a2.fma(b3, s23);
-      s33 = a3.fma(b3, s33);
-    }
-    float t00 = 0f;
-    float t01 = 0f;
-    float t02 = 0f;
-    float t03 = 0f;
-    float t10 = 0f;
-    float t11 = 0f;
-    float t12 = 0f;
-    float t13 = 0f;
-    float t20 = 0f;
-    float t21 = 0f;
-    float t22 = 0f;
-    float t23 = 0f;
-    float t30 = 0f;
-    float t31 = 0f;
-    float t32 = 0f;
-    float t33 = 0f;
-    for (; p < k; p++) {
-      t00 += a[a0Off + p] * b[b0Off + p];
-      t01 += a[a0Off + p] * b[b1Off + p];
-      t02 += a[a0Off + p] * b[b2Off + p];
-      t03 += a[a0Off + p] * b[b3Off + p];
-      t10 += a[a1Off + p] * b[b0Off + p];
-      t11 += a[a1Off + p] * b[b1Off + p];
-      t12 += a[a1Off + p] * b[b2Off + p];
-      t13 += a[a1Off + p] * b[b3Off + p];
-      t20 += a[a2Off + p] * b[b0Off + p];
-      t21 += a[a2Off + p] * b[b1Off + p];
-      t22 += a[a2Off + p] * b[b2Off + p];
-      t23 += a[a2Off + p] * b[b3Off + p];
-      t30 += a[a3Off + p] * b[b0Off + p];
-      t31 += a[a3Off + p] * b[b1Off + p];
-      t32 += a[a3Off + p] * b[b2Off + p];
-      t33 += a[a3Off + p] * b[b3Off + p];
-    }
-    s00.intoArray(sums, 0 * L);
-    s01.intoArray(sums, 1 * L);
-    s02.intoArray(sums, 2 * L);
-    s03.intoArray(sums, 3 * L);
-    s10.intoArray(sums, 4 * L);
-    s11.intoArray(sums, 5 * L);
-    s12.intoArray(sums, 6 * L);
-    s13.intoArray(sums, 7 * L);
-    s20.intoArray(sums, 8 * L);
-    s21.intoArray(sums, 9 * L);
-    s22.intoArray(sums, 10 * L);
-    s23.intoArray(sums, 11 * L);
-    s30.intoArray(sums, 12 * L);
-    s31.intoArray(sums, 13 * L);
-    s32.intoArray(sums, 14 * L);
-    s33.intoArray(sums, 15 * L);
-    c[cOff + 0 * ldc + 0] += Lanes.sum(sums, 0 * L) + t00;
-    c[cOff + 0 * ldc + 1] += Lanes.sum(sums, 1 * L) + t01;
-    c[cOff + 0 * ldc + 2] += Lanes.sum(sums, 2 * L) + t02;
-    c[cOff + 0 * ldc + 3] += Lanes.sum(sums, 3 * L) + t03;
-    c[cOff + 1 * ldc + 0] += Lanes.sum(sums, 4 * L) + t10;
-    c[cOff + 1 * ldc + 1] += Lanes.sum(sums, 5 * L) + t11;
-    c[cOff + 1 * ldc + 2] += Lanes.sum(sums, 6 * L) + t12;
-    c[cOff + 1 * ldc + 3] += Lanes.sum(sums, 7 * L) + t13;
-    c[cOff + 2 * ldc + 0] += Lanes.sum(sums, 8 * L) + t20;
-    c[cOff + 2 * ldc + 1] += Lanes.sum(sums, 9 * L) + t21;
-    c[cOff + 2 * ldc + 2] += Lanes.sum(sums, 10 * L) + t22;
-    c[cOff + 2 * ldc + 3] += Lanes.sum(sums, 11 * L) + t23;
-    c[cOff + 3 * ldc + 0] += Lanes.sum(sums, 12 * L) + t30;
-    c[cOff + 3 * ldc + 1] += Lanes.sum(sums, 13 * L) + t31;
-    c[cOff + 3 * ldc + 2] += Lanes.sum(sums, 14 * L) + t32;
-    c[cOff + 3 * ldc + 3] += Lanes.sum(sums, 15 * L) + t33;
+    WideConv.weightGrad(n, g, x, xOff, b, bOff, ldb, c, cOff, ldc);
   }
 }

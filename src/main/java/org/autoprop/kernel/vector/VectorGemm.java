@@ -2,7 +2,6 @@ package org.autoprop.kernel.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.autoprop.kernel.ConvKernels.Geometry;
 import org.autoprop.kernel.GemmKernels;
 
 /**
@@ -16,6 +15,9 @@ import org.autoprop.kernel.GemmKernels;
  * accumulators; thanks to the padding its inner loop has neither mask nor tail. Transposes are
  * absorbed by the packing routines, never materialised. Edge tiles are computed in full into a
  * scratch tile and only their valid part is written back.
+ *
+ * <p>{@link #accumulateABt} is a separate kernel: 4 x 4 tiles of dot products along k, reading
+ * both operands unpacked.
  *
  * <p>Packing buffers belong to the calling thread (a {@link ThreadLocal}), grow to the blocking
  * sizes once and are reused: no allocation per call in steady state.
@@ -48,6 +50,8 @@ final class VectorGemm implements GemmKernels {
   }
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+  /** Per-thread scratch for the sixteen accumulators of {@link #tile4x4}, summed from memory (see there). */
+  private static final ThreadLocal<float[]> TILE_SUMS = ThreadLocal.withInitial(() -> new float[16 * L]);
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k,
@@ -100,43 +104,6 @@ final class VectorGemm implements GemmKernels {
   @Override
   public int microTileCols() {
     return NR;
-  }
-
-  /** Convolutions run on {@link WideConv}: no column matrix, no packing of the image. */
-  @Override
-  public void convGemm(int m, Geometry g, float[] a, int aOff, int lda, float[] x, int xOff,
-      float[] c, int cOff, int ldc, boolean accumulate) {
-    if (m == 0) {
-      return;
-    }
-    WideConv.forward(m, g, a, aOff, lda, null, 0, x, xOff, 0, c, cOff, 0, ldc, 1, accumulate);
-  }
-
-  @Override
-  public void convGemmImages(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
-      float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count) {
-    if (m == 0 || count == 0) {
-      return;
-    }
-    WideConv.forward(m, g, a, aOff, lda, bias, biasOff, x, xOff, xStride, c, cOff, cStride, ldc, count, false);
-  }
-
-  @Override
-  public void convBackwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff,
-      int dyStride, float[] dx, int dxOff, int dxStride, int count) {
-    if (count == 0) {
-      return;
-    }
-    WideConv.backwardData(n, g, w, wOff, ldw, dy, dyOff, dyStride, dx, dxOff, dxStride, count);
-  }
-
-  @Override
-  public void convGemmWeightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
-    if (n == 0) {
-      return;
-    }
-    WideConv.weightGrad(n, g, x, xOff, b, bOff, ldb, c, cOff, ldc);
   }
 
   /** The size of ceil(total / max) equal blocks, rounded up to a multiple of unit. */
@@ -238,9 +205,9 @@ final class VectorGemm implements GemmKernels {
           micro(pa, paOff + i0 * kc, pb, j0 * kc, kc, c, cIdx, ldc);
         } else {
           // Accumulating or edge tile: the micro-kernel writes a scratch tile, added or copied to
-          // C here. Keeping one plain store path in the micro-kernel matters: with a
-          // load-add-store path inlined there too, C2 hit its inlining node limit, the vectors
-          // were boxed, and accumulating GEMMs ran at 86 instead of 234 GFLOP/s (1024, JDK 17).
+          // C here, so that the micro-kernel keeps one plain store path: a load-add-store path
+          // inlined there too takes C2 past its inlining node limit, the vectors are boxed and
+          // accumulating GEMMs run at 86 instead of 234 GFLOP/s (1024, JDK 17).
           micro(pa, paOff + i0 * kc, pb, j0 * kc, kc, tile, 0, NR);
           if (rows == MR && cols == NR) {
             addTile(tile, c, cIdx, ldc);
@@ -326,5 +293,170 @@ final class VectorGemm implements GemmKernels {
     c41.intoArray(out, outIdx + 4 * ldo + L);
     c50.intoArray(out, outIdx + 5 * ldo);
     c51.intoArray(out, outIdx + 5 * ldo + L);
+  }
+
+  @Override
+  public void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    int m4 = m & ~3;
+    int n4 = n & ~3;
+    float[] sums = TILE_SUMS.get();
+    // B row blocks outside: four rows of B (the columns, the large operand) stay in L1 while
+    // every row block of A streams past them.
+    for (int j = 0; j < n4; j += 4) {
+      for (int i = 0; i < m4; i += 4) {
+        tile4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, sums);
+      }
+      for (int i = m4; i < m; i++) {
+        for (int jj = j; jj < j + 4; jj++) {
+          c[cOff + i * ldc + jj] += dot(k, a, aOff + i * lda, b, bOff + jj * ldb);
+        }
+      }
+    }
+    for (int j = n4; j < n; j++) {
+      for (int i = 0; i < m; i++) {
+        c[cOff + i * ldc + j] += dot(k, a, aOff + i * lda, b, bOff + j * ldb);
+      }
+    }
+  }
+
+  /** The dot product of a[aOff, aOff + k) and b[bOff, bOff + k). */
+  private static float dot(int k, float[] a, int aOff, float[] b, int bOff) {
+    FloatVector acc = FloatVector.zero(S);
+    int p = 0;
+    for (int bound = S.loopBound(k); p < bound; p += S.length()) {
+      acc = FloatVector.fromArray(S, a, aOff + p).fma(FloatVector.fromArray(S, b, bOff + p), acc);
+    }
+    float t = 0f;
+    for (; p < k; p++) {
+      t += a[aOff + p] * b[bOff + p];
+    }
+    return Lanes.sum(acc) + t;
+  }
+
+  /**
+   * C[4 x 4] += A[4 x k] B[4 x k]^T with sixteen named vector accumulators (8 loads per 16 FMAs),
+   * reduced once at the end: stored to {@code sums} and added there in {@link Lanes}' fixed order
+   * (sixteen in-register lane sums made the method too large for C2, which then boxed the vectors).
+   */
+  private static void tile4x4(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, float[] sums) {
+    int a0Off = aOff + 0 * lda;
+    int a1Off = aOff + 1 * lda;
+    int a2Off = aOff + 2 * lda;
+    int a3Off = aOff + 3 * lda;
+    int b0Off = bOff + 0 * ldb;
+    int b1Off = bOff + 1 * ldb;
+    int b2Off = bOff + 2 * ldb;
+    int b3Off = bOff + 3 * ldb;
+    FloatVector s00 = FloatVector.zero(S);
+    FloatVector s01 = FloatVector.zero(S);
+    FloatVector s02 = FloatVector.zero(S);
+    FloatVector s03 = FloatVector.zero(S);
+    FloatVector s10 = FloatVector.zero(S);
+    FloatVector s11 = FloatVector.zero(S);
+    FloatVector s12 = FloatVector.zero(S);
+    FloatVector s13 = FloatVector.zero(S);
+    FloatVector s20 = FloatVector.zero(S);
+    FloatVector s21 = FloatVector.zero(S);
+    FloatVector s22 = FloatVector.zero(S);
+    FloatVector s23 = FloatVector.zero(S);
+    FloatVector s30 = FloatVector.zero(S);
+    FloatVector s31 = FloatVector.zero(S);
+    FloatVector s32 = FloatVector.zero(S);
+    FloatVector s33 = FloatVector.zero(S);
+    int p = 0;
+    for (int bound = S.loopBound(k); p < bound; p += S.length()) {
+      FloatVector a0 = FloatVector.fromArray(S, a, a0Off + p);
+      FloatVector a1 = FloatVector.fromArray(S, a, a1Off + p);
+      FloatVector a2 = FloatVector.fromArray(S, a, a2Off + p);
+      FloatVector a3 = FloatVector.fromArray(S, a, a3Off + p);
+      FloatVector b0 = FloatVector.fromArray(S, b, b0Off + p);
+      s00 = a0.fma(b0, s00);
+      s10 = a1.fma(b0, s10);
+      s20 = a2.fma(b0, s20);
+      s30 = a3.fma(b0, s30);
+      FloatVector b1 = FloatVector.fromArray(S, b, b1Off + p);
+      s01 = a0.fma(b1, s01);
+      s11 = a1.fma(b1, s11);
+      s21 = a2.fma(b1, s21);
+      s31 = a3.fma(b1, s31);
+      FloatVector b2 = FloatVector.fromArray(S, b, b2Off + p);
+      s02 = a0.fma(b2, s02);
+      s12 = a1.fma(b2, s12);
+      s22 = a2.fma(b2, s22);
+      s32 = a3.fma(b2, s32);
+      FloatVector b3 = FloatVector.fromArray(S, b, b3Off + p);
+      s03 = a0.fma(b3, s03);
+      s13 = a1.fma(b3, s13);
+      s23 = a2.fma(b3, s23);
+      s33 = a3.fma(b3, s33);
+    }
+    float t00 = 0f;
+    float t01 = 0f;
+    float t02 = 0f;
+    float t03 = 0f;
+    float t10 = 0f;
+    float t11 = 0f;
+    float t12 = 0f;
+    float t13 = 0f;
+    float t20 = 0f;
+    float t21 = 0f;
+    float t22 = 0f;
+    float t23 = 0f;
+    float t30 = 0f;
+    float t31 = 0f;
+    float t32 = 0f;
+    float t33 = 0f;
+    for (; p < k; p++) {
+      t00 += a[a0Off + p] * b[b0Off + p];
+      t01 += a[a0Off + p] * b[b1Off + p];
+      t02 += a[a0Off + p] * b[b2Off + p];
+      t03 += a[a0Off + p] * b[b3Off + p];
+      t10 += a[a1Off + p] * b[b0Off + p];
+      t11 += a[a1Off + p] * b[b1Off + p];
+      t12 += a[a1Off + p] * b[b2Off + p];
+      t13 += a[a1Off + p] * b[b3Off + p];
+      t20 += a[a2Off + p] * b[b0Off + p];
+      t21 += a[a2Off + p] * b[b1Off + p];
+      t22 += a[a2Off + p] * b[b2Off + p];
+      t23 += a[a2Off + p] * b[b3Off + p];
+      t30 += a[a3Off + p] * b[b0Off + p];
+      t31 += a[a3Off + p] * b[b1Off + p];
+      t32 += a[a3Off + p] * b[b2Off + p];
+      t33 += a[a3Off + p] * b[b3Off + p];
+    }
+    s00.intoArray(sums, 0 * L);
+    s01.intoArray(sums, 1 * L);
+    s02.intoArray(sums, 2 * L);
+    s03.intoArray(sums, 3 * L);
+    s10.intoArray(sums, 4 * L);
+    s11.intoArray(sums, 5 * L);
+    s12.intoArray(sums, 6 * L);
+    s13.intoArray(sums, 7 * L);
+    s20.intoArray(sums, 8 * L);
+    s21.intoArray(sums, 9 * L);
+    s22.intoArray(sums, 10 * L);
+    s23.intoArray(sums, 11 * L);
+    s30.intoArray(sums, 12 * L);
+    s31.intoArray(sums, 13 * L);
+    s32.intoArray(sums, 14 * L);
+    s33.intoArray(sums, 15 * L);
+    c[cOff + 0 * ldc + 0] += Lanes.sum(sums, 0 * L) + t00;
+    c[cOff + 0 * ldc + 1] += Lanes.sum(sums, 1 * L) + t01;
+    c[cOff + 0 * ldc + 2] += Lanes.sum(sums, 2 * L) + t02;
+    c[cOff + 0 * ldc + 3] += Lanes.sum(sums, 3 * L) + t03;
+    c[cOff + 1 * ldc + 0] += Lanes.sum(sums, 4 * L) + t10;
+    c[cOff + 1 * ldc + 1] += Lanes.sum(sums, 5 * L) + t11;
+    c[cOff + 1 * ldc + 2] += Lanes.sum(sums, 6 * L) + t12;
+    c[cOff + 1 * ldc + 3] += Lanes.sum(sums, 7 * L) + t13;
+    c[cOff + 2 * ldc + 0] += Lanes.sum(sums, 8 * L) + t20;
+    c[cOff + 2 * ldc + 1] += Lanes.sum(sums, 9 * L) + t21;
+    c[cOff + 2 * ldc + 2] += Lanes.sum(sums, 10 * L) + t22;
+    c[cOff + 2 * ldc + 3] += Lanes.sum(sums, 11 * L) + t23;
+    c[cOff + 3 * ldc + 0] += Lanes.sum(sums, 12 * L) + t30;
+    c[cOff + 3 * ldc + 1] += Lanes.sum(sums, 13 * L) + t31;
+    c[cOff + 3 * ldc + 2] += Lanes.sum(sums, 14 * L) + t32;
+    c[cOff + 3 * ldc + 3] += Lanes.sum(sums, 15 * L) + t33;
   }
 }

@@ -25,13 +25,18 @@ final class VectorNorm implements NormKernels {
   private static final VectorSpecies<Float> S = VectorKernelProvider.SPECIES;
   private static final int L = S.length();
   private static final NormKernels SCALAR = KernelProvider.scalar().norm();
+  /** Whether rows of {@code spatial} elements go to the scalar twin: shorter than one vector. */
+  static boolean scalarRows(int spatial) {
+    return spatial < L;
+  }
+
   /** Per-thread scratch: each channel's shift in {@link #moments}. */
   private static final ThreadLocal<float[]> SHIFTS = ThreadLocal.withInitial(() -> new float[0]);
 
   @Override
   public void moments(float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
       double[] mean, double[] var) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.moments(x, xOff, batch, channels, spatial, c0, c1, mean, var);
       return;
     }
@@ -121,7 +126,7 @@ final class VectorNorm implements NormKernels {
   @Override
   public void scaleShift(float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
       float[] scale, float[] shift, float[] y, int yOff) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.scaleShift(x, xOff, batch, channels, spatial, c0, c1, scale, shift, y, yOff);
       return;
     }
@@ -150,7 +155,7 @@ final class VectorNorm implements NormKernels {
   @Override
   public void gradSums(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
       int c0, int c1, float[] center, double[] sumG, double[] sumGX) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.gradSums(g, gOff, x, xOff, batch, channels, spatial, c0, c1, center, sumG, sumGX);
       return;
     }
@@ -200,7 +205,7 @@ final class VectorNorm implements NormKernels {
   @Override
   public void backwardMap(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
       int c0, int c1, float[] coefG, float[] coefX, float[] center, float[] shift, float[] gx, int gxOff) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.backwardMap(g, gOff, x, xOff, batch, channels, spatial, c0, c1, coefG, coefX, center, shift, gx, gxOff);
       return;
     }
@@ -234,7 +239,7 @@ final class VectorNorm implements NormKernels {
   @Override
   public void scaleShiftRelu(float[] x, int xOff, int batch, int channels, int spatial, int c0, int c1,
       float[] scale, float[] shift, float[] y, int yOff) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.scaleShiftRelu(x, xOff, batch, channels, spatial, c0, c1, scale, shift, y, yOff);
       return;
     }
@@ -264,7 +269,7 @@ final class VectorNorm implements NormKernels {
   @Override
   public void gradSumsRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
       int c0, int c1, float[] scale, float[] shift, float[] center, double[] sumG, double[] sumGX) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.gradSumsRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift, center, sumG, sumGX);
       return;
     }
@@ -314,7 +319,7 @@ final class VectorNorm implements NormKernels {
   public void backwardMapRelu(float[] g, int gOff, float[] x, int xOff, int batch, int channels, int spatial,
       int c0, int c1, float[] scale, float[] shift, float[] coefG, float[] coefX, float[] center, float[] gShift,
       float[] gx, int gxOff) {
-    if (spatial < L) {
+    if (scalarRows(spatial)) {
       SCALAR.backwardMapRelu(g, gOff, x, xOff, batch, channels, spatial, c0, c1, scale, shift,
           coefG, coefX, center, gShift, gx, gxOff);
       return;

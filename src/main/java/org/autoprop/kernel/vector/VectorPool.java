@@ -35,10 +35,10 @@ final class VectorPool implements PoolKernels {
   private static final PoolKernels SCALAR = KernelProvider.scalar().pool();
 
   /**
-   * One-pass max backward only where measured faster than the scatter: on JDK 17 its int
-   * rearranges and mask casts made 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster, and
-   * only for rows of at least {@code PL} windows: shorter ones all go through its scalar tail, whose
-   * selects on the argmax are mispredicted branches (JDK 25, [128, 64, 14, 14]: 4.0 ms, scatter 0.35).
+   * One-pass max backward only where it beats the scatter: on JDK 17 its int rearranges and mask
+   * casts make 2x2/2 backward 10-30% slower, on JDK 25 15-30% faster, and only for rows of at least
+   * {@code PL} windows: shorter ones all go through its scalar tail, whose selects on the argmax
+   * are mispredicted branches (JDK 25, [128, 64, 14, 14]: 4.0 ms, scatter 0.35).
    */
   private static final boolean EXPAND_MAX = Runtime.version().feature() >= 25;
 
@@ -63,18 +63,49 @@ final class VectorPool implements PoolKernels {
   private static final VectorShuffle<Integer> IDUP_LO = VectorShuffle.fromOp(PI, i -> i / 2);
   private static final VectorShuffle<Integer> IDUP_HI = VectorShuffle.fromOp(PI, i -> PL / 2 + i / 2);
 
+  /**
+   * Whether {@link #maxForward} runs the scalar twin: a horizontal stride other than 1 with no
+   * stride-2 path (not 2x2/2, and stride 2 only where rearranges are cheap).
+   */
+  static boolean scalarMaxForward(Window win) {
+    return win.sw() != 1 && !(win.kh() == 2 && disjointPairs(win)) && !(win.sw() == 2 && SHUFFLES);
+  }
+
+  /** Whether {@link #maxBackward} runs the scalar twin (the scatter): all but the one-pass expansion. */
+  static boolean scalarMaxBackward(Window win) {
+    return !(EXPAND_MAX && disjointPairs(win) && win.ow() >= PL);
+  }
+
+  /** Whether {@link #avgForward} runs the scalar twin: a horizontal stride other than 1 with no stride-2 path. */
+  static boolean scalarAvgForward(Window win) {
+    return win.sw() != 1 && !(win.sw() == 2 && SHUFFLES);
+  }
+
+  /**
+   * Whether {@link #avgBackward} runs the scalar twin: a horizontal stride other than 1, except
+   * the one-pass expansion.
+   */
+  static boolean scalarAvgBackward(Window win) {
+    return win.sw() != 1 && !(SHUFFLES && disjointPairs(win));
+  }
+
+  /** Whether the adaptive kernels run the scalar twin: every output but 1 x 1. */
+  static boolean scalarAdaptive(int oh, int ow) {
+    return oh != 1 || ow != 1;
+  }
+
   @Override
   public void maxForward(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
+    if (scalarMaxForward(win)) {
+      SCALAR.maxForward(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
+      return;
+    }
     if (win.kh() == 2 && disjointPairs(win)) {
       max2x2(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
       return;
     }
     if (win.sw() == 2 && SHUFFLES) {
       maxStride2(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
-      return;
-    }
-    if (win.sw() != 1) {
-      SCALAR.maxForward(x, xOff, p0, p1, win, y, yOff, argmax, aOff);
       return;
     }
     int h = win.h();
@@ -123,21 +154,21 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void maxBackward(float[] gy, int gyOff, int[] argmax, int aOff, int p0, int p1, Window win, float[] gx, int gxOff) {
-    if (EXPAND_MAX && disjointPairs(win) && win.ow() >= PL) {
-      expandBackward(true, gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
+    if (scalarMaxBackward(win)) {
+      SCALAR.maxBackward(gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
       return;
     }
-    SCALAR.maxBackward(gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
+    expandBackward(true, gy, gyOff, argmax, aOff, p0, p1, win, gx, gxOff);
   }
 
   @Override
   public void avgForward(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff) {
-    if (win.sw() == 2 && SHUFFLES) {
-      avgStride2(x, xOff, p0, p1, win, y, yOff);
+    if (scalarAvgForward(win)) {
+      SCALAR.avgForward(x, xOff, p0, p1, win, y, yOff);
       return;
     }
-    if (win.sw() != 1) {
-      SCALAR.avgForward(x, xOff, p0, p1, win, y, yOff);
+    if (win.sw() == 2 && SHUFFLES) {
+      avgStride2(x, xOff, p0, p1, win, y, yOff);
       return;
     }
     int h = win.h();
@@ -180,12 +211,12 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void avgBackward(float[] gy, int gyOff, int p0, int p1, Window win, float[] gx, int gxOff) {
-    if (SHUFFLES && disjointPairs(win)) {
-      expandBackward(false, gy, gyOff, null, 0, p0, p1, win, gx, gxOff);
+    if (scalarAvgBackward(win)) {
+      SCALAR.avgBackward(gy, gyOff, p0, p1, win, gx, gxOff);
       return;
     }
-    if (win.sw() != 1) {
-      SCALAR.avgBackward(gy, gyOff, p0, p1, win, gx, gxOff);
+    if (SHUFFLES && disjointPairs(win)) {
+      expandBackward(false, gy, gyOff, null, 0, p0, p1, win, gx, gxOff);
       return;
     }
     int h = win.h();
@@ -222,7 +253,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void adaptiveAvgForward(float[] x, int xOff, int p0, int p1, int h, int w, int oh, int ow, float[] y, int yOff) {
-    if (oh != 1 || ow != 1) {
+    if (scalarAdaptive(oh, ow)) {
       SCALAR.adaptiveAvgForward(x, xOff, p0, p1, h, w, oh, ow, y, yOff);
       return;
     }
@@ -248,7 +279,7 @@ final class VectorPool implements PoolKernels {
 
   @Override
   public void adaptiveAvgBackward(float[] gy, int gyOff, int p0, int p1, int h, int w, int oh, int ow, float[] gx, int gxOff) {
-    if (oh != 1 || ow != 1) {
+    if (scalarAdaptive(oh, ow)) {
       SCALAR.adaptiveAvgBackward(gy, gyOff, p0, p1, h, w, oh, ow, gx, gxOff);
       return;
     }
@@ -335,10 +366,12 @@ final class VectorPool implements PoolKernels {
   /**
    * 2x2 windows with stride 2 and no padding, on every JDK: row pairs through
    * {@link #max2x2Vectors} where at least half its lanes are windows and its loads stay inside
-   * {@code x}, the rest through {@link #max2x2Scalar}. One thread, random input: JDK 17 14.1 -> 1.5
-   * ms over [128, 32, 28, 28], 7.2 -> 0.9 ms over [128, 64, 14, 14] (the scalar sequence before
-   * it: its float selects were branches, mispredicted half the time); JDK 25 2.0 -> 1.2 ms and 7.7
-   * -> 0.9 ms ({@link #maxStride2} before it, which leaves rows of fewer than PL windows scalar).
+   * {@code x}, the rest through {@link #max2x2Scalar}. A path of its own because the general ones
+   * are slow on the commonest pool: the scalar loop's float selects are branches that random data
+   * mispredicts half the time, and {@link #maxStride2} leaves rows of fewer than PL windows scalar.
+   * One thread, random input, [128, 32, 28, 28] and [128, 64, 14, 14]: 1.5 and 0.9 ms against
+   * 14.1 and 7.2 for the scalar loop (JDK 17), 1.2 and 0.9 ms against 2.0 and 7.7 for maxStride2
+   * (JDK 25).
    */
   private static void max2x2(float[] x, int xOff, int p0, int p1, Window win, float[] y, int yOff, int[] argmax, int aOff) {
     int w = win.w();
@@ -405,7 +438,7 @@ final class VectorPool implements PoolKernels {
       int ao = aAt + j / 2;
       int base = row + j;
       if (j / 2 + L / 2 <= ow) {
-        // The same copy with a constant trip count, which C2 unrolls: 28 wide 1.7 -> 1.3 ms.
+        // The same copy with a constant trip count, which C2 unrolls (a quarter faster at 28 wide).
         for (int m = 0; m < L / 2; m++) {
           y[yo + m] = spill[2 * m];
           argmax[ao + m] = base + 2 * m + Float.floatToRawIntBits(spill[L + 2 * m]);
@@ -426,8 +459,8 @@ final class VectorPool implements PoolKernels {
    * Windows [ox0, ow) of the row pair at {@code x[at]}, as {@link #max2x2Vectors}, without branches
    * on the data: only the winning tap's offset is selected (int selects compile to conditional
    * moves, float selects to branches that random data mispredicts half the time) and the current
-   * maximum is reloaded from it. Alone on random data 4.7x faster than float selects (JDK 17,
-   * [128, 32, 28, 28]: 13.3 -> 2.8 ms); here it only takes what the vectors leave.
+   * maximum is reloaded from it: 4.7x faster than float selects on random data (JDK 17,
+   * [128, 32, 28, 28], alone); here it only takes what the vectors leave.
    */
   private static void max2x2Scalar(float[] x, int at, int row, int w, int ox0, int ow, float[] y, int yAt, int[] argmax,
       int aAt) {

@@ -17,8 +17,8 @@ import org.autoprop.kernel.ConvKernels.Geometry;
  * the buffer, and the micro-kernel loads its B vectors straight from it. The {@code wq - outW}
  * extra columns of each row (garbage, read across the row end) are computed and dropped; at 28x28
  * with pad 1 that is 29 columns for 28 (rows share their padding, see {@link #wideWidth}), 3.5%
- * more FMAs for no packing at all (the packed path, whose 32-wide panels cross output rows of 28,
- * ran at 80 GFLOP/s there; this one at about 200).
+ * more FMAs for no packing at all (a packed GEMM, whose 32-wide panels cross output rows of 28,
+ * reaches 80 GFLOP/s there; this layout about 200).
  *
  * <p>The micro-kernel holds 8 output channels x 2 vectors of pixels in 16 accumulators; weights
  * are packed once per call into 8-row k-major panels, zero-padded.
@@ -46,6 +46,8 @@ final class WideConv {
     /** dY padded for {@link #backwardData}, and the geometry whose zero layout it holds. */
     float[] gradImage = new float[0];
     Geometry gradZeroedFor;
+    /** The layout of {@link #gradImage} for the current {@link #backwardData} call. */
+    final GradientLayout gradientLayout = new GradientLayout();
     /** Per phase of {@link #backwardData}, where its taps start in {@link #taps}. */
     int[] phaseStart = new int[0];
     /** Per tap of {@link #backwardData}, its weight's offset {@code r ldw + ky kw + kx} for channel 0. */
@@ -107,7 +109,7 @@ final class WideConv {
   /**
    * {@code C[m x P] := A[m x K] cols (+ C when accumulate) (+ bias)} for each of {@code count}
    * images, {@code cols} the implicit im2col of the image under {@code g}: the contract of {@code
-   * GemmKernels.convGemm} and {@code convGemmImages}. The weights are packed once for all images.
+   * ConvKernels.forward} and {@code forwardImages}. The weights are packed once for all images.
    */
   static void forward(int m, Geometry g, float[] a, int aOff, int lda, float[] bias, int biasOff,
       float[] x, int xOff, int xStride, float[] c, int cOff, int cStride, int ldc, int count,
@@ -166,7 +168,7 @@ final class WideConv {
   /**
    * {@code C[K x n] += cols B^T}, {@code cols} the implicit im2col of image {@code x} under
    * {@code g} and {@code B} stored {@code n x P}: the contract of {@code
-   * GemmKernels.convGemmWeightGrad}. B is packed transposed into wide rows, zero in the extra
+   * ConvKernels.backwardWeightTransposed}. B is packed transposed into wide rows, zero in the extra
    * columns, so that the micro-kernel runs along q with no row wrap and the garbage pixels add 0.
    */
   static void weightGrad(int n, Geometry g, float[] x, int xOff, float[] b, int bOff, int ldb,
@@ -239,7 +241,7 @@ final class WideConv {
   }
 
   /**
-   * The data gradient (the contract of {@code GemmKernels.convBackwardData}) as {@code sh x sw}
+   * The data gradient (the contract of {@code ConvKernels.backwardData}) as {@code sh x sw}
    * stride-1 wide-row products, one per phase of the input. Input row {@code iy = Y sh + r}
    * receives from kernel row {@code k} only when {@code r + padH - k dh} is a multiple of sh, and
    * then from output row {@code Y + (r + padH - k dh) / sh} (columns alike): each phase is a small
@@ -250,22 +252,64 @@ final class WideConv {
   static void backwardData(int n, Geometry g, float[] w, int wOff, int ldw, float[] dy, int dyOff, int dyStride,
       float[] dx, int dxOff, int dxStride, int count) {
     Workspace ws = WORKSPACE.get();
+    GradientLayout layout = ws.gradientLayout;
+    layout.plan(g);
+    int mp = (g.channels() + MR - 1) / MR * MR;
+    phaseTaps(ws, g, n, w, wOff, ldw, mp);
+    float[] buf = paddedGradient(ws, g, Math.max(n * layout.plane, layout.maxTap + layout.qpMax));
+    if (ws.wide.length < g.strideW() * mp * layout.qpMax) {
+      ws.wide = new float[g.strideW() * mp * layout.qpMax];
+    }
+    for (int img = 0; img < count; img++) {
+      padGradient(g, n, layout, dy, dyOff + img * dyStride, buf);
+      for (int ry = 0; ry < g.strideH(); ry++) {
+        phaseProducts(ws, g, mp, ry, buf);
+        scatterPhases(ws, g, mp, ry, dx, dxOff + img * dxStride);
+      }
+    }
+  }
+
+  /**
+   * Where {@link #backwardData} lays out the padded dY (each of its planes {@code top + outH +
+   * bottom} rows of {@code wq}, the output rows at {@code (top + oy) wq + left}) and how far the
+   * taps of its phases read: filled once per call, held by the thread's workspace.
+   */
+  private static final class GradientLayout {
+    int top;
+    int left;
+    /** Row length of the padded dY, and of each phase's wide rows. */
+    int wq;
+    /** Floats per channel of the padded dY. */
+    int plane;
+    /** The largest tap offset of any phase (set by {@link #phaseTaps}). */
+    int maxTap;
+    /** Wide pixels of the tallest row phase, in whole vectors (set by {@link #phaseTaps}). */
+    int qpMax;
+
+    /** The padding of dY that every phase's taps need, and the plane size it implies. */
+    void plan(Geometry g) {
+      int outH = g.outH();
+      int outW = g.outW();
+      top = Math.max(0, -minOffset(g.inH(), g.kernelH(), g.strideH(), g.padH(), g.dilationH()));
+      left = Math.max(0, -minOffset(g.inW(), g.kernelW(), g.strideW(), g.padW(), g.dilationW()));
+      int bottom = Math.max(0, maxReach(g.inH(), g.kernelH(), g.strideH(), g.padH(), g.dilationH()) - (outH - 1));
+      int right = Math.max(0, maxReach(g.inW(), g.kernelW(), g.strideW(), g.padW(), g.dilationW()) - (outW - 1));
+      wq = left + outW + right;
+      plane = (top + outH + bottom) * wq;
+    }
+  }
+
+  /**
+   * The taps of every phase (ws.taps, phase {@code ry sw + rx} from {@code ws.phaseStart[ry sw + rx]})
+   * and their weights packed into MR-row panels (ws.packedA, rows {@code [c, mp)} zero); sets the
+   * layout's maxTap and qpMax.
+   */
+  private static void phaseTaps(Workspace ws, Geometry g, int n, float[] w, int wOff, int ldw, int mp) {
+    GradientLayout layout = ws.gradientLayout;
     int sh = g.strideH();
     int sw = g.strideW();
     int kh = g.kernelH();
     int kw = g.kernelW();
-    int outH = g.outH();
-    int outW = g.outW();
-    int inH = g.inH();
-    int inW = g.inW();
-    int c = g.channels();
-    int top = Math.max(0, -minOffset(inH, kh, sh, g.padH(), g.dilationH()));
-    int left = Math.max(0, -minOffset(inW, kw, sw, g.padW(), g.dilationW()));
-    int bottom = Math.max(0, maxReach(inH, kh, sh, g.padH(), g.dilationH()) - (outH - 1));
-    int right = Math.max(0, maxReach(inW, kw, sw, g.padW(), g.dilationW()) - (outW - 1));
-    int wq = left + outW + right;
-    int plane = (top + outH + bottom) * wq;
-    int phases = sh * sw;
     int k = n * kh * kw;
     if (ws.taps.length < k) {
       ws.taps = new int[k];
@@ -273,16 +317,14 @@ final class WideConv {
     if (ws.tapWeights.length < k) {
       ws.tapWeights = new int[k];
     }
-    if (ws.phaseStart.length < phases + 1) {
-      ws.phaseStart = new int[phases + 1];
+    if (ws.phaseStart.length < sh * sw + 1) {
+      ws.phaseStart = new int[sh * sw + 1];
     }
-    int[] taps = ws.taps;
-    int[] start = ws.phaseStart;
-    int mp = (c + MR - 1) / MR * MR;
     if (ws.packedA.length < mp * k) {
       ws.packedA = new float[mp * k];
     }
-    float[] pa = ws.packedA;
+    int[] taps = ws.taps;
+    int[] start = ws.phaseStart;
     int maxTap = 0;
     int maxWide = 0;
     int t = 0;
@@ -299,7 +341,7 @@ final class WideConv {
             for (int kx = 0; kx < kw; kx++) {
               int ex = rx + g.padW() - kx * g.dilationW();
               if (Math.floorMod(ex, sw) == 0) {
-                taps[t] = r * plane + (ey / sh + top) * wq + ex / sw + left;
+                taps[t] = r * layout.plane + (ey / sh + layout.top) * layout.wq + ex / sw + layout.left;
                 ws.tapWeights[t] = r * ldw + ky * kw + kx;
                 maxTap = Math.max(maxTap, taps[t]);
                 t++;
@@ -307,67 +349,89 @@ final class WideConv {
             }
           }
         }
-        packPhase(w, wOff, kh * kw, c, ws.tapWeights, t0, t, pa, mp * t0, mp);
-        maxWide = Math.max(maxWide, phaseRows(inH, ry, sh) * wq);
+        packPhase(w, wOff, kh * kw, g.channels(), ws.tapWeights, t0, t, ws.packedA, mp * t0, mp);
+        maxWide = Math.max(maxWide, phaseRows(g.inH(), ry, sh) * layout.wq);
       }
     }
-    start[phases] = t;
-    int qpMax = vectors(maxWide);
-    int size = Math.max(n * plane, maxTap + qpMax);
+    start[sh * sw] = t;
+    layout.maxTap = maxTap;
+    layout.qpMax = vectors(maxWide);
+  }
+
+  /**
+   * The buffer of the padded dY, at least {@code size} floats: its zeros (the padding) sit at the
+   * same places for every image of a geometry, so they are written only when the geometry changes.
+   */
+  private static float[] paddedGradient(Workspace ws, Geometry g, int size) {
     if (ws.gradImage.length < size) {
       ws.gradImage = new float[size];
       ws.gradZeroedFor = null;
     }
-    float[] buf = ws.gradImage;
     if (!g.equals(ws.gradZeroedFor)) {
-      Arrays.fill(buf, 0f);
+      Arrays.fill(ws.gradImage, 0f);
       ws.gradZeroedFor = g;
     }
-    if (ws.wide.length < sw * mp * qpMax) {
-      ws.wide = new float[sw * mp * qpMax];
-    }
-    float[] wide = ws.wide;
+    return ws.gradImage;
+  }
+
+  /** Copies the {@code n} planes of one image's dY (at {@code yBase}) into the padded layout. */
+  private static void padGradient(Geometry g, int n, GradientLayout layout, float[] dy, int yBase, float[] buf) {
+    int outH = g.outH();
+    int outW = g.outW();
     int pixels = outH * outW;
-    int inPlane = inH * inW;
-    for (int img = 0; img < count; img++) {
-      int yBase = dyOff + img * dyStride;
-      for (int r = 0; r < n; r++) {
-        for (int oy = 0; oy < outH; oy++) {
-          copyRow(dy, yBase + r * pixels + oy * outW, buf, r * plane + (top + oy) * wq + left, outW);
-        }
+    for (int r = 0; r < n; r++) {
+      for (int oy = 0; oy < outH; oy++) {
+        copyRow(dy, yBase + r * pixels + oy * outW, buf, r * layout.plane + (layout.top + oy) * layout.wq + layout.left,
+            outW);
       }
-      int xBase = dxOff + img * dxStride;
-      for (int ry = 0; ry < sh; ry++) {
-        int rows = phaseRows(inH, ry, sh);
-        int qp = vectors(rows * wq);
-        // The column phases of this row phase, each into its own part of wide.
-        for (int rx = 0; rx < sw; rx++) {
-          int t0 = start[ry * sw + rx];
-          int kp = start[ry * sw + rx + 1] - t0;
-          if (kp > 0) {
-            product(pa, mp * t0, mp, buf, taps, t0, t0 + kp, wide, rx * mp * qp, qp);
-          }
+    }
+  }
+
+  /** The products of the column phases of row phase {@code ry}, each into its own part of ws.wide. */
+  private static void phaseProducts(Workspace ws, Geometry g, int mp, int ry, float[] buf) {
+    int sw = g.strideW();
+    int[] start = ws.phaseStart;
+    int qp = vectors(phaseRows(g.inH(), ry, g.strideH()) * ws.gradientLayout.wq);
+    for (int rx = 0; rx < sw; rx++) {
+      int t0 = start[ry * sw + rx];
+      int t1 = start[ry * sw + rx + 1];
+      if (t1 > t0) {
+        product(ws.packedA, mp * t0, mp, buf, ws.taps, t0, t1, ws.wide, rx * mp * qp, qp);
+      }
+    }
+  }
+
+  /**
+   * Writes row phase {@code ry} of one image's dx (at {@code xBase}) from the products: row Y,
+   * column X of phase (ry, rx) is {@code dx[(Y sh + ry) inW + X sw + rx]}; a phase without taps is 0.
+   * At stride 2, L columns of both phases merge into 2L consecutive elements of the row.
+   */
+  private static void scatterPhases(Workspace ws, Geometry g, int mp, int ry, float[] dx, int xBase) {
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int inW = g.inW();
+    int inPlane = g.inH() * inW;
+    int wq = ws.gradientLayout.wq;
+    int[] start = ws.phaseStart;
+    float[] wide = ws.wide;
+    int rows = phaseRows(g.inH(), ry, sh);
+    int qp = vectors(rows * wq);
+    boolean merge = sw == 2 && start[ry * sw + 1] > start[ry * sw] && start[ry * sw + 2] > start[ry * sw + 1];
+    int merged = merge ? Math.min(phaseRows(inW, 0, 2), phaseRows(inW, 1, 2)) / L * L : 0;
+    for (int ch = 0; ch < g.channels(); ch++) {
+      for (int y = 0; y < rows; y++) {
+        int dst = xBase + ch * inPlane + (y * sh + ry) * inW;
+        int src = ch * qp + y * wq;
+        for (int x = 0; x < merged; x += L) {
+          VectorEvenOdd.merge(wide, src + x, wide, mp * qp + src + x, dx, dst + 2 * x);
         }
-        // Row Y, column X of a phase is dx[(Y sh + ry) inW + X sw + rx]; a phase without taps is 0.
-        // At stride 2, L columns of both phases merge into 2L consecutive elements of the row.
-        boolean merge = sw == 2 && start[ry * sw + 1] > start[ry * sw] && start[ry * sw + 2] > start[ry * sw + 1];
-        int merged = merge ? Math.min(phaseRows(inW, 0, 2), phaseRows(inW, 1, 2)) / L * L : 0;
-        for (int ch = 0; ch < c; ch++) {
-          for (int y = 0; y < rows; y++) {
-            int dst = xBase + ch * inPlane + (y * sh + ry) * inW;
-            int src = ch * qp + y * wq;
-            for (int x = 0; x < merged; x += L) {
-              VectorEvenOdd.merge(wide, src + x, wide, mp * qp + src + x, dx, dst + 2 * x);
-            }
-            for (int rx = 0; rx < sw; rx++) {
-              int cols = phaseRows(inW, rx, sw);
-              if (start[ry * sw + rx + 1] > start[ry * sw + rx]) {
-                scatterColumns(wide, rx * mp * qp + src + merged, dx, dst + merged * sw + rx, sw, cols - merged);
-              } else {
-                for (int x = merged; x < cols; x++) {
-                  dx[dst + x * sw + rx] = 0f;
-                }
-              }
+        for (int rx = 0; rx < sw; rx++) {
+          int cols = phaseRows(inW, rx, sw);
+          if (start[ry * sw + rx + 1] > start[ry * sw + rx]) {
+            scatterColumns(wide, rx * mp * qp + src + merged, dx, dst + merged * sw + rx, sw, cols - merged);
+          } else {
+            for (int x = merged; x < cols; x++) {
+              dx[dst + x * sw + rx] = 0f;
             }
           }
         }
@@ -612,9 +676,9 @@ final class WideConv {
       }
     } else {
       // Phase row (ry, rx, Y) holds padded columns rx, rx + sw, ...: a strided read of one image
-      // row between the columns that fall on the image. The per-phase bounds are computed once:
-      // per row that leaves only the copy loop (the row-wise fills and divisions took 70 us per
-      // CONV-DOWN image, for 16 floats per phase row).
+      // row between the columns that fall on the image. The per-phase bounds are computed once,
+      // so that a row is only its copy loop (fills and divisions per row cost 70 us per CONV-DOWN
+      // image, for 16 floats per phase row).
       int[] lo = ws.lo(sw);
       int[] hi = ws.hi(sw);
       phaseColumns(g, wq, lo, hi);
@@ -786,8 +850,8 @@ final class WideConv {
   /**
    * out[MR x NR] := Apanel x B over taps [p0, p1), B[p][j] = image[taps[p] + q0 + j]: per tap two
    * vector loads, eight broadcasts and sixteen FMAs, with no mask and no tail. The tap range
-   * comes in as two parameters rather than a count from 0: C2 then compiles a faster loop
-   * (JDK 17, JMH 1T: CONV-64 fwd 13.0 -> 10.8 ms, CONV-DOWN fwd 7.4 -> 6.7 ms).
+   * comes in as two parameters rather than a count from 0, for which C2 compiles a faster loop
+   * (JDK 17, one thread: CONV-64 forward 10.8 ms against 13.0, CONV-DOWN 6.7 against 7.4).
    */
   private static void tile(float[] pa, int aBase, float[] image, int[] taps, int p0, int p1, int q0,
       float[] out, int outIdx, int ldo) {

@@ -1,5 +1,6 @@
 package org.autoprop.layer.merge;
 
+import org.autoprop.kernel.Gemm;
 import java.util.List;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
@@ -61,7 +62,7 @@ public final class Dot extends MergeRule {
     int cols = b.dim(-1);
     int batch = a.shape().sizeOf(0, a.rank() - 2);
     for (int t = 0; t < batch; t++) {
-      m.gemm.gemm(false, false, rows, cols, inner, a.data(), a.offset() + t * rows * inner, inner,
+      Gemm.multiplySerial(m.gemm, false, false, rows, cols, inner, a.data(), a.offset() + t * rows * inner, inner,
           b.data(), b.offset() + t * inner * cols, cols, y.data(), t * rows * cols, cols, false);
     }
   }
@@ -79,10 +80,10 @@ public final class Dot extends MergeRule {
     for (int t = 0; t < batch; t++) {
       int go = g.offset() + t * rows * cols;
       // gA[rows x inner] = g[rows x cols] * B^T, B stored inner x cols
-      m.gemm.gemm(false, true, rows, inner, cols, g.data(), go, cols, b.data(), b.offset() + t * inner * cols, cols,
+      Gemm.multiplySerial(m.gemm, false, true, rows, inner, cols, g.data(), go, cols, b.data(), b.offset() + t * inner * cols, cols,
           ga, t * rows * inner, inner, false);
       // gB[inner x cols] = A^T * g, A stored rows x inner
-      m.gemm.gemm(true, false, inner, cols, rows, a.data(), a.offset() + t * rows * inner, inner, g.data(), go, cols,
+      Gemm.multiplySerial(m.gemm, true, false, inner, cols, rows, a.data(), a.offset() + t * rows * inner, inner, g.data(), go, cols,
           gb, t * inner * cols, cols, false);
     }
   }

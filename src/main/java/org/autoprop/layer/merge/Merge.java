@@ -8,6 +8,7 @@ import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.MergeKernels;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.kernel.ParallelPolicy;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -32,7 +33,6 @@ import org.autoprop.tensor.Tensor;
  */
 public final class Merge {
   /** Below this many output elements a pass is not worth waking the pool for. */
-  private static final int PARALLEL_MIN = 1 << 15;
 
   /** The loop of {@link #scaleUpstream}. */
   private static final Loop SCALE = (m, from, to) ->
@@ -229,7 +229,7 @@ public final class Merge {
 
   /**
    * Runs {@code loop} over the items {@code [0, count)} (output elements, or any split the rule
-   * defines), on the engine pool when the output has at least {@link #PARALLEL_MIN} elements.
+   * defines), on the engine pool when {@link ParallelPolicy#ELEMENTWISE} says the output is large enough.
    */
   void split(int count, Loop loop) {
     pass.run(count, loop);
@@ -253,11 +253,7 @@ public final class Merge {
     void run(int count, Loop what) {
       loop = what;
       try {
-        if (outShape.size() >= PARALLEL_MIN) {
-          Parallel.forChunks(count, this);
-        } else {
-          run(0, count);
-        }
+        ParallelPolicy.ELEMENTWISE.forChunks(outShape.size(), count, this);
       } finally {
         loop = null;
       }

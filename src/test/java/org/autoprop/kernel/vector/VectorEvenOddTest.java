@@ -1,5 +1,6 @@
 package org.autoprop.kernel.vector;
 
+import static org.autoprop.kernel.KernelTwinTest.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -10,21 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class VectorEvenOddTest {
   private static final int L = VectorKernelProvider.SPECIES.length();
 
-  private static float[] random(SplittableRandom r, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) r.nextDouble();
-    }
-    return a;
-  }
-
   @ParameterizedTest(name = "offset={0}")
   @ValueSource(ints = {0, 1, 5, 16})
   void splitKeepsEveryOtherElementAndWritesOnlyItsVector(int offset) {
     SplittableRandom r = new SplittableRandom(offset);
-    float[] x = random(r, offset + 2 * L + 3);
+    float[] x = uniform(r, offset + 2 * L + 3, 0, 1);
     for (boolean odd : new boolean[] {false, true}) {
-      float[] out = random(r, offset + L + 2);
+      float[] out = uniform(r, offset + L + 2, 0, 1);
       float[] expected = out.clone();
       for (int i = 0; i < L; i++) {
         expected[offset + 1 + i] = x[offset + 2 * i + (odd ? 1 : 0)];
@@ -40,9 +33,9 @@ class VectorEvenOddTest {
   @ValueSource(ints = {0, 1, 5, 16})
   void mergeInterleavesAndWritesOnlyItsTwoVectors(int offset) {
     SplittableRandom r = new SplittableRandom(100 + offset);
-    float[] even = random(r, offset + L + 1);
-    float[] odd = random(r, offset + L + 4);
-    float[] out = random(r, offset + 2 * L + 5);
+    float[] even = uniform(r, offset + L + 1, 0, 1);
+    float[] odd = uniform(r, offset + L + 4, 0, 1);
+    float[] out = uniform(r, offset + 2 * L + 5, 0, 1);
     float[] expected = out.clone();
     for (int i = 0; i < L; i++) {
       expected[offset + 2 + 2 * i] = even[offset + i];
