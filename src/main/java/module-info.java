@@ -13,6 +13,7 @@ module org.autoprop {
 
   exports org.autoprop.tensor;
   exports org.autoprop.layer;
+  exports org.autoprop.layer.merge;
   exports org.autoprop.graph;
   exports org.autoprop.models;
   exports org.autoprop.train;
