@@ -146,9 +146,11 @@ class DenseTest {
     Dense dense = new Dense(10, 7);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> dense.forward(Tensor.zeros(4, 9), true));
-    assertEquals("Dense(10->7): input [4, 9] has 9 features (expected: 10)", e.getMessage());
+    assertEquals("Dense(10->7): input [4, 9] has 9 features (expected: 10, [..., 10])", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> dense.forward(Tensor.zeros(4, 10, 1), true));
-    assertEquals("Dense(10->7): input [4, 10, 1] has rank 3 (expected: 2, [N, 10])", e.getMessage());
+    assertEquals("Dense(10->7): input [4, 10, 1] has 1 features (expected: 10, [..., 10])", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> dense.forward(Tensor.zeros(10), true));
+    assertEquals("Dense(10->7): input [10] has rank 1 (expected: >= 2, [..., 10])", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new Dense(0, 3));
     assertTrue(e.getMessage().contains("Dense(0->3): features 0->3 (expected: >= 1 each)"), e.getMessage());
     dense.forward(Tensor.zeros(4, 10), true);
