@@ -157,7 +157,7 @@ public final class DenseND extends AbstractLayer {
   /** {@code 2 * A * B * in * out}: a multiply-add per weight per position. */
   @Override
   public long flops(Shape x) {
-    return 2L * (outputShape(x).size() / out) * in;
+    return 2L * outputShape(x).size() * in;
   }
 
   @Override
