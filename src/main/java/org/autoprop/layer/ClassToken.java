@@ -88,6 +88,13 @@ public final class ClassToken extends AbstractLayer {
     return x.withDim(1, x.dim(1) + 1);
   }
 
+  /** 0: data movement only (the shape is checked as by {@link #outputShape}). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   protected void forward(Tensor x, Tensor y, boolean training) {
     int n = x.dim(0);

@@ -131,6 +131,13 @@ public final class Embedding extends AbstractLayer {
     return Shape.of(d);
   }
 
+  /** 0: data movement only (the shape is checked as by {@link #outputShape}). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   protected void prepare(Shape input, Shape output) {
     if (ids.length != input.size()) {

@@ -151,6 +151,13 @@ public final class Slice extends AbstractLayer {
     return Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
   }
 
+  /** 0: data movement only (the shape is checked as by {@link #outputShape}). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
+  }
+
   @Override
   protected void prepare(Shape input, Shape output) {
     Resolved r = resolve(input);

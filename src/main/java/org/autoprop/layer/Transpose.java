@@ -58,7 +58,7 @@ public final class Transpose extends AbstractLayer {
    *     {@code 0 .. order.length - 1} (negative entries counted from the end)
    */
   public static Transpose permute(int... order) {
-    int n = order.length;
+    int n = java.util.Objects.requireNonNull(order, "order").length;
     boolean[] seen = new boolean[n];
     for (int axis : order) {
       int i = axis < 0 ? axis + n : axis;
@@ -119,6 +119,13 @@ public final class Transpose extends AbstractLayer {
       }
     }
     return p;
+  }
+
+  /** 0: data movement only (the shape is checked as by {@link #outputShape}). */
+  @Override
+  public long flops(Shape input) {
+    outputShape(input);
+    return 0;
   }
 
   @Override
