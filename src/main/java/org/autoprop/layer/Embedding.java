@@ -3,6 +3,7 @@ package org.autoprop.layer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -33,6 +34,7 @@ public final class Embedding extends AbstractLayer {
   /** The padding row in {@code [0, vocab)}, or -1 for none. */
   private final int paddingIdx;
   private final Parameter weight;
+  private final ElementwiseKernels elementwise = kernels.elementwise();
   private final String description;
   /** The ids of the latest forward. */
   private int[] ids = new int[0];
@@ -202,11 +204,7 @@ public final class Embedding extends AbstractLayer {
       if (id == paddingIdx) {
         continue;
       }
-      int row = id * dim;
-      int at = off + i * dim;
-      for (int j = 0; j < dim; j++) {
-        gw[row + j] += g[at + j];
-      }
+      elementwise.add(gw, id * dim, g, off + i * dim, gw, id * dim, dim);
     }
     if (gx != null) {
       gx.fill(0f);
