@@ -140,7 +140,11 @@ public abstract class AbstractMultiInputLayer implements MultiInputLayer {
       return false;
     }
     for (int i = 0; i < xs.size(); i++) {
-      if (!Objects.requireNonNull(xs.get(i), "inputs[" + i + "]").shape().equals(cachedShapes[i])) {
+      Tensor x = xs.get(i);
+      if (x == null) {
+        throw new NullPointerException(this + ": inputs[" + i + "] is null");
+      }
+      if (!x.shape().equals(cachedShapes[i])) {
         return false;
       }
     }
