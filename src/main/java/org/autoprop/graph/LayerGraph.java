@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.BatchNormReLU2D;
 import org.autoprop.layer.CheckedSteps;
@@ -17,6 +16,7 @@ import org.autoprop.layer.Layer;
 import org.autoprop.layer.Parameter;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
+import org.autoprop.layer.SingleThreadGuard;
 import org.autoprop.layer.Updater;
 import org.autoprop.tensor.NonFiniteException;
 import org.autoprop.tensor.Shape;
@@ -143,9 +143,8 @@ public final class LayerGraph implements Layer {
   private boolean pushingAnomalies;
   private CheckedSteps checked;
 
-  // The thread inside forward or backward, or null; runnerOp is only read for the message.
-  private final AtomicReference<Thread> runner = new AtomicReference<>();
-  private String runnerOp;
+  private final SingleThreadGuard guard =
+      new SingleThreadGuard(this::describe, "a graph is single-threaded: its layers reuse their buffers");
 
   /**
    * A graph from an adjacency map (node to successors). The map's iteration order, then each
@@ -530,7 +529,7 @@ public final class LayerGraph implements Layer {
     try {
       return run(x, training);
     } finally {
-      runner.set(null);
+      guard.leave();
     }
   }
 
@@ -612,14 +611,7 @@ public final class LayerGraph implements Layer {
 
   /** Marks this graph busy with {@code op} on the current thread, or fails naming both threads. */
   private void enter(String op) {
-    Thread me = Thread.currentThread();
-    if (!runner.compareAndSet(null, me)) {
-      Thread other = runner.get();
-      throw new IllegalStateException(describe() + ": " + op + " called on thread '" + me.getName() + "' while thread '"
-          + (other == null ? "(just left)" : other.getName()) + "' is inside its " + runnerOp + " (a graph is "
-          + "single-threaded: its layers reuse their buffers; give each thread its own copy of the model)");
-    }
-    runnerOp = op;
+    guard.enter(op);
   }
 
   /**
@@ -650,7 +642,7 @@ public final class LayerGraph implements Layer {
     try {
       return runBackward(gradOut, inputGradient);
     } finally {
-      runner.set(null);
+      guard.leave();
     }
   }
 

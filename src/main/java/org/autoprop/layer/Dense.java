@@ -12,11 +12,15 @@ import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
 /**
- * A fully connected layer: {@code y = x W^T + b} for {@code x [N, in]}, weight {@code [out, in]}
- * (PyTorch's {@code nn.Linear} layout) and bias {@code [out]}.
+ * A fully connected layer on the last axis, as PyTorch's {@code nn.Linear}:
+ * {@code y = x W^T + b} for {@code x [..., in]} of rank 2 or more ({@code [N, in]},
+ * {@code [N, T, in]}, ...) giving {@code y [..., out]}, with weight {@code [out, in]} and bias
+ * {@code [out]}. The leading axes are rows of one matrix {@code [rows, in]} (a view: nothing is
+ * copied), so a sequence {@code [N, T, in]} is {@code N * T} rows. For another axis see
+ * {@link DenseND}.
  *
  * <p>One GEMM per pass with the transpose folded into the kernel. Large products are split into
- * disjoint row blocks across the engine threads (batch rows for {@code y} and the input gradient,
+ * disjoint row blocks across the engine threads (rows for {@code y} and the input gradient,
  * output features for the weight gradient). Weights default to {@link Initializer#HE_UNIFORM}
  * ({@code U(-b, b)}, {@code b = sqrt(6 / in)}), biases to zeros; without {@link Builder#seed} the
  * seed is {@link Initializer#nextDefaultSeed()}.
@@ -98,20 +102,27 @@ public final class Dense extends AbstractLayer {
 
   @Override
   public Shape outputShape(Shape x) {
-    if (x.rank() != 2) {
+    if (x.rank() < 2) {
       throw new IllegalArgumentException(description + ": input " + x + " has rank " + x.rank()
-          + " (expected: 2, [N, " + in + "])");
+          + " (expected: >= 2, [..., " + in + "])");
     }
-    if (x.dim(1) != in) {
-      throw new IllegalArgumentException(description + ": input " + x + " has " + x.dim(1)
-          + " features (expected: " + in + ")");
+    if (x.dim(-1) != in) {
+      throw new IllegalArgumentException(description + ": input " + x + " has " + x.dim(-1)
+          + " features (expected: " + in + ", [..., " + in + "])");
     }
-    return Shape.of(x.dim(0), out);
+    return x.withDim(-1, out);
   }
 
+  /** {@code 2 * rows * in * out}, rows being the product of the leading axes. */
   @Override
   public long flops(Shape x) {
-    return 2L * outputShape(x).dim(0) * in * out;
+    Shape y = outputShape(x);
+    return 2L * y.sizeOf(0, y.rank() - 1) * in * out;
+  }
+
+  /** The rows of a contiguous {@code [..., f]} tensor: the product of its leading axes. */
+  private static int rows(Tensor t) {
+    return t.shape().sizeOf(0, t.rank() - 1);
   }
 
   /** Blocks to split {@code rows} into: one (run on the caller) when the work is small. */
@@ -132,16 +143,16 @@ public final class Dense extends AbstractLayer {
   protected void forward(Tensor x, Tensor y, boolean training) {
     this.x = x;
     this.y = y;
-    int n = x.dim(0);
+    int n = rows(x);
     chunks = chunks(n, (long) n * in * out);
     run(chunks, forwardBlock);
     this.x = null;
     this.y = null;
   }
 
-  /** Rows of block {@code t} of the batch: y = bias, then y += x W^T. */
+  /** Rows of block {@code t}: y = bias, then y += x W^T. */
   private void forwardBlock(int t) {
-    int n = x.dim(0);
+    int n = rows(x);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
     float[] yd = y.data();
@@ -157,9 +168,9 @@ public final class Dense extends AbstractLayer {
     this.x = x;
     this.gy = gy;
     this.gx = gx;
-    int n = x.dim(0);
+    int n = rows(x);
     long work = (long) n * in * out;
-    // gx = gy W, split over batch rows.
+    // gx = gy W, split over rows.
     chunks = chunks(n, work);
     run(chunks, gradInputBlock);
     // gW += gy^T x, split over output features (rows of gW).
@@ -176,9 +187,9 @@ public final class Dense extends AbstractLayer {
     this.gx = null;
   }
 
-  /** Batch rows of block {@code t}: gx = gy W. */
+  /** Rows of block {@code t}: gx = gy W. */
   private void gradInputBlock(int t) {
-    int n = x.dim(0);
+    int n = rows(x);
     int from = n * t / chunks;
     int to = n * (t + 1) / chunks;
     Gemm.multiplySerial(gemm, false, false, to - from, in, out, gy.data(), gy.offset() + from * out, out,
@@ -189,7 +200,7 @@ public final class Dense extends AbstractLayer {
   private void gradWeightBlock(int t) {
     int from = out * t / chunks;
     int to = out * (t + 1) / chunks;
-    Gemm.multiplySerial(gemm, true, false, to - from, in, x.dim(0), gy.data(), gy.offset() + from, out,
+    Gemm.multiplySerial(gemm, true, false, to - from, in, rows(x), gy.data(), gy.offset() + from, out,
         x.data(), x.offset(), in, weight.grad().data(), from * in, in, true);
   }
 

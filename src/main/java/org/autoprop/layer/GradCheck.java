@@ -72,6 +72,7 @@ public final class GradCheck {
   private int maxChecksPerTensor = 200;
   private long seed = 42;
   private boolean training = true;
+  private boolean checkInput = true;
 
   private GradCheck(Layer layer) {
     this.layer = layer;
@@ -168,6 +169,19 @@ public final class GradCheck {
   }
 
   /**
+   * Whether to check the input gradient (default true). Turn it off for a layer whose input is not
+   * differentiable, such as {@link Embedding}'s token ids: finite differences cannot move an id
+   * (a moved id is no longer an integer), and the report then holds the parameters alone.
+   *
+   * @param check false to leave the input out
+   * @return this
+   */
+  public GradCheck checkInput(boolean check) {
+    this.checkInput = check;
+    return this;
+  }
+
+  /**
    * Runs the check on input {@code x} (not modified).
    *
    * @param x the input
@@ -183,9 +197,11 @@ public final class GradCheck {
     List<String> names = new ArrayList<>();
     List<Tensor> values = new ArrayList<>();
     List<Tensor> grads = new ArrayList<>();
-    names.add("input");
-    values.add(input);
-    grads.add(gx);
+    if (checkInput) {
+      names.add("input");
+      values.add(input);
+      grads.add(gx);
+    }
     for (Parameter p : layer.parameters()) {
       names.add(p.name());
       values.add(p.value());
@@ -574,7 +590,10 @@ public final class GradCheck {
     }
   }
 
-  /** The results per tensor, input first, then parameters in {@link Layer#parameters()} order, and the verdict. */
+  /**
+   * The results per tensor, input first (unless left out, {@link GradCheck#checkInput}), then
+   * parameters in {@link Layer#parameters()} order, and the verdict.
+   */
   public static final class Report {
     private final List<TensorResult> results;
     private final double tolerance;

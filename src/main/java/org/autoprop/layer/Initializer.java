@@ -34,6 +34,56 @@ public interface Initializer {
   Initializer ZEROS = Standard.ZEROS;
 
   /**
+   * N(0, std^2) whatever the fans (PyTorch's {@code nn.init.normal_(t, 0, std)}; {@code nn.Embedding}
+   * initializes its weight with {@code normal(1)}).
+   *
+   * @param std the standard deviation, finite and {@code >= 0}
+   * @return the initializer
+   * @throws IllegalArgumentException for a negative or non-finite {@code std}
+   */
+  static Initializer normal(double std) {
+    return truncatedNormal(std, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * N(0, std^2) restricted to {@code [lo, hi]}, drawn again until it falls inside (PyTorch's
+   * {@code nn.init.trunc_normal_(t, 0, std, lo, hi)}; note that PyTorch's bounds are absolute
+   * values, not multiples of {@code std}: ViT's {@code trunc_normal_(t, std=0.02)} keeps PyTorch's
+   * default bounds -2 and 2, a hundred standard deviations, so it is in effect a plain normal).
+   *
+   * @param std the standard deviation, finite and {@code >= 0}
+   * @param lo the lower bound
+   * @param hi the upper bound, with {@code lo <= 0 <= hi} and {@code lo < hi} (the mean is inside,
+   *     so a draw lands inside at least a third of the time for bounds of a standard deviation)
+   * @return the initializer
+   * @throws IllegalArgumentException for a negative or non-finite {@code std} or bounds that do
+   *     not hold the mean
+   */
+  static Initializer truncatedNormal(double std, double lo, double hi) {
+    if (!(std >= 0 && std < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("normal: std " + std + " (expected: finite and >= 0)");
+    }
+    if (!(lo <= 0 && hi >= 0 && lo < hi)) {
+      throw new IllegalArgumentException("truncated normal: bounds [" + lo + ", " + hi
+          + "] (expected: lo <= 0 <= hi, lo < hi)");
+    }
+    return (t, fanIn, fanOut, seed) -> {
+      if (!t.isContiguous()) {
+        throw new IllegalArgumentException("normal: tensor " + t.shape() + " must be contiguous");
+      }
+      Random r = new Random(seed);
+      float[] d = t.data();
+      for (int i = t.offset(), end = i + t.size(); i < end; i++) {
+        double v;
+        do {
+          v = r.nextGaussian() * std;
+        } while (v < lo || v > hi);
+        d[i] = (float) v;
+      }
+    };
+  }
+
+  /**
    * The next seed of the default sequence, for layers built without an explicit seed: the k-th
    * call in this JVM (k = 0, 1, ...) returns {@code 0x5EEDL + k * 0x9E3779B97F4A7C15L}. So a
    * program that builds its layers in the same order gets the same weights on every run, and two

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -48,9 +47,8 @@ public final class Sequential implements Layer {
   private boolean fusionOn;
   private boolean anomalies;
   private CheckedSteps checked; // made when anomaly detection first runs
-  // The thread inside forward or backward, or null; runnerOp is only read for the message.
-  private final AtomicReference<Thread> runner = new AtomicReference<>();
-  private String runnerOp;
+  private final SingleThreadGuard guard =
+      new SingleThreadGuard(this::identity, "a layer is single-threaded: it reuses its buffers");
 
   /** Children named {@code "0"}, {@code "1"}, ... in order; at least one. */
   public Sequential(Layer... layers) {
@@ -174,7 +172,7 @@ public final class Sequential implements Layer {
       outputShape = t.shape();
       return t;
     } finally {
-      runner.set(null);
+      guard.leave();
     }
   }
 
@@ -219,15 +217,12 @@ public final class Sequential implements Layer {
   }
 
   private void enter(String op) {
-    Thread me = Thread.currentThread();
-    if (!runner.compareAndSet(null, me)) {
-      Thread other = runner.get();
-      throw new IllegalStateException("Sequential(" + names.size() + " children)@"
-          + Integer.toHexString(System.identityHashCode(this)) + ": " + op + " called on thread '" + me.getName()
-          + "' while thread '" + (other == null ? "(just left)" : other.getName()) + "' is inside its " + runnerOp
-          + " (a layer is single-threaded: it reuses its buffers; give each thread its own copy of the model)");
-    }
-    runnerOp = op;
+    guard.enter(op);
+  }
+
+  /** This sequential as the thread guard names it. */
+  private String identity() {
+    return "Sequential(" + names.size() + " children)@" + Integer.toHexString(System.identityHashCode(this));
   }
 
   /** Runs the children backward in reverse order; returns the first child's input gradient. */
@@ -259,7 +254,7 @@ public final class Sequential implements Layer {
       }
       return g;
     } finally {
-      runner.set(null);
+      guard.leave();
     }
   }
 

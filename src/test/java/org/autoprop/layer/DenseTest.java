@@ -35,6 +35,59 @@ class DenseTest {
     }
   }
 
+  /** nn.Linear(5, 4) on [2, 3, 5]: the last axis, the leading ones as rows. */
+  @Test
+  void matchesPyTorchOnASequence() {
+    SafeTensors st = Conformance.load("dense_3d");
+    for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
+      Dense dense = KernelProvider.building(kernels, () -> new Dense(5, 4));
+      dense.weight().value().copyFrom(st.tensor("weight"));
+      dense.bias().value().copyFrom(st.tensor("bias"));
+      String what = "dense_3d on " + kernels.description();
+      Conformance.assertClose(what + ": y", st.tensor("y"), dense.forward(st.tensor("x"), true));
+      Conformance.assertClose(what + ": gx", st.tensor("gx"), dense.backward(st.tensor("gy")));
+      Conformance.assertClose(what + ": grad.weight", st.tensor("grad.weight"), dense.weight().grad());
+      Conformance.assertClose(what + ": grad.bias", st.tensor("grad.bias"), dense.bias().grad());
+    }
+  }
+
+  /**
+   * On [N, T, in] and [N, A, T, in] the layer is the [rows, in] layer on the leading axes
+   * flattened (the same bits), and its gradients pass finite differences.
+   */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#seeds")
+  void higherRanksAreRowsOfTheLastAxis(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int in = 1 + r.nextInt(7);
+    int out = 1 + r.nextInt(7);
+    int[] dims = r.nextBoolean() ? new int[] {1 + r.nextInt(3), 1 + r.nextInt(5), in}
+        : new int[] {1 + r.nextInt(2), 1 + r.nextInt(3), 1 + r.nextInt(3), in};
+    Shape shape = Shape.of(dims);
+    int rows = shape.size() / in;
+    boolean bias = r.nextBoolean();
+    Dense seq = Dense.builder(in, out).bias(bias).seed(seed).build();
+    Dense flat = Dense.builder(in, out).bias(bias).seed(seed).build();
+    if (bias) {
+      Tensor b = Tensor.uniform(Shape.of(out), -1, 1, seed + 1);
+      seq.bias().value().copyFrom(b);
+      flat.bias().value().copyFrom(b);
+    }
+    Tensor x = Tensor.uniform(shape, -1, 1, seed + 2);
+    Tensor y = seq.forward(x, true);
+    dims[dims.length - 1] = out;
+    assertEquals(Shape.of(dims), y.shape());
+    assertEquals(2L * rows * in * out, seq.flops(shape));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(flat.forward(x.reshape(rows, in), true).toArray(), y.toArray());
+    Tensor gy = Tensor.uniform(y.shape(), -1, 1, seed + 3);
+    Tensor gx = seq.backward(gy);
+    assertEquals(shape, gx.shape());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(flat.backward(gy.reshape(rows, out)).toArray(), gx.toArray());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(flat.weight().grad().toArray(), seq.weight().grad().toArray());
+    GradCheck.Report report = GradCheck.forLayer(seq).seed(seed).check(x);
+    assertTrue(report.passed(), report::toString);
+  }
+
   @ParameterizedTest(name = "seed={0}")
   @MethodSource("org.autoprop.testing.Cases#seeds")
   void forwardMatchesTheDefinitionAndBackwardMatchesFiniteDifferences(long seed) {
@@ -146,9 +199,11 @@ class DenseTest {
     Dense dense = new Dense(10, 7);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> dense.forward(Tensor.zeros(4, 9), true));
-    assertEquals("Dense(10->7): input [4, 9] has 9 features (expected: 10)", e.getMessage());
+    assertEquals("Dense(10->7): input [4, 9] has 9 features (expected: 10, [..., 10])", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> dense.forward(Tensor.zeros(4, 10, 1), true));
-    assertEquals("Dense(10->7): input [4, 10, 1] has rank 3 (expected: 2, [N, 10])", e.getMessage());
+    assertEquals("Dense(10->7): input [4, 10, 1] has 1 features (expected: 10, [..., 10])", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> dense.forward(Tensor.zeros(10), true));
+    assertEquals("Dense(10->7): input [10] has rank 1 (expected: >= 2, [..., 10])", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new Dense(0, 3));
     assertTrue(e.getMessage().contains("Dense(0->3): features 0->3 (expected: >= 1 each)"), e.getMessage());
     dense.forward(Tensor.zeros(4, 10), true);

@@ -62,6 +62,22 @@ class FlopsTest {
     assertEquals(2L * 4 * 7, new BatchNorm1D(7).flops(Shape.of(4, 7)));
   }
 
+  /** [N, T, D] sequences: dense layers count 2 MACs per weight per position, data movement 0, additions 1. */
+  @Test
+  void sequenceLayers() {
+    Shape seq = Shape.of(2, 5, 6); // 60 elements
+    assertEquals(2L * 10 * 6 * 4, Dense.builder(6, 4).build().flops(seq));
+    assertEquals(2L * 2 * 6 * 5 * 3, new DenseND(5, 3, 1).flops(seq));
+    assertEquals(60, new PositionalEncoding(6).flops(seq));
+    assertEquals(60, new PositionEmbedding(5, 6).flops(seq));
+    assertEquals(0, new ClassToken(6).flops(seq));
+    assertEquals(0, Embedding.builder(9, 6).build().flops(Shape.of(2, 5)));
+    assertEquals(0, new Transpose(1, 2).flops(seq));
+    assertEquals(0, new Slice(":, 0").flops(seq));
+    assertThrows(IllegalArgumentException.class, () -> new Slice(":, 5").flops(seq));
+    assertThrows(IllegalArgumentException.class, () -> new ClassToken(5).flops(seq));
+  }
+
   @Test
   void flopsCheckTheShapeLikeOutputShape() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchNorm2D(4).flops(X));

@@ -15,6 +15,7 @@ import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
 
 /**
  * Every layer of the library, each in one or more settings with an input it takes: what
@@ -25,6 +26,28 @@ import org.autoprop.tensor.Shape;
 final class LayerCatalog {
   private LayerCatalog() {}
 
+  /** Makes an input of a given shape from a seed. */
+  @FunctionalInterface
+  interface Inputs {
+    /** A fresh tensor of shape {@code s}, the same for the same seed. */
+    Tensor make(Shape s, long seed);
+
+    /** Uniform in [-1, 1): what every layer with a differentiable input takes. */
+    Inputs UNIFORM = (s, seed) -> Tensor.uniform(s, -1f, 1f, seed);
+
+    /** Token ids: integers uniform in [from, vocab), as floats (for {@link Embedding}). */
+    static Inputs ids(int from, int vocab) {
+      return (s, seed) -> {
+        Tensor t = Tensor.zeros(s);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < t.size(); i++) {
+          t.data()[i] = r.nextInt(from, vocab);
+        }
+        return t;
+      };
+    }
+  }
+
   /**
    * One setting of a layer.
    *
@@ -33,11 +56,26 @@ final class LayerCatalog {
    * @param input an input shape it takes, small enough to run below the parallel thresholds
    * @param stochastic whether training passes draw random numbers (checked with gradients in
    *     evaluation mode)
+   * @param inputs makes the inputs the tests feed it ({@link Inputs#UNIFORM} unless the layer
+   *     takes special values, such as token ids)
+   * @param differentiableInput whether the input has a gradient that finite differences can
+   *     check (false for token ids: the gradient check then checks the parameters alone)
    */
-  record Entry(String name, Supplier<Layer> make, Shape input, boolean stochastic) {
+  record Entry(String name, Supplier<Layer> make, Shape input, boolean stochastic, Inputs inputs,
+      boolean differentiableInput) {
+    /** A setting with uniform, differentiable inputs. */
+    Entry(String name, Supplier<Layer> make, Shape input, boolean stochastic) {
+      this(name, make, input, stochastic, Inputs.UNIFORM, true);
+    }
+
     @Override
     public String toString() {
       return name;
+    }
+
+    /** An input of shape {@code s} from {@link #inputs}. */
+    Tensor sample(Shape s, long seed) {
+      return inputs.make(s, seed);
     }
 
     /** The same input with one more sample: a second shape for the shape cache. */
@@ -95,6 +133,26 @@ final class LayerCatalog {
         of("Softplus", () -> new Softplus(2, 5), 2, 9),
         of("Softmax last axis", Softmax::new, 3, 5),
         of("Softmax axis 1", () -> new Softmax(1), 2, 3, 4),
+        of("Dense [N, T, in]", () -> Dense.builder(5, 4).seed(21).build(), 2, 3, 5),
+        of("DenseND axis 1 [N, C, L]", () -> DenseND.builder(3, 4, 1).seed(22).build(), 2, 3, 5),
+        of("DenseND axis -2 without bias", () -> DenseND.builder(3, 2, -2).bias(false).seed(23).build(), 2, 2, 3, 4),
+        of("DenseND last axis", () -> DenseND.builder(4, 3, -1).seed(24).build(), 2, 3, 4),
+        new Entry("Embedding", () -> Embedding.builder(7, 4).seed(25).build(), Shape.of(2, 3), false,
+            Inputs.ids(0, 7), false),
+        // Without the padding id: by definition its row gets no gradient though it is used, which
+        // finite differences would call wrong (EmbeddingTest checks the padding row).
+        new Entry("Embedding padding_idx", () -> Embedding.builder(4, 5).paddingIdx(0).seed(26).build(),
+            Shape.of(2, 4), false, Inputs.ids(1, 4), false),
+        of("PositionalEncoding", () -> new PositionalEncoding(6, 8), 2, 5, 6),
+        of("PositionEmbedding", () -> PositionEmbedding.builder(6, 4).seed(27).build(), 2, 5, 4),
+        of("ClassToken", () -> ClassToken.builder(4).seed(28).build(), 2, 3, 4),
+        of("Transpose(1, 2)", () -> new Transpose(1, 2), 2, 3, 4),
+        of("Transpose order [0, 2, 3, 1]", () -> Transpose.permute(0, 2, 3, 1), 2, 3, 4, 5),
+        of("Slice string", () -> new Slice(":, 1:4:2"), 2, 5, 3),
+        of("Slice index (class token)", () -> Slice.index(1, 0), 2, 3, 4),
+        of("Slice reversed last axis", () -> new Slice("[..., ::-1]"), 2, 3, 4),
+        of("GELU [N, T, D]", GELU::new, 2, 3, 4),
+        new Entry("Dropout [N, T, D]", () -> new Dropout(0.3, 29), Shape.of(2, 3, 4), true),
         of("Sequential", () -> new Sequential(Conv2D.builder(2, 3).kernel(3).padding(1).seed(11).build(),
             new BatchNorm2D(3), new ReLU(), new GlobalAvgPool2D(), new Flatten(), Dense.builder(3, 2).seed(12).build()),
             2, 2, 4, 4),

@@ -18,6 +18,12 @@ class NullArgumentsTest {
     assertEquals("p", npe(() -> Conv2D.builder(1, 1).padding((Padding) null)));
     assertEquals("initializer", npe(() -> Conv2D.builder(1, 1).initializer(null)));
     assertEquals("bn", npe(() -> new BatchNormReLU2D(null)));
+    assertEquals("spec", npe(() -> new Slice(null)));
+    assertEquals("order", npe(() -> Transpose.permute((int[]) null)));
+    assertEquals("initializer", npe(() -> Embedding.builder(2, 2).initializer(null)));
+    assertEquals("initializer", npe(() -> DenseND.builder(2, 2, 1).initializer(null)));
+    assertEquals("initializer", npe(() -> PositionEmbedding.builder(2, 2).initializer(null)));
+    assertEquals("initializer", npe(() -> ClassToken.builder(2).initializer(null)));
     LinkedHashMap<String, Layer> children = new LinkedHashMap<>();
     children.put("relu", new ReLU());
     children.put("gap", null);

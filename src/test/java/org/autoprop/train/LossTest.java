@@ -35,6 +35,26 @@ class LossTest {
     Conformance.assertClose("cross_entropy gx", f.tensor("gx"), loss.backward());
   }
 
+  /**
+   * Logits [N, T, V] and targets [N, T] with ignored positions, against PyTorch's
+   * {@code F.cross_entropy(x.permute(0, 2, 1), targets, ...)} (tools/conformance/sequence_layers.py).
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "cross_entropy_seq", "cross_entropy_seq_smooth_sum", "cross_entropy_seq_smooth_mean"})
+  void sequenceCrossEntropyMatchesPyTorch(String file) {
+    SafeTensors f = Conformance.load(file);
+    Reduction reduction = Reduction.valueOf(f.metadata().get("reduction").toUpperCase(java.util.Locale.ROOT));
+    double smoothing = Double.parseDouble(f.metadata().get("label_smoothing"));
+    int ignore = Integer.parseInt(f.metadata().get("ignore_index"));
+    CrossEntropyLoss loss = new CrossEntropyLoss(reduction, smoothing, ignore);
+    int[] labels = ints(f.longs("labels"));
+    assertTrue(java.util.Arrays.stream(labels).filter(l -> l == ignore).count() >= 3, "the file ignores positions");
+    double value = loss.forward(f.tensor("x"), labels);
+    assertEquals(f.tensor("loss").getFlat(0), value, 1e-5 * Math.abs(value), file + " loss");
+    Conformance.assertClose(file + " gx", f.tensor("gx"), loss.backward());
+  }
+
   @Test
   void mseMatchesPyTorch() {
     SafeTensors f = Conformance.load("mse");
@@ -168,19 +188,109 @@ class LossTest {
     assertGradient(bce, x, () -> bce.forward(x, t));
   }
 
+  /**
+   * [N, T, V] is [N * T, V] row by row: the same loss and gradient, ignored positions left out of
+   * both and of the mean's count; finite differences agree.
+   */
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("org.autoprop.testing.Cases#fewSeeds")
+  void sequenceCrossEntropyIsTheFlattenedOneWithoutIgnoredPositions(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int n = 1 + r.nextInt(3);
+    int t = 1 + r.nextInt(5);
+    int v = 1 + r.nextInt(6);
+    int ignore = r.nextBoolean() ? CrossEntropyLoss.DEFAULT_IGNORE_INDEX : r.nextInt(v);
+    Reduction red = r.nextBoolean() ? Reduction.MEAN : Reduction.SUM;
+    double smoothing = r.nextBoolean() ? 0 : r.nextDouble();
+    Tensor x = Tensor.uniform(Shape.of(n, t, v), -3f, 3f, seed);
+    int[] labels = new int[n * t];
+    int kept = 0;
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = r.nextInt(4) == 0 ? ignore : r.nextInt(v);
+      kept += labels[i] == ignore ? 0 : 1;
+    }
+    if (kept == 0) {
+      labels[0] = ignore == 0 ? v - 1 : 0;
+      kept = ignore == 0 && v == 1 ? 0 : 1;
+    }
+    if (kept == 0) {
+      return; // one class that is the ignore index: nothing to count (the all-ignored test covers it)
+    }
+    CrossEntropyLoss seq = new CrossEntropyLoss(red, smoothing, ignore);
+    double loss = seq.forward(x, labels);
+    Tensor g = seq.backward().copy();
+    // The reference: the kept rows alone, as an [M, V] batch.
+    float[] rows = new float[kept * v];
+    int[] keptLabels = new int[kept];
+    for (int i = 0, k = 0; i < labels.length; i++) {
+      if (labels[i] != ignore) {
+        System.arraycopy(x.data(), i * v, rows, k * v, v);
+        keptLabels[k++] = labels[i];
+      }
+    }
+    CrossEntropyLoss flat = new CrossEntropyLoss(red, smoothing, Integer.MIN_VALUE);
+    assertEquals(flat.forward(Tensor.wrap(rows, kept, v), keptLabels), loss, 1e-9 * (1 + Math.abs(loss)));
+    Tensor gFlat = flat.backward();
+    for (int i = 0, k = 0; i < labels.length; i++) {
+      for (int j = 0; j < v; j++) {
+        float expected = labels[i] == ignore ? 0f : gFlat.getFlat(k * v + j);
+        assertEquals(expected, g.getFlat(i * v + j), 1e-7, "gx[" + i + ", " + j + "]");
+      }
+      k += labels[i] == ignore ? 0 : 1;
+    }
+    assertGradient(seq, x, () -> seq.forward(x, labels));
+  }
+
+  @Test
+  void ignoredLabelsAndTheirErrors() {
+    // [N, C] with an ignored sample: the mean is over the other two.
+    Tensor x = Tensor.uniform(Shape.of(3, 4), -1f, 1f, 5);
+    CrossEntropyLoss ce = new CrossEntropyLoss();
+    double two = ce.forward(x.slice(0, 0, 2), new int[] {1, 2});
+    assertEquals(two, ce.forward(x, new int[] {1, 2, -100}), 1e-12);
+    assertEquals(0.0, ce.backward().slice(0, 2, 3).maxAbs());
+    assertEquals("CrossEntropy(sum, smoothing=0.1, ignore_index=0)",
+        new CrossEntropyLoss(Reduction.SUM, 0.1, 0).name());
+    // Every label ignored: SUM is 0 with a zero gradient, MEAN is undefined.
+    CrossEntropyLoss sum = new CrossEntropyLoss(Reduction.SUM, 0.2);
+    assertEquals(0.0, sum.forward(Tensor.uniform(Shape.of(2, 2, 3), -1f, 1f, 6), new int[] {-100, -100, -100, -100}));
+    assertEquals(0.0, sum.backward().maxAbs());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ce.forward(Tensor.zeros(2, 2, 3), new int[] {-100, -100, -100, -100}));
+    assertEquals("CrossEntropy(mean): every one of the 4 labels is the ignore index -100 (expected: at least one"
+        + " counted position; the mean of no losses is undefined)", e.getMessage());
+    IllegalStateException s = assertThrows(IllegalStateException.class, ce::backward);
+    assertEquals("CrossEntropy(mean): backward() called before forward()", s.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ce.forward(Tensor.zeros(2, 2, 3), new int[] {0, 1, 2, 3}));
+    assertEquals("CrossEntropy(mean): label 3 at index 3 ([1, 1] of targets [2, 2]) is out of range for 3 classes"
+        + " (expected: 0 <= label < 3, or the ignore index -100)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new CrossEntropyLoss(Reduction.MEAN, 0, 0).forward(Tensor.zeros(1, 3), new int[] {-100}));
+    assertEquals("CrossEntropy(mean, ignore_index=0): label -100 at index 0 is out of range for 3 classes"
+        + " (expected: 0 <= label < 3, or the ignore index 0)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ce.forward(Tensor.zeros(2, 0, 3), new int[0]));
+    assertEquals("CrossEntropy(mean): empty batch [2, 0, 3] (expected: at least one sample; the mean of no losses"
+        + " is undefined)", e.getMessage());
+  }
+
   @Test
   void badInputsAreNamed() {
     CrossEntropyLoss ce = new CrossEntropyLoss();
     Tensor x = Tensor.zeros(2, 3);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ce.forward(x, new int[] {0, 3}));
-    assertEquals("CrossEntropy(mean): label 3 at index 1 is out of range for 3 classes (expected: 0 <= label < 3)",
-        e.getMessage());
+    assertEquals("CrossEntropy(mean): label 3 at index 1 is out of range for 3 classes (expected: 0 <= label < 3,"
+        + " or the ignore index -100)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ce.forward(x, new int[] {-1, 0}));
     assertTrue(e.getMessage().contains("label -1 at index 0"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ce.forward(x, new int[] {0}));
     assertEquals("CrossEntropy(mean): 1 labels for input [2, 3] (expected: 2)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ce.forward(Tensor.zeros(2, 3, 4), new int[] {0, 0}));
-    assertEquals("CrossEntropy(mean): input [2, 3, 4] has rank 3 (expected: [batch, classes])", e.getMessage());
+    assertEquals("CrossEntropy(mean): 2 labels for input [2, 3, 4] (expected: 6, one per position of [2, 3])",
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ce.forward(Tensor.zeros(3), new int[] {0, 0, 0}));
+    assertEquals("CrossEntropy(mean): input [3] has rank 1 (expected: [batch, classes] or [batch, ..., classes],"
+        + " the classes last)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new NllLoss(Reduction.SUM).forward(x, new int[] {5, 0}));
     assertEquals("NLL(sum): label 5 at index 0 is out of range for 3 classes (expected: 0 <= label < 3)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new MseLoss().forward(x, Tensor.zeros(3, 2)));
