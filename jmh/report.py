@@ -18,6 +18,7 @@ Work per call (the workload id is in the benchmark method's name, the mode after
     CONV-64/STEM/DOWN      fwd 2 N Cout Ho Wo Cin 9 FLOP; fwd+bwd 3x      GFLOP/s
     BNRELU-64              fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s (1e9 B)
     MERGE-3/<mode>         fwd 3 inputs + output; fwd+bwd twice that      GB/s
+    LN-512, SOFTMAX-256    fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s
     BLOCK-64, SEED-*       3x the forward FLOP of their convolutions      GFLOP/s(conv)
     FMNIST-NET             128 images per step                            img/s
 These are the formulas of jmh/peers/torch_bench.py, so both columns use the same work.
@@ -45,6 +46,7 @@ SEEDS = {
     "SEED-SHORTCUT": conv_flop(32, 3, 6, 32, 32),
     "SEED-CHCAT": sum(conv_flop(32, 3, c, 32, 32) for c in (6, 12, 18)),
 }
+ROWS = {"LN-512": 4096 * 512 * MIB4, "SOFTMAX-256": 64 * 256 * 256 * MIB4}  # one input tensor, bytes
 MODES = {"fwd": "fwd", "fwdbwd": "fwd+bwd", "step": "step"}
 
 
@@ -73,6 +75,8 @@ def work(wid, mode):
         return CONVS[wid] * (1 if mode == "fwd" else 3), "GFLOP/s"
     if wid == "BNRELU-64":
         return (2 if mode == "fwd" else 4) * ACT, "GB/s"
+    if wid in ROWS:
+        return (2 if mode == "fwd" else 4) * ROWS[wid], "GB/s"
     if wid.startswith("MERGE-3/"):
         out = 3 * ACT if wid.endswith("CHCAT") else ACT
         return (1 if mode == "fwd" else 2) * (3 * ACT + out), "GB/s"
@@ -138,7 +142,7 @@ def load_torch(paths):
 
 def order_key(r):
     wid, mode, variant = r["ident"]
-    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "MERGE", "BLOCK", "SEED", "FMNIST"]
+    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MERGE", "BLOCK", "SEED", "FMNIST"]
     fam = next((i for i, f in enumerate(families) if wid.startswith(f)), len(families))
     size = int(wid[5:]) if wid.startswith("GEMM-") else 0
     return (fam, size, wid, variant, ["fwd", "fwd+bwd", "step"].index(mode), r["threads"] != "1", r["jdk"])

@@ -61,6 +61,9 @@ public abstract class KernelProvider {
   /** Merge kernels. */
   public abstract MergeKernels merge();
 
+  /** Row kernels: LayerNorm, RMSNorm and the attention softmax along the last axis. */
+  public abstract RowKernels rows();
+
   /** The provider chosen for this JVM. */
   public static KernelProvider get() {
     return Holder.SELECTED;

@@ -48,7 +48,15 @@ public enum ParallelPolicy {
    * A convolution's images; work in multiply-adds of the whole batch: at least 2^20 (about 7 us,
    * against 10-20 us for handing work to the engine).
    */
-  CONV(1L << 20);
+  CONV(1L << 20),
+
+  /**
+   * Rows along the last axis (LayerNorm, RMSNorm, the last-axis softmax): each row is read from
+   * memory once and its other sweeps hit L1, so a row pass is memory-bound like
+   * {@link #ELEMENTWISE}; work in elements: at least 2^15. A sum over the rows (the LayerNorm
+   * weight gradient) is split into {@link #parts}.
+   */
+  ROWS(1L << 15);
 
   private final long minWork;
 

@@ -11,6 +11,7 @@ final class ScalarKernelProvider extends KernelProvider {
   private final PoolKernels pool = new ScalarPool();
   private final ActivationKernels activation = new ScalarActivation();
   private final MergeKernels merge = new ScalarMerge();
+  private final RowKernels rows = new ScalarRows();
 
   @Override
   public String description() {
@@ -50,5 +51,10 @@ final class ScalarKernelProvider extends KernelProvider {
   @Override
   public MergeKernels merge() {
     return merge;
+  }
+
+  @Override
+  public RowKernels rows() {
+    return rows;
   }
 }

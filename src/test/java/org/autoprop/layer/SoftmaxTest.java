@@ -1,5 +1,6 @@
 package org.autoprop.layer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,6 +99,33 @@ class SoftmaxTest {
     float[] expected = {0.5f, 0f, 0f, 0.5f, 0f, 1f, 0f, 0f};
     for (int i = 0; i < 8; i++) {
       assertEquals(expected[i], y.getFlat(i), 1e-7, "at " + i);
+    }
+  }
+
+  @Test
+  void aRowOfMinusInfinityGivesZerosAndAZeroGradient() {
+    float inf = Float.NEGATIVE_INFINITY;
+    Softmax layer = new Softmax();
+    Tensor y = layer.forward(Tensor.wrap(new float[] {inf, inf, inf, 0f, inf, 0f}, 2, 3), true);
+    assertArrayEquals(new float[] {0f, 0f, 0f, 0.5f, 0f, 0.5f}, y.toArray());
+    Tensor gx = layer.backward(Tensor.wrap(new float[] {1f, 2f, 3f, 1f, 2f, 3f}, 2, 3));
+    assertArrayEquals(new float[] {0f, 0f, 0f, -0.5f, 0f, 0.5f}, gx.toArray());
+  }
+
+  /** Large enough for the parallel last-axis path; the vector layer against the scalar one. */
+  @Test
+  void lastAxisVectorAndParallelMatchScalar() {
+    Shape shape = Shape.of(37, 19, 129);
+    Softmax scalar = org.autoprop.kernel.KernelProvider.building(org.autoprop.kernel.KernelProvider.scalar(), Softmax::new);
+    Softmax vector = org.autoprop.kernel.KernelProvider.building(org.autoprop.kernel.KernelProvider.vector(), Softmax::new);
+    Tensor x = Tensor.uniform(shape, -5f, 5f, 7);
+    Tensor gy = Tensor.uniform(shape, -1f, 1f, 8);
+    Conformance.assertClose("y", scalar.forward(x, true), vector.forward(x, true), 1e-6);
+    Conformance.assertClose("gx", scalar.backward(gy), vector.backward(gy), 1e-5);
+    double[] expected = reference(x, 2);
+    Tensor y = vector.forward(x, true);
+    for (int i = 0; i < expected.length; i += 97) {
+      assertEquals(expected[i], y.getFlat(i), 1e-6, "at " + i);
     }
   }
 

@@ -9,6 +9,7 @@ import org.autoprop.kernel.NormKernels;
 import org.autoprop.kernel.PoolKernels;
 import org.autoprop.kernel.ActivationKernels;
 import org.autoprop.kernel.MergeKernels;
+import org.autoprop.kernel.RowKernels;
 import org.autoprop.kernel.KernelProvider;
 
 /**
@@ -49,6 +50,7 @@ public final class VectorKernelProvider extends KernelProvider {
   private final PoolKernels pool = new VectorPool();
   private final ActivationKernels activation = new VectorActivation();
   private final MergeKernels merge = new VectorMerge();
+  private final RowKernels rows = new VectorRows();
 
   /** Called reflectively by {@link KernelProvider}. */
   public VectorKernelProvider() {}
@@ -157,5 +159,10 @@ public final class VectorKernelProvider extends KernelProvider {
   @Override
   public MergeKernels merge() {
     return merge;
+  }
+
+  @Override
+  public RowKernels rows() {
+    return rows;
   }
 }
