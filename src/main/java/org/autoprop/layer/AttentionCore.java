@@ -3,13 +3,13 @@ package org.autoprop.layer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
-import org.autoprop.kernel.ActivationKernels;
 import org.autoprop.kernel.ElementwiseKernels;
 import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.kernel.ParallelPolicy;
+import org.autoprop.kernel.RowKernels;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -34,7 +34,7 @@ final class AttentionCore {
   private final Object owner;
   private final GemmKernels gemm;
   private final ElementwiseKernels elementwise;
-  private final ActivationKernels activation;
+  private final RowKernels rows;
 
   // Masks (settings); the tensors are contiguous.
   boolean causal;
@@ -102,7 +102,7 @@ final class AttentionCore {
     this.owner = owner;
     this.gemm = kernels.gemm();
     this.elementwise = kernels.elementwise();
-    this.activation = kernels.activation();
+    this.rows = kernels.rows();
     this.dropout = dropout;
     this.random = new SplittableRandom(seed);
   }
@@ -175,7 +175,8 @@ final class AttentionCore {
   }
 
   private void buildMask() {
-    masked = causal || userMask != null || maskFunction != null || keyPadding != null;
+    // Causal positions are the row kernel's own flag; the buffer holds the other masks.
+    masked = userMask != null || maskFunction != null || keyPadding != null;
     if (!masked) {
       return;
     }
@@ -186,9 +187,6 @@ final class AttentionCore {
     Arrays.fill(mask, 0, copies * area, 0f);
     for (int b = 0; b < copies; b++) {
       int base = b * area;
-      if (causal) {
-        AttentionMask.CAUSAL.fill(b, tq, tk, mask, base);
-      }
       if (userMask != null) {
         float[] md = userMask.data();
         int mo = userMask.offset();
@@ -231,25 +229,8 @@ final class AttentionCore {
       int p = blk * area;
       Gemm.multiplySerial(gemm, false, true, tq, tk, dk, q, qOff + b * qBs + h * qHs, qLd,
           k, kOff + b * kBs + h * kHs, kLd, probs, p, tk, false);
-      elementwise.scale(scale, probs, p, probs, p, area);
-      if (masked) {
-        int m = maskPerBatch ? b * area : 0;
-        elementwise.add(probs, p, mask, m, probs, p, area);
-        for (int i = 0; i < tq; i++) {
-          int row = p + i * tk;
-          float max = Float.NEGATIVE_INFINITY;
-          for (int j = 0; j < tk; j++) {
-            max = Math.max(max, probs[row + j]);
-          }
-          if (max == Float.NEGATIVE_INFINITY) {
-            Arrays.fill(probs, row, row + tk, 0f); // a fully masked row: zero weights (see the class doc)
-          } else {
-            activation.softmax(probs, row, probs, row, 1, tk, 1);
-          }
-        }
-      } else {
-        activation.softmax(probs, p, probs, p, tq, tk, 1);
-      }
+      // The fused row kernel: softmax(scale * S + mask), causal positions and fully masked rows 0.
+      rows.softmax(probs, p, probs, p, tq, tk, scale, masked ? mask : null, maskPerBatch ? b * area : 0, tk, causal, 0);
       float[] weights = probs;
       if (dropping) {
         elementwise.mul(probs, p, keep, p, dropped, p, area);
@@ -281,8 +262,7 @@ final class AttentionCore {
         elementwise.mul(scratch, s, keep, p, scratch, s, area);
       }
       // gS = scale * softmax'(P) gP; a fully masked row has P = 0, so its gS is 0.
-      activation.softmaxBackward(probs, p, scratch, s, scratch, s, tq, tk, 1);
-      elementwise.scale(scale, scratch, s, scratch, s, area);
+      rows.softmaxBackward(probs, p, scratch, s, scratch, s, tq, tk, scale, causal, 0);
       // gQ += gS K, gK += gS^T Q
       Gemm.multiplySerial(gemm, false, false, tq, dk, tk, scratch, s, tk, k, kOff + b * kBs + h * kHs, kLd,
           gq, gqOff + b * qBs + h * qHs, qLd, true);
