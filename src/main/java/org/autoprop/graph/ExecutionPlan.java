@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Map;
 import org.autoprop.layer.Fusion;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.MultiInputLayer;
 import org.autoprop.layer.merge.Merge;
 import org.autoprop.tensor.Shape;
 
 /**
  * What {@link LayerGraph#build()} fixes for the executor: the topological order of the nodes, each
  * node's predecessors (in merge input order) and successors as indices into that order, the merge
- * of each node with several inputs, and what each node runs once fused ({@link Fusion}). Immutable
+ * of each node with several inputs (or its {@link MultiInputLayer}, which takes them unmerged), and what each node runs once fused ({@link Fusion}). Immutable
  * once made; the executor's run-time buffers live in the graph.
  */
 final class ExecutionPlan {
@@ -27,8 +28,13 @@ final class ExecutionPlan {
   final int[][] succs;
   final int rootIndex;
   final int termIndex;
-  /** For node k with several inputs, its merge; null otherwise. */
+  /** For node k with several inputs, its merge; null otherwise (and for a {@link #multi} node). */
   final Merge[] merges;
+  /**
+   * For node k with several inputs whose layer takes them unmerged, in edge order, that layer;
+   * null otherwise.
+   */
+  final MultiInputLayer[] multi;
   /** What node k runs: its layer, or a fused layer standing for it and the nodes it absorbed. */
   final Layer[] exec;
   /** Node k was absorbed by a fused predecessor: it passes its input through, forward and backward. */
@@ -42,8 +48,11 @@ final class ExecutionPlan {
     this.rootIndex = rootIndex;
     this.termIndex = termIndex;
     merges = new Merge[n];
+    multi = new MultiInputLayer[n];
     for (int k = 0; k < n; k++) {
-      if (preds[k].length > 1) {
+      if (preds[k].length > 1 && order[k].layer() instanceof MultiInputLayer m) {
+        multi[k] = m;
+      } else if (preds[k].length > 1) {
         merges[k] = order[k].mode().newMerge();
       }
     }
@@ -129,6 +138,18 @@ final class ExecutionPlan {
         in = input;
       } else if (preds[k].length == 1) {
         in = s[preds[k][0]];
+      } else if (multi[k] != null) {
+        incoming.clear();
+        for (int p : preds[k]) {
+          incoming.add(s[p]);
+        }
+        try {
+          s[k] = multi[k].outputShape(incoming);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("LayerGraph: node '" + v.name() + "' (" + v.layer().typeName()
+              + ") cannot take its inputs " + describeInputs(k, s) + ": " + e.getMessage(), e);
+        }
+        continue;
       } else {
         incoming.clear();
         for (int p : preds[k]) {
@@ -154,6 +175,15 @@ final class ExecutionPlan {
       }
     }
     return s;
+  }
+
+  /** {@code 'a' [2, 3], 'b' [2, 5]}: node k's predecessors and their shapes, in edge order. */
+  private String describeInputs(int k, Shape[] s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < preds[k].length; i++) {
+      sb.append(i == 0 ? "" : ", ").append('\'').append(order[preds[k][i]].name()).append("' ").append(s[preds[k][i]]);
+    }
+    return sb.toString();
   }
 
   /** Every path from {@code start} to {@code end}, depth-first in edge declaration order. */

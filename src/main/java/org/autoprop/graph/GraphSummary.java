@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.MultiInputLayer;
 import org.autoprop.layer.Parameter;
 import org.autoprop.layer.Sequential;
 import org.autoprop.tensor.Shape;
@@ -27,8 +28,9 @@ import org.autoprop.tensor.Tensor;
  *       non-trainable buffer elements ({@link Layer#buffers()}, e.g. BatchNorm's running mean and
  *       variance), as in Keras' "Param #".
  *   <li><b>FLOPs</b> of a row: the node's merge ({@link MergeMode#flops}, when it has several
- *       inputs) plus its layer's {@link Layer#flops} on the merged input; one inference forward
- *       pass, multiply-add = 2 FLOPs.
+ *       inputs) plus its layer's {@link Layer#flops} on the merged input (for a layer of several
+ *       ordered inputs, {@link MultiInputLayer#flops(List)} on the unmerged inputs, with no merge);
+ *       one inference forward pass, multiply-add = 2 FLOPs.
  *   <li><b>Activation memory</b>: the sum of the output sizes of the graph's nodes, times 4 bytes
  *       (float32), for the given batch. It leaves out the intermediates inside a Sequential or a
  *       nested graph, merge buffers and scratch space (im2col columns), so it is a lower bound of
@@ -98,6 +100,20 @@ public final class GraphSummary {
         in = input;
       } else if (preds.size() == 1) {
         in = shapes.get(order.indexOf(preds.get(0)));
+      } else if (v.layer() instanceof MultiInputLayer m) {
+        List<Shape> incoming = new ArrayList<>();
+        for (LayerNode p : preds) {
+          incoming.add(shapes.get(order.indexOf(p)));
+        }
+        Shape y = m.outputShape(incoming);
+        shapes.add(y);
+        List<String> names = new ArrayList<>();
+        for (LayerNode p : preds) {
+          names.add(p.name());
+        }
+        rows.add(new Row(0, v.name(), m.typeName(), y, trainable(m), nonTrainable(m), m.flops(incoming),
+            List.copyOf(names), null));
+        continue;
       } else {
         List<Shape> incoming = new ArrayList<>();
         for (LayerNode p : preds) {

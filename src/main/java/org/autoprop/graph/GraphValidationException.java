@@ -37,6 +37,13 @@ public final class GraphValidationException extends IllegalArgumentException {
     /** A merge mode is given an input count it cannot take (DOT takes exactly 2). */
     MERGE_ARITY,
     /**
+     * A node whose layer takes several ordered inputs ({@link org.autoprop.layer.MultiInputLayer})
+     * has a merge mode other than the default {@link MergeMode#SUM} (its inputs are never merged).
+     */
+    MULTI_INPUT_MODE,
+    /** A node whose layer takes several ordered inputs has a number of predecessors it cannot take. */
+    MULTI_INPUT_ARITY,
+    /**
      * A node, or a graph used as a node's layer, already belongs to another built graph; {@link
      * #nodes()} names the node.
      */

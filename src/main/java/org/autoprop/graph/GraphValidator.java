@@ -14,6 +14,7 @@ import java.util.Set;
 import org.autoprop.graph.GraphValidationException.Kind;
 import org.autoprop.graph.GraphStructure.Edge;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.MultiInputLayer;
 
 /** The checks of {@link LayerGraph#build()}, in the order its Javadoc lists them. */
 final class GraphValidator {
@@ -93,6 +94,21 @@ final class GraphValidator {
     }
     for (LayerNode n : nodes) {
       List<LayerNode> p = in.get(n);
+      if (n.layer() instanceof MultiInputLayer m) {
+        if (n.mode() != MergeMode.SUM) {
+          throw new GraphValidationException(Kind.MULTI_INPUT_MODE, List.of(n.name()),
+              "LayerGraph: node '" + n.name() + "' (" + m.typeName() + ") takes its inputs unmerged, in edge order, "
+                  + "but has merge mode " + n.mode() + " (expected: the default, SUM, which such a node never applies)");
+        }
+        int c = n == root ? 1 : p.size();
+        if (c < m.minInputs() || c > m.maxInputs()) {
+          throw new GraphValidationException(Kind.MULTI_INPUT_ARITY, concat(n.name(), names(p)),
+              "LayerGraph: node '" + n.name() + "' (" + m.typeName() + ") has " + c + " input" + (c == 1 ? "" : "s")
+                  + (n == root ? " (the graph input)" : " (" + String.join(", ", quoted(names(p))) + ")")
+                  + " (expected: " + m.expectedInputs() + ")");
+        }
+        continue;
+      }
       if (n != root && !n.mode().acceptsInputs(p.size())) {
         throw new GraphValidationException(Kind.MERGE_ARITY, concat(n.name(), names(p)),
             "LayerGraph: node '" + n.name() + "' merges " + p.size() + " input" + (p.size() == 1 ? "" : "s")

@@ -46,6 +46,14 @@ import org.autoprop.tensor.Tensor;
  *   <li>The inputs of a merge are ordered by the order in which their edges were declared
  *       (builder calls, or adjacency-map iteration order then list order, then later
  *       {@link #addEdge}/{@link #addNode} calls appended); forward and backward use that order.
+ *   <li><b>Several inputs of one node.</b> A node whose layer is a
+ *       {@link org.autoprop.layer.MultiInputLayer} (attention: query, key, value) and that has
+ *       several predecessors receives their outputs unmerged, as an ordered list in edge
+ *       declaration order ({@code .edge(decoder, crossAttn).edge(encoder, crossAttn)} gives
+ *       {@code [decoder, encoder]}, i.e. query then key/value); backward hands each predecessor the
+ *       gradient of its input. Such a node keeps the default merge mode; {@link #build()} rejects
+ *       another mode, or an input count the layer does not take, naming the node. With one
+ *       predecessor it is an ordinary node (the layer's one-input case).
  *   <li>The root receives the graph input as its single input (its merge mode is ignored). A node
  *       with one predecessor passes its output through unchanged, whatever its mode, except DOT,
  *       which needs exactly two inputs.
@@ -414,7 +422,8 @@ public final class LayerGraph implements Layer {
    *     order: duplicate node names, a layer object in two nodes, duplicate edges, root or term
    *     missing, a cycle, root with predecessors, nodes unreachable from root, term with
    *     successors, nodes that cannot reach term (other sinks), a merge given an input count its
-   *     mode cannot take, this graph inside itself (the path named), a node or nested graph that
+   *     mode cannot take, a node of a {@link org.autoprop.layer.MultiInputLayer} with a merge mode
+   *     other than SUM or an input count the layer does not take, this graph inside itself (the path named), a node or nested graph that
    *     another built graph holds (both graphs named)
    */
   @SuppressWarnings("unchecked")
@@ -432,7 +441,7 @@ public final class LayerGraph implements Layer {
     int n = p.size();
     mergeInputs = new List[n];
     for (int k = 0; k < n; k++) {
-      if (p.merges[k] != null) {
+      if (p.merges[k] != null || p.multi[k] != null) {
         mergeInputs[k] = Arrays.asList(new Tensor[p.preds[k].length]);
       }
     }
@@ -549,6 +558,13 @@ public final class LayerGraph implements Layer {
         }
       } else if (preds[k].length == 1) {
         in = outputs[preds[k][0]];
+      } else if (plan.multi[k] != null) {
+        List<Tensor> list = mergeInputs[k];
+        for (int i = 0; i < preds[k].length; i++) {
+          list.set(i, outputs[preds[k][i]]);
+        }
+        outputs[k] = check ? checked.forwardInputs(k, plan.multi[k], list, training) : plan.multi[k].forward(list, training);
+        continue;
       } else {
         List<Tensor> list = mergeInputs[k];
         for (int i = 0; i < preds[k].length; i++) {
@@ -651,6 +667,14 @@ public final class LayerGraph implements Layer {
     Tensor inputGrad = null;
     for (int k = order.length - 1; k >= 0; k--) {
       Tensor gin;
+      if (plan.multi[k] != null) {
+        List<Tensor> parts = check ? checked.backwardInputs(describe(), k, plan.multi[k], gradRef[k])
+            : plan.multi[k].backwardInputs(gradRef[k]);
+        for (int i = 0; i < preds[k].length; i++) {
+          give(preds[k][i], parts.get(i));
+        }
+        continue;
+      }
       if (passThrough[k]) {
         gin = gradRef[k];
       } else if (check) {

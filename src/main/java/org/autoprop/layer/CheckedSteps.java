@@ -22,6 +22,9 @@ public final class CheckedSteps {
   private final long[] inputSums;
   private final Tensor[] outputs;
   private final long[] outputSums;
+  /** For a step run with several inputs ({@link #forwardInputs}): those inputs and their checksums. */
+  private final Tensor[][] multiInputs;
+  private final long[][] multiInputSums;
   private boolean recorded;
 
   /**
@@ -42,6 +45,8 @@ public final class CheckedSteps {
     inputSums = new long[n];
     outputs = new Tensor[n];
     outputSums = new long[n];
+    multiInputs = new Tensor[n][];
+    multiInputSums = new long[n][];
   }
 
   /**
@@ -84,6 +89,62 @@ public final class CheckedSteps {
     outputs[step] = out;
     outputSums[step] = AnomalyChecks.checksum(out);
     return out;
+  }
+
+  /**
+   * {@code run.forward(inputs, training)} as step {@code step}, a layer of several ordered inputs:
+   * checks each input and the output as {@link #forward} does and records their checksums.
+   */
+  public Tensor forwardInputs(int step, MultiInputLayer run, List<Tensor> in, boolean training) {
+    int c = in.size();
+    if (multiInputs[step] == null || multiInputs[step].length != c) {
+      multiInputs[step] = new Tensor[c];
+      multiInputSums[step] = new long[c];
+    }
+    for (int i = 0; i < c; i++) {
+      requireFinite(step, in.get(i), "input " + i);
+      multiInputs[step][i] = in.get(i);
+      multiInputSums[step][i] = AnomalyChecks.checksum(in.get(i));
+    }
+    inputs[step] = null;
+    Tensor out;
+    try {
+      out = run.forward(in, training);
+    } catch (NonFiniteException e) {
+      throw e.withNodePrefix(names[step]);
+    }
+    requireFinite(step, out, "output");
+    outputs[step] = out;
+    outputSums[step] = AnomalyChecks.checksum(out);
+    return out;
+  }
+
+  /**
+   * {@code run.backwardInputs(gradOut)} as step {@code step}: checks as {@link #backward} does,
+   * every input of the recorded forward and every input gradient included.
+   */
+  public List<Tensor> backwardInputs(String container, int step, MultiInputLayer run, Tensor gradOut) {
+    String name = names[step];
+    Layer layer = layers[step];
+    if (recorded) {
+      for (int i = 0; i < multiInputs[step].length; i++) {
+        AnomalyChecks.requireUnchanged(container, multiInputs[step][i], multiInputSums[step][i], name,
+            layer.typeName(), "input " + i);
+      }
+      AnomalyChecks.requireUnchanged(container, outputs[step], outputSums[step], name, layer.typeName(), "output");
+    }
+    requireFinite(step, gradOut, "output gradient");
+    List<Tensor> gin;
+    try {
+      gin = run.backwardInputs(gradOut);
+    } catch (NonFiniteException e) {
+      throw e.withNodePrefix(name);
+    }
+    for (int i = 0; i < gin.size(); i++) {
+      requireFinite(step, gin.get(i), "input gradient " + i);
+    }
+    AnomalyChecks.requireFiniteGradients(layer, name);
+    return gin;
   }
 
   /**

@@ -15,6 +15,7 @@ import org.autoprop.graph.GraphSummary;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.MultiInputLayer;
 import org.autoprop.layer.Sequential;
 import org.autoprop.tensor.Shape;
 
@@ -61,10 +62,12 @@ public final class GraphExport {
       LayerNode v = order.get(k);
       String id = "n" + k;
       ids.put(v, id);
-      boolean merges = v != g.root() && g.predecessors(v).size() > 1;
+      boolean several = v != g.root() && g.predecessors(v).size() > 1;
+      // A layer of several ordered inputs takes them unmerged: its edges carry the input index.
+      boolean merges = several && !(v.layer() instanceof MultiInputLayer);
       List<String> lines = new ArrayList<>();
       lines.add(v.name());
-      lines.add(type(v.layer()) + (merges ? " (merge: " + v.mode() + ")" : ""));
+      lines.add(type(v.layer()) + (merges ? " (merge: " + v.mode() + ")" : several ? " (inputs in edge order)" : ""));
       if (rows != null) {
         lines.add(rows.get(k).output().toString());
       }

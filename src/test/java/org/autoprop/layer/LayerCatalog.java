@@ -160,7 +160,29 @@ final class LayerCatalog {
         of("Sequential", () -> new Sequential(Conv2D.builder(2, 3).kernel(3).padding(1).seed(11).build(),
             new BatchNorm2D(3), new ReLU(), new GlobalAvgPool2D(), new Flatten(), Dense.builder(3, 2).seed(12).build()),
             2, 2, 4, 4),
-        of("LayerGraph", LayerCatalog::residualGraph, 2, 2, 4, 4));
+        of("LayerGraph", LayerCatalog::residualGraph, 2, 2, 4, 4),
+        // Layers of several inputs, in their one-input (self-attention) form; the graph below
+        // feeds one two inputs.
+        of("ScaledDotProductAttention [N, T, E]", ScaledDotProductAttention::new, 2, 5, 4),
+        of("ScaledDotProductAttention [N, H, T, E] causal",
+            () -> ScaledDotProductAttention.builder().causal(true).scale(0.3).build(), 2, 3, 4, 5),
+        of("MultiHeadAttention", () -> MultiHeadAttention.builder(8, 2).seed(15).build(), 2, 5, 8),
+        of("MultiHeadAttention causal, no bias, mask function",
+            () -> MultiHeadAttention.builder(6, 3).causal(true).bias(false).seed(16)
+                .maskFunction((n, tq, tk, out, off) -> out[off + tk - 1] -= 0.5f).build(), 2, 4, 6),
+        new Entry("MultiHeadAttention dropout", () -> MultiHeadAttention.builder(4, 2).dropout(0.2).seed(17).build(),
+            Shape.of(2, 5, 4), true),
+        of("LayerGraph with cross-attention", LayerCatalog::crossAttentionGraph, 2, 3, 4));
+  }
+
+  /** in -> enc (self-attention), in -> dec (tanh), cross = MHA(query: dec, key/value: enc). */
+  private static LayerGraph crossAttentionGraph() {
+    LayerNode in = new LayerNode(new Identity(), "in");
+    LayerNode enc = new LayerNode(MultiHeadAttention.builder(4, 2).seed(18).build(), "enc");
+    LayerNode dec = new LayerNode(new Tanh(), "dec");
+    LayerNode cross = new LayerNode(MultiHeadAttention.builder(4, 2).seed(19).build(), "cross");
+    return LayerGraph.builder().edge(in, enc).edge(in, dec).edge(dec, cross).edge(enc, cross)
+        .root(in).term(cross).build();
   }
 
   /** conv -> bn -> relu, plus a skip, summed, then pooled to a vector. */
