@@ -96,4 +96,26 @@ class TransformerConformanceTest {
       check(name + " on " + kernels.description(), st, s, List.of(x), y, List.of(gx));
     }
   }
+
+  static Decoder decoder(SafeTensors st, long seed) {
+    return Decoder.builder(Integer.parseInt(st.metadata().get("d_model")), Integer.parseInt(st.metadata().get("heads")))
+        .dimFeedforward(Integer.parseInt(st.metadata().get("dim_feedforward"))).dropout(0)
+        .normFirst(Boolean.parseBoolean(st.metadata().get("norm_first"))).activation(activation(st)).seed(seed).build();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"decoder", "decoder_pre", "decoder_stack"})
+  void decoderMatchesPyTorch(String name) throws IOException {
+    SafeTensors st = Conformance.load(name);
+    for (KernelProvider kernels : KERNELS) {
+      MultiInputLayer d = KernelProvider.building(kernels, () -> name.endsWith("stack")
+          ? DecoderStack.of(Integer.parseInt(st.metadata().get("layers")), i -> decoder(st, i), new LayerNorm(8))
+          : decoder(st, 1));
+      loadStrictly(d, st);
+      List<Tensor> in = List.of(st.tensor("x0"), st.tensor("x1"));
+      Tensor y = d.forward(in, true);
+      List<Tensor> gx = d.backwardInputs(st.tensor("gy"));
+      check(name + " on " + kernels.description(), st, d, in, y, gx);
+    }
+  }
 }
