@@ -30,6 +30,8 @@ Files:
                             tgt [2, 4, 8] with a causal tgt_mask, memory [2, 5, 8]
   decoder_pre               the same with norm_first and gelu
   encoder_stack             nn.TransformerEncoder(post-norm layer, 2, norm=LayerNorm(8)) on [2, 4, 8]
+  decoder_stack             nn.TransformerDecoder(pre-norm gelu layer, 2, norm=LayerNorm(8)), causal tgt_mask,
+                            tgt [2, 4, 8], memory [2, 3, 8]
 """
 import json
 import os
@@ -225,7 +227,23 @@ def block_cases():
          "final_norm": True})
 
 
+def decoder_stack():
+    g = gen("decoder_stack")
+    layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+    stack = nn.TransformerDecoder(layer, 2, norm=nn.LayerNorm(8)).double()
+    params = params_of(stack, g)
+    for k in params:
+        if "norm" in k and k.endswith("weight"):
+            with torch.no_grad():
+                params[k].add_(1.0)
+    mask = causal(4, 4)
+    run("decoder_stack", lambda x, p: stack(x[0], x[1], tgt_mask=mask), [rand(g, 2, 4, 8), rand(g, 2, 3, 8)], params,
+        {"d_model": 8, "heads": 2, "dim_feedforward": 16, "layers": 2, "norm_first": True, "activation": "gelu",
+         "final_norm": True, "tgt_mask": "causal"})
+
+
 if __name__ == "__main__":
     sdpa_cases()
     mha_cases()
     block_cases()
+    decoder_stack()
