@@ -16,14 +16,17 @@ import org.autoprop.graph.LayerGraph;
 import org.autoprop.io.Checkpoint;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
+import org.autoprop.layer.Parameter;
 import org.autoprop.models.ReferenceNets;
 import org.autoprop.tensor.Shape;
+import org.autoprop.train.AdamW;
 import org.autoprop.train.ConfusionMatrix;
 import org.autoprop.train.CrossEntropyLoss;
 import org.autoprop.train.Dataset;
 import org.autoprop.train.EpochListener;
 import org.autoprop.train.EpochResult;
 import org.autoprop.train.LrSchedule;
+import org.autoprop.train.Optimizer;
 import org.autoprop.train.Reduction;
 import org.autoprop.train.Sgd;
 import org.autoprop.train.Trainer;
@@ -37,27 +40,68 @@ import org.autoprop.viz.SvgChart;
 final class TrainCommand {
   private static final String HISTORY = "history";
 
-  /** How to train: the benchmark's reference recipe, or this job's faster-converging default. */
+  /**
+   * What to train and how: FMNIST-NET with the benchmark's reference recipe or this job's
+   * faster-converging default, or VIT-FMNIST with its reference recipe (docs/WORKLOADS.md).
+   */
   enum Recipe {
-    /** WORKLOADS.md: SGD, momentum 0.9, lr 0.05, weight decay 5e-4, constant rate. */
-    REFERENCE(2, 0.05),
+    /** FMNIST-NET, WORKLOADS.md: SGD, momentum 0.9, lr 0.05, weight decay 5e-4, constant rate. */
+    REFERENCE("fmnist-net", 2, 0.05),
     /**
-     * SGD with Nesterov momentum 0.9, weight decay 5e-4, label smoothing 0.1, a linear warm-up
-     * over the first tenth of the steps, then cosine annealing to 0 by the last step.
+     * FMNIST-NET with SGD with Nesterov momentum 0.9, weight decay 5e-4, label smoothing 0.1, a
+     * linear warm-up over the first tenth of the steps, then cosine annealing to 0 by the last step.
      */
-    FAST(4, 0.1);
+    FAST("fmnist-net", 4, 0.1),
+    /**
+     * VIT-FMNIST, WORKLOADS.md: AdamW (betas 0.9/0.999, eps 1e-8, weight decay 0.05), lr 1e-3 with a
+     * linear warm-up over the first 5% of the steps ({@code lr (s + 1) / W}) then cosine decay to 0,
+     * as jmh/peers/torch_vit.py.
+     */
+    VIT("vit", 10, 1e-3);
 
+    final String model;
     final int epochs;
     final double lr;
 
-    Recipe(int epochs, double lr) {
+    Recipe(String model, int epochs, double lr) {
+      this.model = model;
       this.epochs = epochs;
       this.lr = lr;
     }
 
+    /** The network, seeded. */
+    LayerGraph network(long seed) {
+      return this == VIT ? ReferenceNets.vitFashion(seed) : ReferenceNets.fashionNet(seed);
+    }
+
+    /** The optimizer over {@code parameters} at rate {@code lr}. */
+    Optimizer optimizer(List<Parameter> parameters, double lr) {
+      if (this == VIT) {
+        return AdamW.builder(parameters).lr(lr).betas(0.9, 0.999).eps(1e-8).weightDecay(0.05).build();
+      }
+      return new Sgd(parameters, lr, 0.9, 0, 5e-4, this == FAST);
+    }
+
     /** Cross-entropy; with label smoothing 0.1 for {@link #FAST}. */
     CrossEntropyLoss loss() {
-      return this == REFERENCE ? new CrossEntropyLoss() : new CrossEntropyLoss(Reduction.MEAN, 0.1);
+      return this == FAST ? new CrossEntropyLoss(Reduction.MEAN, 0.1) : new CrossEntropyLoss();
+    }
+
+    /** The per-step learning rate over {@code totalSteps}, or null for a constant rate. */
+    LrSchedule schedule(double lr, long totalSteps) {
+      switch (this) {
+        case FAST: {
+          long warmup = Math.max(1, totalSteps / 10);
+          return LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
+        }
+        case VIT: {
+          long warmup = Math.max(1, (long) (0.05 * totalSteps));
+          long decay = Math.max(1, totalSteps - warmup);
+          return t -> t < warmup ? lr * (t + 1) / warmup : lr * 0.5 * (1 + Math.cos(Math.PI * (t - warmup) / decay));
+        }
+        default:
+          return null;
+      }
     }
   }
 
@@ -65,9 +109,11 @@ final class TrainCommand {
 
   static String usage() {
     return String.join("\n",
-        "  train [--recipe fast|reference] [--epochs N] [--batch N] [--lr X] [--seed K] [--threads N]",
-        "        [--data DIR] [--limit N] [--drop-last] [--out DIR] [--overwrite] [--resume FILE]",
-        "        train FMNIST-NET on Fashion-MNIST (the default command). Data: --data DIR, else",
+        "  train [--model fmnist-net|vit] [--recipe fast|reference] [--epochs N] [--batch N] [--lr X]",
+        "        [--seed K] [--threads N] [--data DIR] [--limit N] [--drop-last] [--out DIR] [--overwrite]",
+        "        [--resume FILE]",
+        "        train FMNIST-NET (or with --model vit the transformer VIT-FMNIST: 10 epochs, AdamW",
+        "        lr 1e-3, warm-up + cosine) on Fashion-MNIST (the default command). Data: --data DIR, else",
         "        /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist), else the",
         "        subset shipped in data/. Recipes: 'fast' (default: 4 epochs, SGD Nesterov, warm-up",
         "        + cosine, label smoothing 0.1, lr 0.1) or 'reference' (WORKLOADS.md: 2 epochs, SGD",
@@ -81,16 +127,16 @@ final class TrainCommand {
   }
 
   /** What a run was trained with, as saved in its checkpoint and compared on resume. */
-  private static final String[] RUN_KEYS = {"recipe", "batch", "data", "limit", "drop-last"};
+  private static final String[] RUN_KEYS = {"model", "recipe", "batch", "data", "limit", "drop-last"};
 
   static int run(String[] args, PrintStream out) throws IOException {
-    Options o = Options.parse(args, "--recipe", "fast", "--epochs", "", "--batch", "128", "--lr", "",
+    Options o = Options.parse(args, "--model", "fmnist-net", "--recipe", "", "--epochs", "", "--batch", "128", "--lr", "",
         "--seed", "1", "--threads", "", "--data", "", "--limit", "", "--drop-last", "false", "--out", "",
         "--overwrite", "false", "--resume", "");
     setThreads(o, out);
     Settings s = Settings.of(o);
     Path resume = resumeFile(o);
-    Path outDir = outputFolder(o, resume);
+    Path outDir = outputFolder(o, resume, s.recipe());
     Path checkpoint = outDir.resolve(CHECKPOINT);
     if (resume == null && !o.flag("--overwrite")) {
       refuseToOverwrite(outDir, checkpoint);
@@ -101,9 +147,9 @@ final class TrainCommand {
     printEngineAndData(out, data, train);
     Map<String, String> runInfo = runInfo(s, data, train);
 
-    LayerGraph model = ReferenceNets.fashionNet(s.seed());
+    LayerGraph model = s.recipe().network(s.seed());
     out.println(model.summary(Shape.of(s.batch(), 1, 28, 28)));
-    Sgd optimizer = new Sgd(model.parameters(), s.lr(), 0.9, 0, 5e-4, s.recipe() == Recipe.FAST);
+    Optimizer optimizer = s.recipe().optimizer(model.parameters(), s.lr());
     CrossEntropyLoss loss = s.recipe().loss();
     long stepsPerEpoch = s.dropLast() ? train.size() / s.batch() : (train.size() + s.batch() - 1) / s.batch();
     int plannedEpochs = o.string("--epochs").isEmpty() ? s.recipe().epochs : o.positiveInt("--epochs");
@@ -118,8 +164,9 @@ final class TrainCommand {
 
     Trainer trainer = trainer(s, model, loss, optimizer, start, stepsPerEpoch, out);
     trainer.addListener(checkpointEveryEpoch(checkpoint, model, optimizer, start, runInfo, data.test.size()));
-    out.printf(Locale.ROOT, "training: recipe %s, %d epochs, batch %d, lr %.3g, seed %d, %d steps per epoch%n",
-        s.recipe().name().toLowerCase(Locale.ROOT), start.epochs(), s.batch(), s.lr(), start.seed(), stepsPerEpoch);
+    out.printf(Locale.ROOT, "training: %s, recipe %s, %d epochs, batch %d, lr %.3g, seed %d, %d steps per epoch%n",
+        s.recipe().model, s.recipe().name().toLowerCase(Locale.ROOT), start.epochs(), s.batch(), s.lr(), start.seed(),
+        stepsPerEpoch);
     out.println("loss: " + loss.name() + (s.recipe() == Recipe.FAST
         ? " (the printed training and test losses include the label-smoothing term)" : ""));
     out.println("output: " + outDir);
@@ -154,13 +201,17 @@ final class TrainCommand {
   }
 
   /** The trainer of this run, from its start; the fast recipe's learning-rate schedule included. */
-  private static Trainer trainer(Settings s, LayerGraph model, CrossEntropyLoss loss, Sgd optimizer, Start start,
-      long stepsPerEpoch, PrintStream out) {
+  private static Trainer trainer(Settings s, LayerGraph model, CrossEntropyLoss loss, Optimizer optimizer,
+      Start start, long stepsPerEpoch, PrintStream out) {
     Trainer trainer = new Trainer(model, loss, optimizer).batchSize(s.batch()).epochs(start.epochs())
         .startEpoch(start.epoch()).seed(start.seed()).dropLast(s.dropLast()).validationName("test")
         .progress(out, out == System.out && System.console() != null);
-    if (s.recipe() == Recipe.FAST) {
-      trainer.schedule(fastSchedule(s.lr(), stepsPerEpoch, start, out), true);
+    LrSchedule schedule = s.recipe().schedule(s.lr(), stepsPerEpoch * start.epochs());
+    if (schedule != null) {
+      if (start.resumed() != null) {
+        warnIfReplanned(out, start.resumed(), schedule, start.epochs());
+      }
+      trainer.schedule(schedule, true);
     }
     return trainer;
   }
@@ -168,7 +219,7 @@ final class TrainCommand {
   /** The settings read from the options before anything else happens (an error names the option). */
   private record Settings(Recipe recipe, int batch, double lr, long seed, boolean dropLast, Path home) {
     static Settings of(Options o) {
-      Recipe recipe = parseRecipe(o.string("--recipe"));
+      Recipe recipe = parseRecipe(o.string("--model"), o.string("--recipe"));
       int batch = o.positiveInt("--batch");
       double lr = o.string("--lr").isEmpty() ? recipe.lr : o.positiveDouble("--lr");
       long seed = o.longValue("--seed");
@@ -232,6 +283,7 @@ final class TrainCommand {
   /** What this run is trained with, saved in the checkpoint under {@link #RUN_KEYS}. */
   private static Map<String, String> runInfo(Settings s, FashionMnistData data, Dataset train) {
     Map<String, String> runInfo = new LinkedHashMap<>();
+    runInfo.put("model", s.recipe().model);
     runInfo.put("recipe", s.recipe().name().toLowerCase(Locale.ROOT));
     runInfo.put("batch", Integer.toString(s.batch()));
     runInfo.put("data", data.source);
@@ -246,7 +298,7 @@ final class TrainCommand {
    * {@code plannedEpochs} when {@code keepItsPlan} (no --epochs given). Warns about settings that
    * differ from the checkpoint's.
    */
-  private static Start resumeRun(Path resume, LayerGraph model, Sgd optimizer, long seed, int plannedEpochs,
+  private static Start resumeRun(Path resume, LayerGraph model, Optimizer optimizer, long seed, int plannedEpochs,
       boolean keepItsPlan, Map<String, String> runInfo, PrintStream out) throws IOException {
     Checkpoint.Info resumed = Checkpoint.load(resume, model, optimizer);
     int startEpoch = (int) resumed.epoch();
@@ -281,13 +333,12 @@ final class TrainCommand {
   }
 
   /** After every epoch, the checkpoint: weights, optimizer state, the run's settings and history. */
-  private static EpochListener checkpointEveryEpoch(Path checkpoint, LayerGraph model, Sgd optimizer, Start start,
+  private static EpochListener checkpointEveryEpoch(Path checkpoint, LayerGraph model, Optimizer optimizer, Start start,
       Map<String, String> runInfo, int testImages) {
     return (result, t) -> {
       List<EpochResult> history = start.history();
       history.add(result);
       Map<String, String> meta = new LinkedHashMap<>();
-      meta.put("model", "FMNIST-NET");
       meta.putAll(runInfo);
       meta.put("test-images", Integer.toString(testImages));
       meta.put(PLANNED_EPOCHS, Integer.toString(start.epochs()));
@@ -322,21 +373,12 @@ final class TrainCommand {
 
   private static final String CHECKPOINT = "checkpoint.safetensors";
   private static final String PLANNED_EPOCHS = "planned-epochs";
-  /** Where runs go without --out: a new numbered folder per run. */
+  /** Where runs go without --out: a new numbered folder per run, under runs/fmnist or runs/vit. */
   static final Path RUNS = Paths.get("runs", "fmnist");
 
-  /**
-   * Warm-up over the first tenth of the run's steps, then cosine annealing to 0 by the last; for a
-   * resumed run planned over a different total, a warning says how the rate changes.
-   */
-  private static LrSchedule fastSchedule(double lr, long stepsPerEpoch, Start start, PrintStream out) {
-    long totalSteps = stepsPerEpoch * start.epochs();
-    long warmup = Math.max(1, totalSteps / 10);
-    LrSchedule schedule = LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
-    if (start.resumed() != null) {
-      warnIfReplanned(out, start.resumed(), schedule, start.epochs());
-    }
-    return schedule;
+  /** The folder of a model's runs. */
+  static Path runsOf(Recipe recipe) {
+    return recipe == Recipe.VIT ? Paths.get("runs", "vit") : RUNS;
   }
 
   /** Says how the learning rate moves when a resumed run's schedule covers a different total. */
@@ -367,7 +409,7 @@ final class TrainCommand {
    * numbered folder under runs/fmnist (1, 2, ...), as experiment trackers do, so runs never
    * overwrite each other.
    */
-  private static Path outputFolder(Options o, Path resume) throws IOException {
+  private static Path outputFolder(Options o, Path resume, Recipe recipe) throws IOException {
     if (!o.string("--out").isEmpty()) {
       return Paths.get(o.string("--out"));
     }
@@ -375,7 +417,7 @@ final class TrainCommand {
       Path parent = resume.toAbsolutePath().getParent();
       return parent != null ? parent : Paths.get(".");
     }
-    return nextRunFolder(RUNS);
+    return nextRunFolder(runsOf(recipe));
   }
 
   /**
@@ -436,11 +478,23 @@ final class TrainCommand {
     out.print(cm.format(FashionMnistData.CLASSES));
   }
 
-  private static Recipe parseRecipe(String name) {
-    for (Recipe r : Recipe.values()) {
-      if (r.name().equalsIgnoreCase(name)) {
-        return r;
+  /** --model and --recipe: FMNIST-NET takes fast (default) or reference, VIT-FMNIST its own. */
+  private static Recipe parseRecipe(String model, String name) {
+    if (model.equals("vit")) {
+      if (!name.isEmpty() && !name.equals("reference")) {
+        throw new IllegalArgumentException("option --recipe = '" + name + "' with --model vit (expected: none, or"
+            + " reference: VIT-FMNIST has one recipe)");
       }
+      return Recipe.VIT;
+    }
+    if (!model.equals("fmnist-net")) {
+      throw new IllegalArgumentException("option --model = '" + model + "' (expected: fmnist-net or vit)");
+    }
+    if (name.isEmpty() || name.equals("fast")) {
+      return Recipe.FAST;
+    }
+    if (name.equals("reference")) {
+      return Recipe.REFERENCE;
     }
     throw new IllegalArgumentException("option --recipe = '" + name + "' (expected: fast or reference)");
   }

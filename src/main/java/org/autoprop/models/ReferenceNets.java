@@ -8,16 +8,23 @@ import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.graph.SequentialNode;
 import org.autoprop.layer.BatchNorm2D;
+import org.autoprop.layer.ClassToken;
 import org.autoprop.layer.Conv2D;
 import org.autoprop.layer.Dense;
+import org.autoprop.layer.Embedding;
 import org.autoprop.layer.Flatten;
 import org.autoprop.layer.GlobalAvgPool2D;
 import org.autoprop.layer.Identity;
+import org.autoprop.layer.LayerNorm;
 import org.autoprop.layer.Padding;
 import org.autoprop.layer.Pool2D;
+import org.autoprop.layer.PositionEmbedding;
 import org.autoprop.layer.ReLU;
+import org.autoprop.layer.Reshape;
+import org.autoprop.layer.Slice;
+import org.autoprop.layer.Transpose;
 
-/** The reference networks of the benchmark workloads (WORKLOADS.md). */
+/** The reference networks of the benchmark workloads (WORKLOADS.md) and of the demonstrations (LM.md). */
 public final class ReferenceNets {
   private ReferenceNets() {}
 
@@ -75,6 +82,61 @@ public final class ReferenceNets {
     edges.put(b2, List.of(pool2));
     edges.put(pool2, List.of(head));
     return new LayerGraph(edges, stem, head).build();
+  }
+
+  /**
+   * VIT-FMNIST (docs/WORKLOADS.md): patches Conv2D(1->96, 7x7, stride 7) to 16 tokens of 96,
+   * a learned class token prepended and a learned position embedding [1, 17, 96] added, 4 pre-norm
+   * {@link Encoder} layers (4 heads, feed-forward 192, GELU (erf), no dropout), then LayerNorm(96) on
+   * the class token and Dense(96->10). Nodes: patch, tokens, transpose, cls, pos, layers.0 ..
+   * layers.3, cls_out, norm, head. Input [N, 1, 28, 28]; output logits [N, 10]. (The class token is
+   * taken before the final norm, which normalises each token on its own, so the result is
+   * PyTorch's {@code head(norm(x[:, 0]))}.)
+   */
+  public static LayerGraph vitFashion(long seed) {
+    int d = 96;
+    LayerNode patch = new LayerNode(Conv2D.builder(1, d).kernel(7).stride(7).seed(seed).build(), "patch");
+    LayerNode tokens = new LayerNode(new Reshape(d, 16), "tokens");           // [N, 96, 16]
+    LayerNode transpose = new LayerNode(new Transpose(1, 2), "transpose");    // [N, 16, 96]
+    LayerNode cls = new LayerNode(ClassToken.builder(d).seed(seed + 1).build(), "cls");
+    LayerNode pos = new LayerNode(PositionEmbedding.builder(17, d).seed(seed + 2).build(), "pos");
+    LayerGraph.Builder g = LayerGraph.builder().edges(patch, tokens, transpose, cls, pos);
+    LayerNode last = pos;
+    for (int i = 0; i < 4; i++) {
+      LayerNode layer = new LayerNode(Encoder.builder(d, 4).dimFeedforward(192).dropout(0)
+          .activation(PositionwiseFeedForward.Activation.GELU).normFirst(true).seed(seed + 3 + i).build(),
+          "layers." + i);
+      g.edge(last, layer);
+      last = layer;
+    }
+    LayerNode clsOut = new LayerNode(Slice.index(1, 0), "cls_out");
+    LayerNode norm = new LayerNode(new LayerNorm(d), "norm");
+    LayerNode head = new LayerNode(Dense.builder(d, 10).seed(seed + 7).build(), "head");
+    return g.edges(last, clsOut, norm, head).root(patch).term(head).build();
+  }
+
+  /**
+   * CHAR-LM (docs/LM.md): Embedding(256, 128) of byte ids, a learned position embedding [1, 64,
+   * 128], 2 pre-norm causal {@link Encoder} layers (4 heads, feed-forward 512, GELU (erf), no
+   * dropout), LayerNorm(128), Dense(128->256). Nodes: embed, pos, layers.0, layers.1, norm, head.
+   * Input: ids [N, T] with T <= 64; output logits [N, T, 256].
+   */
+  public static LayerGraph charLm(long seed) {
+    int d = 128;
+    LayerNode embed = new LayerNode(Embedding.builder(256, d).seed(seed).build(), "embed");
+    LayerNode pos = new LayerNode(PositionEmbedding.builder(64, d).seed(seed + 1).build(), "pos");
+    LayerGraph.Builder g = LayerGraph.builder().edges(embed, pos);
+    LayerNode last = pos;
+    for (int i = 0; i < 2; i++) {
+      LayerNode layer = new LayerNode(Encoder.builder(d, 4).dimFeedforward(512).dropout(0)
+          .activation(PositionwiseFeedForward.Activation.GELU).normFirst(true).causal(true).seed(seed + 2 + i).build(),
+          "layers." + i);
+      g.edge(last, layer);
+      last = layer;
+    }
+    LayerNode norm = new LayerNode(new LayerNorm(d), "norm");
+    LayerNode head = new LayerNode(Dense.builder(d, 256).seed(seed + 4).build(), "head");
+    return g.edges(last, norm, head).root(embed).term(head).build();
   }
 
   private static Conv2D conv3x3(int in, int out, long seed) {

@@ -79,6 +79,23 @@ class MainTest {
   }
 
   @Test
+  void trainsTheVisionTransformerWithItsRecipe(@TempDir Path dir) throws Exception {
+    Run r = run("train", "--model", "vit", "--data", "data/fashion-mnist-subset", "--limit", "256", "--epochs", "1",
+        "--batch", "64", "--out", dir.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("training: vit, recipe vit, 1 epochs, batch 64, lr 0.00100"), r.out());
+    assertTrue(r.out().contains("layers.3"), "the summary shows the four encoder layers:\n" + r.out());
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.safetensors")));
+    Run wrongRecipe = run("train", "--model", "vit", "--recipe", "fast");
+    assertEquals(2, wrongRecipe.code());
+    assertEquals("error: option --recipe = 'fast' with --model vit (expected: none, or reference: VIT-FMNIST has one"
+        + " recipe)", wrongRecipe.err().strip());
+    Run unknown = run("train", "--model", "resnet");
+    assertEquals(2, unknown.code());
+    assertEquals("error: option --model = 'resnet' (expected: fmnist-net or vit)", unknown.err().strip());
+  }
+
+  @Test
   void runsGetNumberedFolders(@TempDir Path dir) throws Exception {
     Path base = dir.resolve("fmnist");
     assertEquals(base.resolve("1"), TrainCommand.nextRunFolder(base));
