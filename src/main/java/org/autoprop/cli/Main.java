@@ -50,6 +50,8 @@ public final class Main {
           return TrainCommand.run(rest, out);
         case "seed":
           return seed(rest, out);
+        case "lm":
+          return LmCommand.run(rest, out);
         case "help":
           out.println(usage());
           return 0;
@@ -106,6 +108,7 @@ public final class Main {
         "",
         "commands:",
         TrainCommand.usage(),
+        LmCommand.usage(),
         "  seed [--batch N] [--size S] [--seed K]",
         "        build Luma's three README graphs, print their summaries, run forward and",
         "        backward on a random [N, 3, S, S] batch and check every gradient against",

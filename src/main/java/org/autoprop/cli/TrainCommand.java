@@ -95,9 +95,7 @@ final class TrainCommand {
           return LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
         }
         case VIT: {
-          long warmup = Math.max(1, (long) (0.05 * totalSteps));
-          long decay = Math.max(1, totalSteps - warmup);
-          return t -> t < warmup ? lr * (t + 1) / warmup : lr * 0.5 * (1 + Math.cos(Math.PI * (t - warmup) / decay));
+          return LrSchedule.warmupCosine(lr, Math.max(1, (long) (0.05 * totalSteps)), Math.max(2, totalSteps));
         }
         default:
           return null;
@@ -180,7 +178,7 @@ final class TrainCommand {
   }
 
   /** --threads N: the size of the engine pool, at most the processors there are. */
-  private static void setThreads(Options o, PrintStream out) {
+  static void setThreads(Options o, PrintStream out) {
     if (!o.string("--threads").isEmpty()) {
       int threads = o.positiveInt("--threads");
       int cores = Runtime.getRuntime().availableProcessors();

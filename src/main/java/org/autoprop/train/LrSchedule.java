@@ -57,4 +57,20 @@ public interface LrSchedule {
     }
     return t -> t >= total ? min : min + (base - min) * (1 + Math.cos(Math.PI * t / total)) / 2;
   }
+
+  /**
+   * A linear warm-up to {@code base} over {@code warmup} steps, {@code base (t + 1) / warmup}, then
+   * cosine decay to 0 by step {@code total}: the schedule of torch_vit.py and torch_lm.py
+   * ({@code LambdaLR} with that function).
+   *
+   * @throws IllegalArgumentException unless {@code 0 < warmup < total}
+   */
+  static LrSchedule warmupCosine(double base, long warmup, long total) {
+    if (warmup <= 0 || warmup >= total) {
+      throw new IllegalArgumentException("warm-up cosine: warm-up " + warmup + " of " + total
+          + " steps (expected: 0 < warm-up < total)");
+    }
+    long decay = total - warmup;
+    return t -> t < warmup ? base * (t + 1) / warmup : base * 0.5 * (1 + Math.cos(Math.PI * Math.min(t - warmup, decay) / decay));
+  }
 }

@@ -96,6 +96,26 @@ class MainTest {
   }
 
   @Test
+  void lmTrainsOnTextAndSamples(@TempDir Path dir) throws Exception {
+    // Our own text in the fortune files' places: the test needs no package.
+    String line = "The quick brown fox jumps over the lazy dog, and the dog sleeps on in the sun.\n";
+    for (String name : LmCommand.FILES) {
+      Files.writeString(dir.resolve(name), line.repeat(300));
+    }
+    Run r = run("lm", "--dir", dir.toString(), "--epochs", "2", "--steps", "15", "--batch", "8", "--sample", "20");
+    assertEquals(0, r.code(), r.out() + r.err());
+    List<Double> losses = r.out().lines().filter(l -> l.startsWith("epoch "))
+        .map(l -> Double.parseDouble(l.replaceAll(".*validation loss ([0-9.]+).*", "$1"))).toList();
+    assertEquals(2, losses.size(), r.out());
+    assertTrue(losses.get(1) < 0.6 * Math.log(256), () -> "the validation loss did not fall:\n" + r.out());
+    assertTrue(r.out().lines().filter(l -> l.startsWith("  sample: The ")).count() == 2, r.out());
+    Run missing = run("lm", "--dir", dir.resolve("nothing").toString());
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().startsWith("error: --dir " + dir.resolve("nothing") + ": no fortune file 'fortunes'"),
+        missing.err());
+  }
+
+  @Test
   void runsGetNumberedFolders(@TempDir Path dir) throws Exception {
     Path base = dir.resolve("fmnist");
     assertEquals(base.resolve("1"), TrainCommand.nextRunFolder(base));
