@@ -267,6 +267,12 @@ class ReadmeExamplesTest {
                   "a checkpoint loads the same weights as the state dict");
             } else {
               String out = run(p, dir, List.of());
+              if (p.heading().equals("A transformer from LayerNodes")) {
+                double accuracy = out.lines().filter(l -> l.startsWith("test accuracy "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring("test accuracy ".length()))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no test accuracy printed:\n" + out));
+                assertTrue(accuracy >= 0.95, () -> "the transformer did not learn the task:\n" + out);
+              }
               if (p.heading().equals("Quick start")) {
                 assertTrue(out.contains("BatchNorm2D"), () -> "the summary is not printed:\n" + out);
                 assertTrue(out.lines().anyMatch(l -> l.startsWith("PASS")), () -> "the gradient check fails:\n" + out);

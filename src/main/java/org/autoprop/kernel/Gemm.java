@@ -99,6 +99,23 @@ public final class Gemm {
     kernels.accumulateABt(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
   }
 
+  /**
+   * C := op(A) * op(B), overwriting C, on the calling thread with the small-product kernel
+   * ({@link GemmKernels#smallGemm}): for the per-(batch, head) products of attention, which a
+   * layer runs in its own parallel loop.
+   *
+   * @throws IllegalArgumentException as {@link #multiply(boolean, boolean, int, int, int, float[],
+   *     int, int, float[], int, int, float[], int, int, boolean)}
+   */
+  public static void multiplySmall(GemmKernels kernels, boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    kernels.smallGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  }
+
   private static void check(boolean transA, boolean transB, int m, int n, int k,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
     if (m < 0 || n < 0 || k < 0) {

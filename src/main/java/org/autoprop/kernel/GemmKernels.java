@@ -51,4 +51,17 @@ public interface GemmKernels {
    */
   void accumulateABt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc);
+
+  /**
+   * C := op(A) * op(B), overwriting C, for the small products of attention: a [T_q, T_k] score
+   * block {@code Q K^T}, {@code P V} and their gradients, one (batch, head) at a time, with T and k
+   * from a dozen to a few hundred, read in place out of the [N, T, 3D] projection through offsets
+   * and leading dimensions. {@link #gemm} packs both operands into register-tile panels for every
+   * call, which costs more than the arithmetic at these sizes (T = 17, k = 24: 13-20 GFLOP/s
+   * against 180 for a 256^3 product). The default is {@link #gemm}; the vector kernels override it.
+   */
+  default void smallGemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+  }
 }

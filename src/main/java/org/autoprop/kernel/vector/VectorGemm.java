@@ -96,6 +96,17 @@ final class VectorGemm implements GemmKernels {
     }
   }
 
+  /** Unpacked ({@link VectorSmallGemm}) unless {@link VectorSmallGemm#packed} says otherwise. */
+  @Override
+  public void smallGemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    if (VectorSmallGemm.packed(transB, m, n)) {
+      gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+    } else {
+      VectorSmallGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+  }
+
   @Override
   public int microTileRows() {
     return MR;

@@ -32,6 +32,9 @@ import org.autoprop.kernel.KernelProvider;
  *       2-wide disjoint ones at least a vector wide on JDK 25+: {@link #scalarMaxPoolBackward}.
  *   <li>{@code pool().adaptiveAvgForward} and {@code adaptiveAvgBackward}: every output size but
  *       1 x 1 (global average pooling): {@link #scalarAdaptivePool}.
+ *   <li>{@code gemm().smallGemm}: products whose op(B) is narrower than one vector, or with B
+ *       transposed and more than 64 rows, which run on the packed {@code gemm} (the vector one,
+ *       tested on its own): {@link #packedSmallGemm}.
  *   <li>{@code norm()}, every kernel: rows shorter than one vector ({@code spatial < lanes}, e.g.
  *       BatchNorm1D), where the vector loop would never run: {@link #scalarNormRows}.
  * </ul>
@@ -113,6 +116,11 @@ public final class VectorKernelProvider extends KernelProvider {
    */
   public static boolean scalarAdaptivePool(int oh, int ow) {
     return VectorPool.scalarAdaptive(oh, ow);
+  }
+
+  /** Whether {@code gemm().smallGemm} runs the packed {@code gemm} for this product (m x n, B transposed or not). */
+  public static boolean packedSmallGemm(boolean transB, int m, int n) {
+    return VectorSmallGemm.packed(transB, m, n);
   }
 
   /** Whether the {@code norm()} kernels run the scalar twin for rows of {@code spatial} elements. */
