@@ -163,10 +163,10 @@ public final class DecoderStack implements MultiInputLayer {
     outShape = null;
     Tensor x = tgt;
     try {
-      for (Decoder d : layers) {
+      for (int i = 0, k = layers.size(); i < k; i++) { // indexed: an iterator may allocate
         pairArray[0] = x;
         pairArray[1] = mem;
-        x = d.forward(pair, training);
+        x = layers.get(i).forward(pair, training);
       }
     } finally {
       pairArray[0] = null;

@@ -37,24 +37,40 @@ public abstract class GraphBlock implements Layer {
     return graph.summary(input);
   }
 
+  // The graph's errors name its nodes; these name the block first.
+
   @Override
   public Shape outputShape(Shape input) {
-    return graph.outputShape(input);
+    try {
+      return graph.outputShape(input);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(this + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    return graph.forward(x, training);
+    try {
+      return graph.forward(x, training);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(this + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
   public Tensor backward(Tensor gradOut) {
-    return graph.backward(gradOut);
+    return backward(gradOut, true);
   }
 
   @Override
   public Tensor backward(Tensor gradOut, boolean inputGradient) {
-    return graph.backward(gradOut, inputGradient);
+    try {
+      return graph.backward(gradOut, inputGradient);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(this + ": " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(this + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -14,6 +14,11 @@ import java.util.stream.Stream;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
+import org.autoprop.models.Decoder;
+import org.autoprop.models.DecoderStack;
+import org.autoprop.models.Encoder;
+import org.autoprop.models.EncoderStack;
+import org.autoprop.models.PositionwiseFeedForward;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
@@ -172,7 +177,20 @@ final class LayerCatalog {
                 .maskFunction((n, tq, tk, out, off) -> out[off + tk - 1] -= 0.5f).build(), 2, 4, 6),
         new Entry("MultiHeadAttention dropout", () -> MultiHeadAttention.builder(4, 2).dropout(0.2).seed(17).build(),
             Shape.of(2, 5, 4), true),
-        of("LayerGraph with cross-attention", LayerCatalog::crossAttentionGraph, 2, 3, 4));
+        of("LayerGraph with cross-attention", LayerCatalog::crossAttentionGraph, 2, 3, 4),
+        // Transformer blocks (models): the decoders in their one-input form (target = memory).
+        of("PositionwiseFeedForward GELU tanh",
+            () -> new PositionwiseFeedForward(4, 6, PositionwiseFeedForward.Activation.GELU_TANH, 0, 20), 2, 3, 4),
+        of("Encoder post-norm", () -> Encoder.builder(4, 2).dimFeedforward(6).dropout(0).seed(21).build(), 2, 3, 4),
+        new Entry("Encoder pre-norm causal, dropout", () -> Encoder.builder(4, 2).dimFeedforward(6).normFirst(true)
+            .causal(true).activation(PositionwiseFeedForward.Activation.GELU).seed(22).build(), Shape.of(2, 3, 4), true),
+        of("EncoderStack", () -> EncoderStack.of(2, i -> Encoder.builder(4, 1).dimFeedforward(5).dropout(0)
+            .seed(23 + i).build(), new LayerNorm(4)), 2, 3, 4),
+        of("Decoder post-norm", () -> Decoder.builder(4, 2).dimFeedforward(6).dropout(0).seed(25).build(), 2, 3, 4),
+        new Entry("Decoder pre-norm, dropout", () -> Decoder.builder(4, 2).dimFeedforward(6).normFirst(true).seed(26)
+            .build(), Shape.of(2, 3, 4), true),
+        of("DecoderStack", () -> DecoderStack.of(2, i -> Decoder.builder(4, 2).dimFeedforward(5).dropout(0)
+            .seed(27 + i).build(), new LayerNorm(4)), 2, 3, 4));
   }
 
   /** in -> enc (self-attention), in -> dec (tanh), cross = MHA(query: dec, key/value: enc). */
