@@ -15,7 +15,7 @@ import java.util.Arrays;
  * the next row of A, indexes every array by the bare loop variable. JDK 17's SuperWord vectorizes
  * only when it can prove the accesses of the loop independent, which it cannot for one array read
  * at two different offsets ({@code c[ci + j] += a * b[bi + j]} runs scalar: 4 vs 20 GFLOP/s
- * measured); arrays indexed by {@code j} alone it can. See {@link #block} for the register
+ * measured); arrays indexed by {@code j} alone it can. See {@link #pairs} for the register
  * blocking.
  *
  * <p>The arithmetic of an element of C does not depend on how a caller splits C across threads,
@@ -152,32 +152,45 @@ final class ScalarGemm implements GemmKernels {
   }
 
   /**
-   * C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed; acc and acc1 hold
-   * two rows of C. When fresh, C is overwritten instead (the first k block of a product that does
-   * not accumulate: no separate pass to zero C).
+   * C[mc x nc] at cOff += A block [mc x kc] * B block [kc x nc], both packed. When fresh, C is
+   * overwritten instead (the first k block of a product that does not accumulate).
    *
-   * <p>Two rows of C per pass share each load of B, and Math.fma halves the arithmetic: 53 vs 36
-   * GFLOP/s for a 64 x 196 x 128 block on JDK 17 (AVX-512, CPU time). SuperWord vectorizes
-   * two rows of C times four of B with fma; with separate multiply and add, or with three rows of
-   * C, four of C times four of B, or six of B, the loop body outgrows the unroller and runs scalar
-   * (11-13 GFLOP/s).
+   * <p>Every element of C is the chain {@code fma(a[p], b[p][j], ...)} over p in order, whichever
+   * of {@link #pairs} and {@link #rest} computes it: the results do not depend on the row pairing.
    */
   private static void block(int mc, int nc, int kc, float[] ap, float[][] bp, float[] acc, float[] acc1, float[] c,
       int cOff, int ldc, boolean fresh) {
-    int i = 0;
-    for (; i + 1 < mc; i += 2) {
+    if (fresh) {
+      for (int i = 0; i < mc; i++) {
+        Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + nc, 0f);
+      }
+    }
+    int mp = mc & ~1;
+    int kc4 = kc & ~3;
+    pairs(mp, nc, kc, kc4, ap, bp, acc, acc1, c, cOff, ldc);
+    if (mp < mc || kc4 < kc) {
+      rest(mc, mp, nc, kc, kc4, ap, bp, acc, c, cOff, ldc);
+    }
+  }
+
+  /**
+   * Rows [0, mp) of C (mp even) += their A rows times B, over p in [0, kc4) (kc4 a multiple of 4):
+   * the micro-kernel. Two rows of C per pass share each load of B, and Math.fma halves the
+   * arithmetic: 50 vs 36 GFLOP/s for a 64 x 196 x 128 block (JDK 17 and 25, AVX-512, CPU time).
+   * The shape is fragile: with separate multiply and add, three or four rows of C, six rows of B,
+   * or any further loop or branch in this method (a k remainder, an odd row, a zeroing pass), C2's
+   * SuperWord leaves the loop scalar on JDK 17 (11-14 GFLOP/s); those live in {@link #block} and
+   * {@link #rest}.
+   */
+  private static void pairs(int mp, int nc, int kc, int kc4, float[] ap, float[][] bp, float[] acc, float[] acc1,
+      float[] c, int cOff, int ldc) {
+    for (int i = 0; i < mp; i += 2) {
       int ci = cOff + i * ldc;
       int ai = i * kc;
       int ei = ai + kc;
-      if (fresh) {
-        Arrays.fill(acc, 0, nc, 0f);
-        Arrays.fill(acc1, 0, nc, 0f);
-      } else {
-        System.arraycopy(c, ci, acc, 0, nc);
-        System.arraycopy(c, ci + ldc, acc1, 0, nc);
-      }
-      int p = 0;
-      for (; p + 3 < kc; p += 4) {
+      System.arraycopy(c, ci, acc, 0, nc);
+      System.arraycopy(c, ci + ldc, acc1, 0, nc);
+      for (int p = 0; p < kc4; p += 4) {
         float a0 = ap[ai + p];
         float a1 = ap[ai + p + 1];
         float a2 = ap[ai + p + 2];
@@ -199,43 +212,26 @@ final class ScalarGemm implements GemmKernels {
           acc1[j] = Math.fma(e3, x3, Math.fma(e2, x2, Math.fma(e1, x1, Math.fma(e0, x0, acc1[j]))));
         }
       }
-      for (; p < kc; p++) {
-        float a0 = ap[ai + p];
-        float e0 = ap[ei + p];
-        float[] b0 = bp[p];
-        for (int j = 0; j < nc; j++) {
-          float x0 = b0[j];
-          acc[j] = Math.fma(a0, x0, acc[j]);
-          acc1[j] = Math.fma(e0, x0, acc1[j]);
-        }
-      }
       System.arraycopy(acc, 0, c, ci, nc);
       System.arraycopy(acc1, 0, c, ci + ldc, nc);
     }
-    if (i < mc) {
-      // The last row of an odd block: the same sums, one row.
+  }
+
+  /**
+   * What {@link #pairs} leaves: the k remainder [kc4, kc) of rows [0, mp) and all of kc for the
+   * odd last row, one product per pass (the same fma chain, so the same bits).
+   */
+  private static void rest(int mc, int mp, int nc, int kc, int kc4, float[] ap, float[][] bp, float[] acc,
+      float[] c, int cOff, int ldc) {
+    for (int i = 0; i < mc; i++) {
+      int p0 = i < mp ? kc4 : 0;
+      if (p0 == kc) {
+        continue;
+      }
       int ci = cOff + i * ldc;
       int ai = i * kc;
-      if (fresh) {
-        Arrays.fill(acc, 0, nc, 0f);
-      } else {
-        System.arraycopy(c, ci, acc, 0, nc);
-      }
-      int p = 0;
-      for (; p + 3 < kc; p += 4) {
-        float a0 = ap[ai + p];
-        float a1 = ap[ai + p + 1];
-        float a2 = ap[ai + p + 2];
-        float a3 = ap[ai + p + 3];
-        float[] b0 = bp[p];
-        float[] b1 = bp[p + 1];
-        float[] b2 = bp[p + 2];
-        float[] b3 = bp[p + 3];
-        for (int j = 0; j < nc; j++) {
-          acc[j] = Math.fma(a3, b3[j], Math.fma(a2, b2[j], Math.fma(a1, b1[j], Math.fma(a0, b0[j], acc[j]))));
-        }
-      }
-      for (; p < kc; p++) {
+      System.arraycopy(c, ci, acc, 0, nc);
+      for (int p = p0; p < kc; p++) {
         float a0 = ap[ai + p];
         float[] b0 = bp[p];
         for (int j = 0; j < nc; j++) {
