@@ -48,6 +48,8 @@ final class ScalarGemm implements GemmKernels {
   static final int TRANSPOSED = 1;
   static final int IMAGE = 2;
   static final int IMAGE_TRANSPOSED = 3;
+  /** The wide column matrix of {@link ScalarConv}'s stride-1 forward: row kk at {@code ScalarConv.wideTap}. */
+  static final int WIDE = 4;
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k,
@@ -67,7 +69,8 @@ final class ScalarGemm implements GemmKernels {
   /**
    * C[m x n] := A[m x k] * B[k x n] (+ C when accumulate), each operand read through its source:
    * PLAIN (row-major, row stride ld), TRANSPOSED (stored as the transpose, row stride ld), IMAGE
-   * (the im2col of the CHW image at off under g; ld unused) or IMAGE_TRANSPOSED (its transpose).
+   * (the im2col of the CHW image at off under g; ld unused), IMAGE_TRANSPOSED (its transpose) or WIDE
+   * (the wide column matrix of a padded image, B only).
    */
   static void run(int m, int n, int k, int aSrc, float[] a, int aOff, int lda, ConvKernels.Geometry ag,
       int bSrc, float[] b, int bOff, int ldb, ConvKernels.Geometry bg, float[] c, int cOff, int ldc,
@@ -110,6 +113,11 @@ final class ScalarGemm implements GemmKernels {
           case IMAGE -> {
             for (int r = 0; r < kc; r++) {
               ScalarConv.colRow(bg, b, bOff, p0 + r, j0, nc, bp[r], 0);
+            }
+          }
+          case WIDE -> {
+            for (int r = 0; r < kc; r++) {
+              System.arraycopy(b, bOff + ScalarConv.wideTap(bg, p0 + r) + j0, bp[r], 0, nc);
             }
           }
           default -> {
