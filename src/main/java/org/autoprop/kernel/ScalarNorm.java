@@ -148,12 +148,12 @@ final class ScalarNorm implements NormKernels {
         int off = (n * channels + c) * spatial;
         int i = 0;
         // Two partial sums of each kind, and the mask as a select (a branch mispredicts on
-        // ReLU's coin-flip pattern).
+        // ReLU's coin-flip pattern): see reluMask.
         for (; i + 1 < spatial; i += 2) {
           float x0 = x[xOff + off + i];
           float x1 = x[xOff + off + i + 1];
-          float g0 = Math.fma(x0, sa, sb) > 0f ? g[gOff + off + i] : 0f;
-          float g1 = Math.fma(x1, sa, sb) > 0f ? g[gOff + off + i + 1] : 0f;
+          float g0 = ScalarElementwise.reluMask(Math.fma(x0, sa, sb), g[gOff + off + i]);
+          float g1 = ScalarElementwise.reluMask(Math.fma(x1, sa, sb), g[gOff + off + i + 1]);
           sg0 += g0;
           sg1 += g1;
           sgx0 += (double) g0 * (x0 - m);
@@ -161,7 +161,7 @@ final class ScalarNorm implements NormKernels {
         }
         for (; i < spatial; i++) {
           float xi = x[xOff + off + i];
-          float gi = Math.fma(xi, sa, sb) > 0f ? g[gOff + off + i] : 0f;
+          float gi = ScalarElementwise.reluMask(Math.fma(xi, sa, sb), g[gOff + off + i]);
           sg0 += gi;
           sgx0 += (double) gi * (xi - m);
         }
@@ -186,7 +186,7 @@ final class ScalarNorm implements NormKernels {
         float d = gShift[c];
         for (int i = 0; i < spatial; i++) {
           float xi = x[xOff + off + i];
-          float gm = Math.fma(xi, sa, sb) > 0f ? g[gOff + off + i] : 0f;
+          float gm = ScalarElementwise.reluMask(Math.fma(xi, sa, sb), g[gOff + off + i]);
           gx[gxOff + off + i] = Math.fma(a, gm, Math.fma(b, xi - m, d));
         }
       }
