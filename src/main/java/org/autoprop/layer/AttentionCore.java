@@ -20,7 +20,9 @@ import org.autoprop.tensor.Tensor;
  *
  * <p>An operand is addressed as {@code data[off + b * batchStride + h * headStride + t * ld + e]}:
  * a head of MultiHeadAttention's packed projection {@code [N*T, 3D]} is a column block of it
- * ({@code ld = 3D}), so no head is copied. The blocks run in parallel over (b, h) when the work is
+ * ({@code ld = 3D}), so no head is copied. The per-block products run on the small-product GEMM
+ * ({@link Gemm#multiplySmall}), which does not pack its operands. The blocks run in parallel over
+ * (b, h) when the work is
  * large ({@link ParallelPolicy#DENSE}, in multiply-adds); each block writes only its own rows and
  * columns of the outputs and gradients, so the split needs no reduction.
  *
@@ -82,6 +84,12 @@ final class AttentionCore {
   int gvOff;
   float[] go;
   int goOff;
+  /**
+   * Whether gq, gk, gv alias one another (self-attention on one tensor): then every block adds into
+   * them, and the caller zeroes them first; otherwise each block's region is written exactly once,
+   * by the small-product kernel, and needs no zeroing.
+   */
+  boolean accumulateGradients = true;
 
   // State.
   private float[] probs = new float[0];
@@ -154,7 +162,7 @@ final class AttentionCore {
     run(forwardBlock);
   }
 
-  /** Runs the backward: adds into gq, gk, gv (which the caller zeroed or holds earlier terms in). */
+  /** Runs the backward: writes gq, gk, gv, or adds into them (zeroed by the caller) when {@link #accumulateGradients}. */
   void backward() {
     chunks = chunks();
     run(backwardBlock);
@@ -227,8 +235,8 @@ final class AttentionCore {
       int b = blk / heads;
       int h = blk % heads;
       int p = blk * area;
-      Gemm.multiplySerial(gemm, false, true, tq, tk, dk, q, qOff + b * qBs + h * qHs, qLd,
-          k, kOff + b * kBs + h * kHs, kLd, probs, p, tk, false);
+      Gemm.multiplySmall(gemm, false, true, tq, tk, dk, q, qOff + b * qBs + h * qHs, qLd,
+          k, kOff + b * kBs + h * kHs, kLd, probs, p, tk);
       // The fused row kernel: softmax(scale * S + mask), causal positions and fully masked rows 0.
       rows.softmax(probs, p, probs, p, tq, tk, scale, masked ? mask : null, maskPerBatch ? b * area : 0, tk, causal, 0);
       float[] weights = probs;
@@ -236,8 +244,8 @@ final class AttentionCore {
         elementwise.mul(probs, p, keep, p, dropped, p, area);
         weights = dropped;
       }
-      Gemm.multiplySerial(gemm, false, false, tq, dv, tk, weights, p, tk, v, vOff + b * vBs + h * vHs, vLd,
-          o, oOff + b * oBs + h * oHs, oLd, false);
+      Gemm.multiplySmall(gemm, false, false, tq, dv, tk, weights, p, tk, v, vOff + b * vBs + h * vHs, vLd,
+          o, oOff + b * oBs + h * oHs, oLd);
     }
   }
 
@@ -254,20 +262,29 @@ final class AttentionCore {
       float[] weights = dropping ? dropped : probs;
       int goAt = goOff + b * oBs + h * oHs;
       // gW = gO V^T (the gradient of the weights after dropout), gV += W^T gO
-      Gemm.multiplySerial(gemm, false, true, tq, tk, dv, go, goAt, oLd, v, vOff + b * vBs + h * vHs, vLd,
-          scratch, s, tk, false);
-      Gemm.multiplySerial(gemm, true, false, tk, dv, tq, weights, p, tk, go, goAt, oLd,
-          gv, gvOff + b * vBs + h * vHs, vLd, true);
+      Gemm.multiplySmall(gemm, false, true, tq, tk, dv, go, goAt, oLd, v, vOff + b * vBs + h * vHs, vLd,
+          scratch, s, tk);
+      product(true, false, tk, dv, tq, weights, p, tk, go, goAt, oLd, gv, gvOff + b * vBs + h * vHs, vLd);
       if (dropping) {
         elementwise.mul(scratch, s, keep, p, scratch, s, area);
       }
       // gS = scale * softmax'(P) gP; a fully masked row has P = 0, so its gS is 0.
       rows.softmaxBackward(probs, p, scratch, s, scratch, s, tq, tk, scale, causal, 0);
       // gQ += gS K, gK += gS^T Q
-      Gemm.multiplySerial(gemm, false, false, tq, dk, tk, scratch, s, tk, k, kOff + b * kBs + h * kHs, kLd,
-          gq, gqOff + b * qBs + h * qHs, qLd, true);
-      Gemm.multiplySerial(gemm, true, false, tk, dk, tq, scratch, s, tk, q, qOff + b * qBs + h * qHs, qLd,
-          gk, gkOff + b * kBs + h * kHs, kLd, true);
+      product(false, false, tq, dk, tk, scratch, s, tk, k, kOff + b * kBs + h * kHs, kLd,
+          gq, gqOff + b * qBs + h * qHs, qLd);
+      product(true, false, tk, dk, tq, scratch, s, tk, q, qOff + b * qBs + h * qHs, qLd,
+          gk, gkOff + b * kBs + h * kHs, kLd);
+    }
+  }
+
+  /** A gradient product: added into C when {@link #accumulateGradients}, else written by the small-product kernel. */
+  private void product(boolean transA, boolean transB, int m, int n, int kk, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    if (accumulateGradients) {
+      Gemm.multiplySerial(gemm, transA, transB, m, n, kk, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, true);
+    } else {
+      Gemm.multiplySmall(gemm, transA, transB, m, n, kk, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
   }
 

@@ -273,6 +273,7 @@ public final class MultiHeadAttention extends AbstractMultiInputLayer {
     core.gvOff = vc;
     core.go = gradAttn.data();
     core.goOff = 0;
+    core.accumulateGradients = false; // Q, K and V sit in disjoint columns of the projections
     core.prepare();
   }
 
@@ -317,10 +318,7 @@ public final class MultiHeadAttention extends AbstractMultiInputLayer {
       }
     }
     Gemm.multiply(gemm, false, false, rows, d, d, g, go, d, outWeight.value().data(), 0, d, gradAttn.data(), 0, d, false);
-    for (int i = 0; i < groups; i++) {
-      gradProj[i].fill(0f);
-    }
-    core.backward();
+    core.backward(); // writes every element of gradProj: the heads' column blocks tile it
     float[] w = inWeight.value().data();
     float[] gw = inWeight.grad().data();
     for (int i = 0; i < groups; i++) {

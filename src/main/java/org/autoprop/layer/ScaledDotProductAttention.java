@@ -198,7 +198,9 @@ public final class ScaledDotProductAttention extends AbstractMultiInputLayer {
 
   @Override
   protected void backward(Tensor[] x, int count, Tensor y, Tensor gy, Tensor[] gx) {
-    for (int i = 0; i < count; i++) {
+    // One or two inputs: q, k, v share gradient buffers, which the blocks add into.
+    core.accumulateGradients = count < 3;
+    for (int i = 0; i < count && count < 3; i++) {
       gx[i].fill(0f);
     }
     Tensor gq = gx[0];
