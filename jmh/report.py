@@ -20,7 +20,7 @@ Work per call (the workload id is in the benchmark method's name, the mode after
     MERGE-3/<mode>         fwd 3 inputs + output; fwd+bwd twice that      GB/s
     LN-512, SOFTMAX-256    fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s
     BLOCK-64, SEED-*       3x the forward FLOP of their convolutions      GFLOP/s(conv)
-    FMNIST-NET             128 images per step                            img/s
+    FMNIST-NET, VIT-FMNIST 128 images per step                            img/s
 These are the formulas of jmh/peers/torch_bench.py, so both columns use the same work.
 """
 import argparse
@@ -84,7 +84,7 @@ def work(wid, mode):
         return 3 * 2 * CONVS["CONV-64"], "GFLOP/s(conv)"
     if wid in SEEDS:
         return 3 * SEEDS[wid], "GFLOP/s(conv)"
-    if wid == "FMNIST-NET":
+    if wid in ("FMNIST-NET", "VIT-FMNIST"):
         return 128 * 1e9, "img/s"  # scaled like the others: rate = amount / (ms * 1e6)
     return None
 
@@ -142,7 +142,7 @@ def load_torch(paths):
 
 def order_key(r):
     wid, mode, variant = r["ident"]
-    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MERGE", "BLOCK", "SEED", "FMNIST"]
+    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MERGE", "BLOCK", "SEED", "FMNIST", "VIT"]
     fam = next((i for i, f in enumerate(families) if wid.startswith(f)), len(families))
     size = int(wid[5:]) if wid.startswith("GEMM-") else 0
     return (fam, size, wid, variant, ["fwd", "fwd+bwd", "step"].index(mode), r["threads"] != "1", r["jdk"])

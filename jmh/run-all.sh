@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every JMH benchmark of jmh/ on JDK 17 and JDK 25 (threads 1 and all), the PyTorch peers
-# (jmh/peers/torch_bench.py, 1 and all threads), and writes jmh/RESULTS.md via jmh/report.py.
+# (jmh/peers/torch_bench.py --round 1, 1 and all threads; the second round is run by hand, see
+# jmh/peers/README.md), and writes jmh/RESULTS.md via jmh/report.py.
 # Every timed command runs separately under `flock /tmp/bench.lock`.
 #
 #   jmh/run-all.sh                 full run (STYLE.md: 3 forks, 4 warm-up iterations; 0.5 s
@@ -60,7 +61,7 @@ if [ "$TORCH" = 1 ]; then
     [ "$t" = 1 ] && header="--header"
     # shellcheck disable=SC2086
     run env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE flock /tmp/bench.lock /usr/bin/python3 \
-      jmh/peers/torch_bench.py --threads "$t" --malloc reuse $header $TORCH_OPTS \
+      jmh/peers/torch_bench.py --threads "$t" --malloc reuse --round 1 $header $TORCH_OPTS \
       --json "$OUT/torch-$t.json" > "$OUT/torch-$t.txt"
     TORCH_JSONS="$TORCH_JSONS${TORCH_JSONS:+,}$OUT/torch-$t.json"
   done

@@ -7,9 +7,19 @@ Usage (always under the shared lock so timed runs never overlap):
     flock /tmp/bench.lock /usr/bin/python3 torch_bench.py --threads 2 --malloc reuse --only GEMM-512,CONV-64
     (--malloc reuse gives the steady-state numbers reported as primary in
     torch_results.txt; --malloc glibc, the default, keeps glibc's settings)
+    flock /tmp/bench.lock /usr/bin/python3 torch_bench.py --threads 2 --malloc reuse --blas openmp --round 2
+    (--blas openmp: OpenBLAS built with OpenMP, which shares PyTorch's OpenMP
+    threads; with the pthread build, OpenBLAS's own threads spin next to
+    PyTorch's and, on 2 cores, the GEMM-bound second-round workloads run
+    slower with 2 threads than with 1; see torch_results.txt)
     ... --header      print torch version / build config first
     ... --numpy       also time numpy.matmul for GEMM-512/1024 (reference point)
     ... --json FILE   also write the results as a JSON list (jmh/report.py --torch FILE)
+
+Local copy (AutoProp's jmh/peers/) of shared/bench/peers/torch_bench.py with
+two additions, marked "local addition" below: --json FILE, and --threads
+taking any count (the shared copy allows 1 or 2), so that "all cores" works
+on larger machines. Everything else is the shared version unchanged.
 
 Output: one line per workload and mode
     ID mode threads median_ms rate unit
@@ -31,7 +41,13 @@ cost more than the compute (CONV-STEM fwd: ~10 ms with vs ~0.9 ms without)
 and flips from process to process with glibc's dynamic mmap threshold.
 --malloc reuse fixes the thresholds (env re-exec) so freed buffers are
 reused: steady-state numbers, comparable with an engine that reuses its
-buffers. Each line reports page faults per call.
+buffers. Each line reports page faults per call. glibc caps
+MALLOC_MMAP_THRESHOLD_ at 32 MiB, so buffers above it (RESNET18-INFER/16:
+51 MB activations) were still mmap-ed and faulted in on every call
+(12,545 faults per call; 594 / 338 ms at 1T / 2T against 456 / 270 ms
+without them); since the second round, reuse also sets
+MALLOC_MMAP_MAX_=0 (never mmap: every buffer comes from the heap and is
+reused). No first-round workload has a buffer above 24 MiB.
   fwd      : under torch.no_grad() (BatchNorm stays in training mode: batch
              statistics, running stats updated).
   fwd+bwd  : autograd forward, then y.backward(g) with a fixed random upstream
@@ -49,6 +65,55 @@ Rates:
   BLOCK-64      step ms; rate = conv GFLOP/s (the 2 convs, 3x fwd FLOP)
   SEED-*        fwd+bwd ms; rate = conv GFLOP/s (3x fwd FLOP of the convs)
   FMNIST-NET    step ms; rate = images/s (128 / t)
+
+Second round (WORKLOADS.md "Workloads of the second round"; --round 2 runs
+only these, --round 1 only the ones above; the default runs both):
+  LN-512          nn.LayerNorm(512, eps 1e-5, affine) on [4096, 512]; fwd and
+                  fwd+bwd; GB/s, bytes as BNRELU-64 (fwd x + y; fwd+bwd
+                  x + y + g + dx; the 2x512 parameters are not counted)
+  SOFTMAX-256     torch.softmax(x, dim=-1) on [64, 256, 256]; fwd and fwd+bwd;
+                  GB/s, bytes as LN-512
+  MHA-128         nn.MultiheadAttention(128, 4, dropout 0, bias, batch_first)
+                  self-attention mha(x, x, x, need_weights=False) on
+                  [32, 64, 128], no mask; fwd+bwd
+  ATTN-128        nn.TransformerEncoderLayer(128, 4, 512, dropout=0,
+                  activation="gelu" (erf), batch_first, norm_first) on
+                  [32, 64, 128]; fwd+bwd and step
+  ATTN-CAUSAL     ATTN-128 with src_mask = the float causal mask of
+                  nn.Transformer.generate_square_subsequent_mask(64) (-inf
+                  above the diagonal, built once); step
+  MBCONV-32       torchvision's MobileNetV2 InvertedResidual(32, 32, stride 1,
+                  expand_ratio 6): 1x1 32->192+BN+ReLU6, depthwise 3x3 (groups
+                  192)+BN+ReLU6, 1x1 192->32+BN, + input; convs without bias;
+                  [32, 32, 32, 32]; step
+  DWCONV-192      nn.Conv2d(192, 192, 3, pad 1, groups 192, bias=False) on
+                  [32, 192, 32, 32]; fwd+bwd; GB/s = (x + y + g + dx) / t
+  BOTTLENECK-256  torchvision's ResNet Bottleneck(256, 64) (identity
+                  shortcut, convs without bias) on [8, 256, 56, 56]; step
+  RESNET18-INFER  torchvision resnet18(num_classes=1000), eval(), each call
+                  under torch.inference_mode(); batch 1 and 16
+                  (ids RESNET18-INFER/1 and /16); mode "infer" = latency ms
+                  per call; rate images/s = N / t
+  VIT-FMNIST      the ViT of WORKLOADS.md (see VitFmnist below), training step
+                  on a random batch [128, 1, 28, 28]: zero_grad(set_to_none),
+                  cross-entropy, backward, AdamW(lr 1e-3, betas 0.9/0.999,
+                  weight decay 0.05).step(); images/s = 128 / t
+  RESNET18-FMNIST torchvision resnet18(num_classes=10) with conv1 =
+                  Conv2d(1, 64, 3, stride 1, pad 1, bias=False) and maxpool =
+                  Identity; training step as FMNIST-NET (random batch 128,
+                  cross-entropy, SGD lr 0.05 momentum 0.9 wd 5e-4);
+                  images/s = 128 / t
+  The "step" of ATTN-*, MBCONV-32 and BOTTLENECK-256 is that of BLOCK-64:
+  input requires grad, loss sum(y*g), SGD(lr 0.01, momentum 0.9).
+  Rates where WORKLOADS.md names only ms (MHA-*, ATTN-*, MBCONV-32,
+  BOTTLENECK-256) are for orientation: GFLOP/s(matmul) = 3x the forward
+  FLOP of the matrix products (in_proj 2*N*T*D*3D, Q.K^T and A.V 2*N*T*T*D
+  each, out_proj 2*N*T*D*D, FFN 2*2*N*T*D*F; the causal mask does not
+  reduce it) / t; GFLOP/s(conv) = 3x the forward FLOP of the convs
+  (depthwise: 2*N*C*H*W*9) / t.
+  BLAS: nn.Linear and the attention matmuls (bmm/baddbmm) go through
+  libblas.so.3 (see --blas); convolutions through oneDNN. Run the second
+  round with --blas openmp (the primary figures in torch_results.txt).
 """
 import argparse
 import os
@@ -58,8 +123,14 @@ import sys
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--threads", type=int, default=1)  # local addition: any count (shared: choices=[1, 2])
 ap.add_argument("--only", default="", help="comma-separated workload ids (prefix match, e.g. MERGE-3)")
+ap.add_argument("--round", type=int, default=0, choices=[0, 1, 2],
+                help="1: only the first-round workloads, 2: only the second round, 0 (default): both")
+# local addition: --json
+ap.add_argument("--json", default="", help="also write the results to this file as a JSON list of objects "
+                "{id, mode, threads, median_ms, rate, unit, runs, other_cpu, steal, pagefaults, tries, malloc, "
+                "blas, torch, tag}")
 ap.add_argument("--header", action="store_true", help="print version/config header")
 ap.add_argument("--numpy", action="store_true", help="also time numpy.matmul GEMM-512/1024")
 ap.add_argument("--min-runs", type=int, default=10)
@@ -67,8 +138,6 @@ ap.add_argument("--gemm-min-runs", type=int, default=20)
 ap.add_argument("--warmup", type=int, default=3)
 ap.add_argument("--target-s", type=float, default=1.0,
                 help="extend a timed series to about this many seconds (capped at 200 runs)")
-ap.add_argument("--json", default="", help="also write the results to this file as a JSON list of objects "
-                "{id, mode, threads, median_ms, rate, unit, runs, other_cpu, steal, pagefaults, tries, malloc}")
 ap.add_argument("--tag", default="", help="label appended to each line (e.g. openblas)")
 ap.add_argument("--max-other", type=float, default=0.10,
                 help="repeat a timed series when other processes used more than this many cores")
@@ -78,12 +147,32 @@ ap.add_argument("--wait-s", type=float, default=10.0,
 ap.add_argument("--malloc", default="glibc", choices=["glibc", "reuse"],
                 help="glibc: the C library's defaults (large buffers are mmap-ed and handed "
                      "back, so every call page-faults them in again); reuse: "
-                     "MALLOC_MMAP_THRESHOLD_=32MiB, MALLOC_TRIM_THRESHOLD_=64GiB, so freed "
-                     "buffers are reused without page faults (what jemalloc/tcmalloc give)")
+                     "MALLOC_MMAP_THRESHOLD_=32MiB, MALLOC_TRIM_THRESHOLD_=64GiB, "
+                     "MALLOC_MMAP_MAX_=0, so freed buffers are reused without page faults "
+                     "(what jemalloc/tcmalloc give)")
+ap.add_argument("--blas", default="system", choices=["system", "openmp", "pthread"],
+                help="system: whatever libblas.so.3 resolves to; openmp / pthread: re-exec with "
+                     "LD_LIBRARY_PATH pointing at Debian's OpenBLAS built with OpenMP "
+                     "(libopenblas0-openmp: shares PyTorch's OpenMP threads) or with its own "
+                     "pthreads (libopenblas0-pthread)")
 args = ap.parse_args()
 
+# The dynamic loader reads LD_LIBRARY_PATH at start-up only: re-exec with it set.
+BLAS_DIRS = {"openmp": "/usr/lib/x86_64-linux-gnu/openblas-openmp",
+             "pthread": "/usr/lib/x86_64-linux-gnu/openblas-pthread"}
+if args.blas != "system":
+    _dir = BLAS_DIRS[args.blas]
+    if not os.path.exists(os.path.join(_dir, "libblas.so.3")):
+        sys.exit(f"--blas {args.blas}: no {_dir}/libblas.so.3 "
+                 f"(apt-get install -y libopenblas0-{args.blas})")
+    _llp = os.environ.get("LD_LIBRARY_PATH", "")
+    if _llp.split(":")[0] != _dir:
+        os.environ["LD_LIBRARY_PATH"] = _dir + (":" + _llp if _llp else "")
+        os.execv(sys.executable, [sys.executable] + sys.argv)
+
 # glibc reads its malloc tunables at start-up only: re-exec with them set.
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 30)}
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 30),
+              "MALLOC_MMAP_MAX_": "0"}
 if args.malloc == "reuse" and any(os.environ.get(k) != v for k, v in MALLOC_ENV.items()):
     os.environ.update(MALLOC_ENV)
     os.execv(sys.executable, [sys.executable] + sys.argv)
@@ -188,17 +277,18 @@ def timeit(fn, min_runs):
     return best[0], runs
 
 
-RESULTS = []
+RESULTS = []  # local addition: the lines of report(), for --json
 
 
 def report(wid, mode, ms, rate, unit):
     RESULTS.append({"id": wid, "mode": mode, "threads": T, "median_ms": ms, "rate": rate, "unit": unit,
                     "runs": LAST["runs"], "other_cpu": LAST["other"], "steal": LAST["steal"],
                     "pagefaults": LAST["faults"], "tries": LAST["attempts"], "malloc": args.malloc,
-                    "torch": torch.__version__, "tag": args.tag})
+                    "blas": args.blas, "torch": torch.__version__, "tag": args.tag})  # local addition
     out(f"{wid} {mode} {T} {ms:.3f} {rate:.2f} {unit}"
         f"  # malloc={args.malloc} runs={LAST['runs']} pagefaults/call={LAST['faults']:.0f}"
-        f" other_cpu={LAST['other']:.2f} steal={LAST['steal']:.2f} tries={LAST['attempts']}")
+        f" other_cpu={LAST['other']:.2f} steal={LAST['steal']:.2f} tries={LAST['attempts']}"
+        + (f" blas={args.blas}" if args.blas != "system" else ""))
 
 
 def U(*shape):
@@ -450,6 +540,267 @@ def bench_fmnist():
     report("FMNIST-NET", "step", ms, 128 / (ms * 1e-3), "img/s")
 
 
+# ------------------------------------------------ second round (WORKLOADS.md)
+def bench_ln():
+    n, d = 4096, 512
+    ln = nn.LayerNorm(d, eps=1e-5, elementwise_affine=True)
+    x = U(n, d)
+    g = U(n, d)
+    tb = x.numel() * 4
+
+    def fwd():
+        with torch.no_grad():
+            ln(x)
+
+    ms, _ = timeit(fwd, args.min_runs)
+    report("LN-512", "fwd", ms, 2 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+    xg = x.clone().requires_grad_(True)
+    params = list(ln.parameters())
+
+    def fb():
+        reset_grads(params, [xg])
+        ln(xg).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report("LN-512", "fwd+bwd", ms, 4 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+
+def bench_softmax():
+    x = U(64, 256, 256)
+    g = U(64, 256, 256)
+    tb = x.numel() * 4
+
+    def fwd():
+        with torch.no_grad():
+            torch.softmax(x, dim=-1)
+
+    ms, _ = timeit(fwd, args.min_runs)
+    report("SOFTMAX-256", "fwd", ms, 2 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+    xg = x.clone().requires_grad_(True)
+
+    def fb():
+        reset_grads([], [xg])
+        torch.softmax(xg, dim=-1).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report("SOFTMAX-256", "fwd+bwd", ms, 4 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+
+def attn_flop(n, t, d, ffn=0):
+    """Forward FLOP of the matrix products of one self-attention (+ FFN) layer
+    on [n, t, d]; independent of the number of heads."""
+    nt = n * t
+    f = 2.0 * nt * d * 3 * d        # in_proj (Q, K, V)
+    f += 2 * (2.0 * n * t * t * d)  # Q.K^T and A.V over all heads
+    f += 2.0 * nt * d * d           # out_proj
+    f += 2 * (2.0 * nt * d * ffn)   # FFN: d->ffn, ffn->d
+    return f
+
+
+def bench_mha():
+    n, t, d = 32, 64, 128
+    mha = nn.MultiheadAttention(d, 4, dropout=0.0, bias=True, batch_first=True).train()
+    x = U(n, t, d).requires_grad_(True)
+    g = U(n, t, d)
+    params = list(mha.parameters())
+    flop = attn_flop(n, t, d)
+
+    def fb():
+        reset_grads(params, [x])
+        mha(x, x, x, need_weights=False)[0].backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report("MHA-128", "fwd+bwd", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(matmul)")
+
+
+def encoder_layer(d, heads, ffn):
+    """Pre-norm transformer encoder layer, no dropout, GELU (erf)."""
+    return nn.TransformerEncoderLayer(d, heads, ffn, dropout=0.0, activation="gelu",
+                                      batch_first=True, norm_first=True)
+
+
+def bench_attn(wid, causal, modes):
+    n, t, d = 32, 64, 128
+    layer = encoder_layer(d, 4, 512).train()
+    # float mask, -inf above the diagonal: added to Q.K^T inside baddbmm
+    mask = nn.Transformer.generate_square_subsequent_mask(t) if causal else None
+    x = U(n, t, d).requires_grad_(True)
+    g = U(n, t, d)
+    params = list(layer.parameters())
+    flop = attn_flop(n, t, d, 512)
+
+    if "fwd+bwd" in modes:
+        def fb():
+            reset_grads(params, [x])
+            layer(x, src_mask=mask).backward(g)
+
+        ms, _ = timeit(fb, args.min_runs)
+        report(wid, "fwd+bwd", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(matmul)")
+
+    if "step" in modes:
+        opt = torch.optim.SGD(layer.parameters(), lr=0.01, momentum=0.9)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            x.grad = None
+            layer(x, src_mask=mask).backward(g)
+            opt.step()
+
+        ms, _ = timeit(step, args.min_runs)
+        report(wid, "step", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(matmul)")
+
+
+def bench_block_step(wid, blk, shape, flop):
+    """step of a conv block as BLOCK-64: loss sum(y*g), input requires grad,
+    SGD(lr 0.01, momentum 0.9)."""
+    blk.train()
+    x = U(*shape).requires_grad_(True)
+    with torch.no_grad():
+        y = blk(x.detach())
+    g = U(*y.shape)
+    opt = torch.optim.SGD(blk.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        x.grad = None
+        blk(x).backward(g)
+        opt.step()
+
+    ms, _ = timeit(step, args.min_runs)
+    report(wid, "step", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s(conv)")
+
+
+def bench_mbconv():
+    from torchvision.models.mobilenetv2 import InvertedResidual
+    blk = InvertedResidual(32, 32, stride=1, expand_ratio=6)
+    n, h, w = 32, 32, 32
+    flop = (conv_flop(n, 32, 192, h, w, k=1) + conv_flop(n, 1, 192, h, w, k=3)
+            + conv_flop(n, 192, 32, h, w, k=1))
+    bench_block_step("MBCONV-32", blk, (n, 32, h, w), flop)
+
+
+def bench_bottleneck():
+    from torchvision.models.resnet import Bottleneck
+    blk = Bottleneck(256, 64)  # expansion 4: 256 -> 64 -> 64 -> 256, identity shortcut
+    n, h, w = 8, 56, 56
+    flop = (conv_flop(n, 256, 64, h, w, k=1) + conv_flop(n, 64, 64, h, w, k=3)
+            + conv_flop(n, 64, 256, h, w, k=1))
+    bench_block_step("BOTTLENECK-256", blk, (n, 256, h, w), flop)
+
+
+def bench_dwconv():
+    n, c, h, w = 32, 192, 32, 32
+    conv = nn.Conv2d(c, c, 3, stride=1, padding=1, groups=c, bias=False)
+    x = U(n, c, h, w).requires_grad_(True)
+    g = U(n, c, h, w)
+    tb = x.numel() * 4
+    params = list(conv.parameters())
+
+    def fb():
+        reset_grads(params, [x])
+        conv(x).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report("DWCONV-192", "fwd+bwd", ms, 4 * tb / (ms * 1e-3) / 1e9, "GB/s")
+
+
+def bench_resnet18_infer():
+    import torchvision
+    model = torchvision.models.resnet18(weights=None, num_classes=1000).eval()
+    for n in (1, 16):
+        x = U(n, 3, 224, 224)
+
+        def f():
+            with torch.inference_mode():
+                model(x)
+
+        ms, _ = timeit(f, args.min_runs)
+        report(f"RESNET18-INFER/{n}", "infer", ms, n / (ms * 1e-3), "img/s")
+
+
+class VitFmnist(nn.Module):
+    """VIT-FMNIST of WORKLOADS.md: patches Conv2d(1->96, 7x7, stride 7) -> 16
+    tokens; class token prepended + learned position embedding [1, 17, 96]; 4
+    pre-norm encoder layers (96, 4 heads, FFN 192, GELU erf, no dropout);
+    LayerNorm(96) on the class token -> Linear(96->10).
+    Init: torch's defaults for every module (each encoder layer built and
+    initialised on its own), class token and position embedding
+    trunc_normal(std 0.02)."""
+
+    def __init__(self, d=96, heads=4, ffn=192, layers=4, classes=10, patch=7, tokens=16):
+        super().__init__()
+        self.patch = nn.Conv2d(1, d, patch, stride=patch)
+        self.cls = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos = nn.Parameter(torch.zeros(1, tokens + 1, d))
+        nn.init.trunc_normal_(self.cls, std=0.02)
+        nn.init.trunc_normal_(self.pos, std=0.02)
+        self.layers = nn.ModuleList([encoder_layer(d, heads, ffn) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d, eps=1e-5)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)                    # [N, 16, 96]
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1)  # [N, 17, 96]
+        x = x + self.pos
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(self.norm(x[:, 0]))
+
+
+def bench_train_step(wid, model, opt):
+    model.train()
+    x = torch.randn(128, 1, 28, 28)
+    yl = torch.randint(0, 10, (128,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), yl).backward()
+        opt.step()
+
+    ms, _ = timeit(step, args.min_runs)
+    report(wid, "step", ms, 128 / (ms * 1e-3), "img/s")
+
+
+def bench_vit():
+    model = VitFmnist()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05)
+    bench_train_step("VIT-FMNIST", model, opt)
+
+
+def resnet18_fmnist():
+    """torchvision resnet18 for 28x28 grey images: stem conv 3x3 1->64 stride 1
+    pad 1 (no bias, He-normal fan_out as torchvision initialises its convs),
+    max pool removed, 10 classes."""
+    import torchvision
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    model.conv1 = nn.Conv2d(1, 64, 3, stride=1, padding=1, bias=False)
+    nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
+    model.maxpool = nn.Identity()
+    return model
+
+
+def bench_resnet18_fmnist():
+    model = resnet18_fmnist()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    bench_train_step("RESNET18-FMNIST", model, opt)
+
+
+WORKLOADS2 = [
+    ("LN-512", bench_ln),
+    ("SOFTMAX-256", bench_softmax),
+    ("MHA-128", bench_mha),
+    ("ATTN-128", lambda: bench_attn("ATTN-128", False, ("fwd+bwd", "step"))),
+    ("ATTN-CAUSAL", lambda: bench_attn("ATTN-CAUSAL", True, ("step",))),
+    ("MBCONV-32", bench_mbconv),
+    ("DWCONV-192", bench_dwconv),
+    ("BOTTLENECK-256", bench_bottleneck),
+    ("RESNET18-INFER", bench_resnet18_infer),
+    ("VIT-FMNIST", bench_vit),
+    ("RESNET18-FMNIST", bench_resnet18_fmnist),
+]
+
 WORKLOADS = [
     ("GEMM-256", lambda: bench_gemm(256)),
     ("GEMM-512", lambda: bench_gemm(512)),
@@ -465,10 +816,17 @@ WORKLOADS = [
     ("SEED-CHCAT", lambda: bench_seed("SEED-CHCAT", SeedChcat(), [6, 12, 18])),
     ("FMNIST-NET", bench_fmnist),
 ]
+WORKLOADS1 = list(WORKLOADS)
+WORKLOADS = WORKLOADS1 + WORKLOADS2
 
 
 def header():
     print("# torch.__version__ =", torch.__version__)
+    try:
+        import torchvision
+        print("# torchvision.__version__ =", torchvision.__version__)
+    except ImportError:
+        print("# torchvision not installed (needed by MBCONV-32, BOTTLENECK-256, RESNET18-*)")
     print("# torch.get_num_threads() =", torch.get_num_threads(), "(after set_num_threads(%d))" % T)
     print("# torch.backends.mkldnn.is_available() =", torch.backends.mkldnn.is_available())
     print("# torch.backends.mkldnn.enabled =", torch.backends.mkldnn.enabled)
@@ -477,6 +835,9 @@ def header():
     for line in torch.__config__.parallel_info().splitlines():
         print("#   " + line)
     print("# malloc mode:", args.malloc, {k: os.environ.get(k) for k in MALLOC_ENV})
+    print("# blas mode:", args.blas, "LD_LIBRARY_PATH=" + os.environ.get("LD_LIBRARY_PATH", ""),
+          "OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+          "OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
     print("# numpy", np.__version__, "python", sys.version.split()[0], sys.executable)
     print("# numpy.show_config() names the build-time BLAS; the library loaded at run time is:")
     for line in loaded_libs():
@@ -516,14 +877,14 @@ if __name__ == "__main__":
     if args.header:
         header()
     sel = [s for s in args.only.split(",") if s]
-    for wid, fn in WORKLOADS:
+    for wid, fn in {0: WORKLOADS, 1: WORKLOADS1, 2: WORKLOADS2}[args.round]:
         if sel and not any(wid == s or wid.startswith(s + "/") or wid.startswith(s) for s in sel):
             continue
         fn()
     if args.numpy:
         numpy_gemm(512)
         numpy_gemm(1024)
-    if args.json:
+    if args.json:  # local addition
         import json
         with open(args.json, "w") as fh:
             json.dump(RESULTS, fh, indent=1)
