@@ -119,7 +119,7 @@ public final class ReferenceNets {
    * CHAR-LM (docs/LM.md): Embedding(256, 128) of byte ids, a learned position embedding [1, 64,
    * 128], 2 pre-norm causal {@link Encoder} layers (4 heads, feed-forward 512, GELU (erf), no
    * dropout), LayerNorm(128), Dense(128->256). Nodes: embed, pos, layers.0, layers.1, norm, head.
-   * Input: ids [N, T] with T <= 64; output logits [N, T, 256].
+   * Input: ids [N, T] with T {@literal <=} 64; output logits [N, T, 256].
    */
   public static LayerGraph charLm(long seed) {
     int d = 128;
