@@ -30,6 +30,13 @@ public interface Initializer {
   /** Xavier (Glorot) normal: N(0, std^2) with {@code std = sqrt(2 / (fanIn + fanOut))}. */
   Initializer XAVIER_NORMAL = Standard.XAVIER_NORMAL;
 
+  /**
+   * PyTorch's default for the weights and biases of {@code nn.Linear} and {@code nn.ConvNd}:
+   * U(-b, b) with {@code b = 1 / sqrt(fanIn)} ({@code kaiming_uniform_(a=sqrt(5))} for the
+   * weight gives the same bound). Use it for weights and bias to start where a PyTorch model starts.
+   */
+  Initializer PYTORCH_DEFAULT = Standard.PYTORCH_DEFAULT;
+
   /** All zeros (the default for biases). */
   Initializer ZEROS = Standard.ZEROS;
 
@@ -103,6 +110,8 @@ public interface Initializer {
     XAVIER_UNIFORM,
     /** See {@link Initializer#XAVIER_NORMAL}. */
     XAVIER_NORMAL,
+    /** See {@link Initializer#PYTORCH_DEFAULT}. */
+    PYTORCH_DEFAULT,
     /** See {@link Initializer#ZEROS}. */
     ZEROS;
 
@@ -131,6 +140,9 @@ public interface Initializer {
           break;
         case XAVIER_NORMAL:
           normal(d, from, to, Math.sqrt(2.0 / (fanIn + fanOut)), seed);
+          break;
+        case PYTORCH_DEFAULT:
+          uniform(d, from, to, 1 / Math.sqrt(fanIn), seed);
           break;
         default:
           java.util.Arrays.fill(d, from, to, 0f);

@@ -5,6 +5,7 @@ import org.autoprop.graph.LayerNode;
 import org.autoprop.layer.Dense;
 import org.autoprop.layer.Dropout;
 import org.autoprop.layer.GELU;
+import org.autoprop.layer.Initializer;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.ReLU;
 
@@ -67,18 +68,8 @@ public final class PositionwiseFeedForward extends GraphBlock {
 
   /** A Dense initialized as {@code nn.Linear}: weight and bias {@code U(-1/sqrt(in), 1/sqrt(in))}. */
   static Dense linear(int in, int out, long seed) {
-    double bound = 1 / Math.sqrt(in);
     return Dense.builder(in, out).seed(seed)
-        .initializer((t, fanIn, fanOut, s) -> uniform(t, bound, s))
-        .biasInitializer((t, fanIn, fanOut, s) -> uniform(t, bound, s)).build();
-  }
-
-  private static void uniform(org.autoprop.tensor.Tensor t, double bound, long seed) {
-    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-    float[] d = t.data();
-    for (int i = t.offset(), end = t.offset() + t.size(); i < end; i++) {
-      d[i] = (float) ((2 * r.nextDouble() - 1) * bound);
-    }
+        .initializer(Initializer.PYTORCH_DEFAULT).biasInitializer(Initializer.PYTORCH_DEFAULT).build();
   }
 
   @Override

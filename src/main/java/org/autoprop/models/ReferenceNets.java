@@ -15,6 +15,7 @@ import org.autoprop.layer.Embedding;
 import org.autoprop.layer.Flatten;
 import org.autoprop.layer.GlobalAvgPool2D;
 import org.autoprop.layer.Identity;
+import org.autoprop.layer.Initializer;
 import org.autoprop.layer.LayerNorm;
 import org.autoprop.layer.Padding;
 import org.autoprop.layer.Pool2D;
@@ -91,11 +92,13 @@ public final class ReferenceNets {
    * the class token and Dense(96->10). Nodes: patch, tokens, transpose, cls, pos, layers.0 ..
    * layers.3, cls_out, norm, head. Input [N, 1, 28, 28]; output logits [N, 10]. (The class token is
    * taken before the final norm, which normalises each token on its own, so the result is
-   * PyTorch's {@code head(norm(x[:, 0]))}.)
+   * PyTorch's {@code head(norm(x[:, 0]))}.) Every layer starts with PyTorch's default
+   * initialization, as the peer {@code torch_vit.py}.
    */
   public static LayerGraph vitFashion(long seed) {
     int d = 96;
-    LayerNode patch = new LayerNode(Conv2D.builder(1, d).kernel(7).stride(7).seed(seed).build(), "patch");
+    LayerNode patch = new LayerNode(Conv2D.builder(1, d).kernel(7).stride(7).seed(seed)
+        .initializer(Initializer.PYTORCH_DEFAULT).biasInitializer(Initializer.PYTORCH_DEFAULT).build(), "patch");
     LayerNode tokens = new LayerNode(new Reshape(d, 16), "tokens");           // [N, 96, 16]
     LayerNode transpose = new LayerNode(new Transpose(1, 2), "transpose");    // [N, 16, 96]
     LayerNode cls = new LayerNode(ClassToken.builder(d).seed(seed + 1).build(), "cls");
@@ -111,7 +114,7 @@ public final class ReferenceNets {
     }
     LayerNode clsOut = new LayerNode(Slice.index(1, 0), "cls_out");
     LayerNode norm = new LayerNode(new LayerNorm(d), "norm");
-    LayerNode head = new LayerNode(Dense.builder(d, 10).seed(seed + 7).build(), "head");
+    LayerNode head = new LayerNode(torchLinear(d, 10, seed + 7), "head");
     return g.edges(last, clsOut, norm, head).root(patch).term(head).build();
   }
 
@@ -135,8 +138,14 @@ public final class ReferenceNets {
       last = layer;
     }
     LayerNode norm = new LayerNode(new LayerNorm(d), "norm");
-    LayerNode head = new LayerNode(Dense.builder(d, 256).seed(seed + 4).build(), "head");
+    LayerNode head = new LayerNode(torchLinear(d, 256, seed + 4), "head");
     return g.edges(last, norm, head).root(embed).term(head).build();
+  }
+
+  /** A Dense initialized as PyTorch's {@code nn.Linear}, so the transformer nets start where the peers do. */
+  private static Dense torchLinear(int in, int out, long seed) {
+    return Dense.builder(in, out).seed(seed)
+        .initializer(Initializer.PYTORCH_DEFAULT).biasInitializer(Initializer.PYTORCH_DEFAULT).build();
   }
 
   private static Conv2D conv3x3(int in, int out, long seed) {
