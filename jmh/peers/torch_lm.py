@@ -14,7 +14,7 @@ Model: a decoder-only character (byte) transformer:
 Recipe: AdamW (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01 on every parameter),
 batch 32 windows of 64 bytes taken at uniformly random offsets of the training text (the target
 is the window shifted by one byte), 5 epochs of 200 steps, 5% linear warm-up then cosine decay
-to 0 (the same per-step rule as torch_vit.py), seed 1234.
+to 0 (the same per-step rule as torch_vit.py), seed 1234 (--seed).
 Validation loss: mean cross-entropy over every position of the first 200 consecutive,
 non-overlapping 65-byte windows of the validation text (12,800 predictions), eval mode.
 Per epoch it prints the mean training loss, the validation loss, seconds, and a sample of 120
@@ -30,6 +30,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--epochs", type=int, default=5)
 ap.add_argument("--steps", type=int, default=200, help="steps per epoch")
 ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--seed", type=int, default=1234, help="initialization and shuffling seed")
 ap.add_argument("--dir", default="/usr/share/games/fortunes")
 ap.add_argument("--blas", default="system", choices=["system", "openmp", "pthread"],
                 help="openmp / pthread: re-exec with Debian's OpenBLAS of that build (see torch_bench.py)")
@@ -125,7 +126,7 @@ def sample(model, gen, prompt=b"The ", count=120, temperature=0.8):
 
 
 def main():
-    torch.manual_seed(1234)
+    torch.manual_seed(args.seed)
     train, val = load_text()
     if len(val) < VAL_WINDOWS * (CONTEXT + 1):
         sys.exit(f"validation text too short: {len(val)} bytes")
@@ -136,7 +137,7 @@ def main():
           f"parameters {sum(p.numel() for p in model.parameters())}, {total} steps ({warmup} warm-up)")
     opt = torch.optim.AdamW(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=WEIGHT_DECAY)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(total, warmup))
-    gen = torch.Generator().manual_seed(1234)
+    gen = torch.Generator().manual_seed(args.seed)
     print("epoch train_loss val_loss seconds", flush=True)
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
