@@ -51,7 +51,7 @@ public final class AdamW extends AbstractOptimizer {
    * @param groups the parameter groups; names must be unique across them
    * @return a new builder
    */
-  public static Builder builder(ParamGroups groups) {
+  public static Builder withGroups(ParamGroups groups) {
     return new Builder(java.util.Objects.requireNonNull(groups, "groups"));
   }
 

@@ -55,7 +55,7 @@ public final class Lion extends AbstractOptimizer {
    * @param groups the parameter groups; names must be unique across them
    * @return a new builder
    */
-  public static Builder builder(ParamGroups groups) {
+  public static Builder withGroups(ParamGroups groups) {
     return new Builder(Objects.requireNonNull(groups, "groups"));
   }
 

@@ -29,18 +29,18 @@ public final class Optimizers {
   private static final Map<String, String> ALIASES = new LinkedHashMap<>();
 
   static {
-    BY_TYPE.put("SGD", (g, lr) -> Sgd.builder(g).lr(lr).build());
-    BY_TYPE.put("Adam", (g, lr) -> Adam.builder(g).lr(lr).build());
-    BY_TYPE.put("AdamW", (g, lr) -> AdamW.builder(g).lr(lr).build());
-    BY_TYPE.put("RMSprop", (g, lr) -> RmsProp.builder(g).lr(lr).build());
-    BY_TYPE.put("Adagrad", (g, lr) -> AdaGrad.builder(g).lr(lr).build());
-    BY_TYPE.put("Adadelta", (g, lr) -> AdaDelta.builder(g).lr(lr).build());
-    BY_TYPE.put("Adamax", (g, lr) -> AdaMax.builder(g).lr(lr).build());
-    BY_TYPE.put("NAdam", (g, lr) -> NAdam.builder(g).lr(lr).build());
-    BY_TYPE.put("RAdam", (g, lr) -> RAdam.builder(g).lr(lr).build());
-    BY_TYPE.put("Lion", (g, lr) -> Lion.builder(g).lr(lr).build());
-    BY_TYPE.put("LAMB", (g, lr) -> Lamb.builder(g).lr(lr).build());
-    BY_TYPE.put("MomentumOptimizer", (g, lr) -> Sgd.builder(g).lr(lr).momentum(0.9).build());
+    BY_TYPE.put("SGD", (g, lr) -> Sgd.withGroups(g).lr(lr).build());
+    BY_TYPE.put("Adam", (g, lr) -> Adam.withGroups(g).lr(lr).build());
+    BY_TYPE.put("AdamW", (g, lr) -> AdamW.withGroups(g).lr(lr).build());
+    BY_TYPE.put("RMSprop", (g, lr) -> RmsProp.withGroups(g).lr(lr).build());
+    BY_TYPE.put("Adagrad", (g, lr) -> AdaGrad.withGroups(g).lr(lr).build());
+    BY_TYPE.put("Adadelta", (g, lr) -> AdaDelta.withGroups(g).lr(lr).build());
+    BY_TYPE.put("Adamax", (g, lr) -> AdaMax.withGroups(g).lr(lr).build());
+    BY_TYPE.put("NAdam", (g, lr) -> NAdam.withGroups(g).lr(lr).build());
+    BY_TYPE.put("RAdam", (g, lr) -> RAdam.withGroups(g).lr(lr).build());
+    BY_TYPE.put("Lion", (g, lr) -> Lion.withGroups(g).lr(lr).build());
+    BY_TYPE.put("LAMB", (g, lr) -> Lamb.withGroups(g).lr(lr).build());
+    BY_TYPE.put("MomentumOptimizer", (g, lr) -> Sgd.withGroups(g).lr(lr).momentum(0.9).build());
     ALIASES.put("sgdoptimizer", "SGD");
     ALIASES.put("momentumoptimizer", "MomentumOptimizer");
     ALIASES.put("rmspropoptimizer", "RMSprop");

@@ -8,11 +8,11 @@ import org.autoprop.layer.Parameter;
 
 /**
  * The parameter groups of an optimizer, in order (PyTorch's {@code param_groups}); every
- * optimizer's {@code builder(ParamGroups)} takes them. The parameters of all groups, in group
+ * optimizer's {@code withGroups(ParamGroups)} builder takes them. The parameters of all groups, in group
  * order, are the optimizer's {@link Optimizer#parameters()}.
  *
  * <p>The usual split keeps weight decay off biases and normalisation weights:
- * {@code AdamW.builder(ParamGroups.noDecayOnBiasAndNorm(model.parameters())).lr(1e-3).weightDecay(0.05).build()}.
+ * {@code AdamW.withGroups(ParamGroups.noDecayOnBiasAndNorm(model.parameters())).lr(1e-3).weightDecay(0.05).build()}.
  */
 public final class ParamGroups {
   private final List<ParamGroup> groups;

@@ -65,7 +65,7 @@ public final class RAdam extends AbstractOptimizer {
    * @param groups the parameter groups; names must be unique across them
    * @return a new builder
    */
-  public static Builder builder(ParamGroups groups) {
+  public static Builder withGroups(ParamGroups groups) {
     return new Builder(Objects.requireNonNull(groups, "groups"));
   }
 
