@@ -3,7 +3,6 @@ package org.autoprop.models;
 import java.util.Objects;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
-import org.autoprop.layer.Dropout;
 import org.autoprop.layer.Identity;
 import org.autoprop.layer.Initializer;
 import org.autoprop.layer.LayerNorm;
@@ -147,8 +146,8 @@ public final class Encoder extends GraphBlock {
       MultiHeadAttention attn = MultiHeadAttention.builder(d, heads).causal(causal).seed(s).build();
       LayerNode input = new LayerNode(new Identity(), "input");
       LayerNode selfAttn = new LayerNode(attn, "self_attn");
-      LayerNode drop1 = new LayerNode(new Dropout(dropout, s ^ 0xD1L), "dropout1");
-      LayerNode drop2 = new LayerNode(new Dropout(dropout, s ^ 0xD2L), "dropout2");
+      LayerNode drop1 = new LayerNode(PositionwiseFeedForward.dropout(dropout, s ^ 0xD1L), "dropout1");
+      LayerNode drop2 = new LayerNode(PositionwiseFeedForward.dropout(dropout, s ^ 0xD2L), "dropout2");
       LayerNode norm1 = new LayerNode(LayerNorm.builder(d).eps(eps).build(), "norm1");
       LayerNode norm2 = new LayerNode(LayerNorm.builder(d).eps(eps).build(), "norm2");
       LayerNode[] ff = PositionwiseFeedForward.chain(d, dff, activation, dropout, s ^ 0xFFL);

@@ -5,6 +5,7 @@ import org.autoprop.graph.LayerNode;
 import org.autoprop.layer.Dense;
 import org.autoprop.layer.Dropout;
 import org.autoprop.layer.GELU;
+import org.autoprop.layer.Identity;
 import org.autoprop.layer.Initializer;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.ReLU;
@@ -62,8 +63,17 @@ public final class PositionwiseFeedForward extends GraphBlock {
     return new LayerNode[] {
         new LayerNode(linear(d, dff, seed), "linear1"),
         new LayerNode(activation.layer(), "activation"),
-        new LayerNode(new Dropout(dropout, seed ^ 0x5EED0001L), "dropout"),
+        new LayerNode(dropout(dropout, seed ^ 0x5EED0001L), "dropout"),
         new LayerNode(linear(dff, d, seed ^ 0x5EED0002L), "linear2")};
+  }
+
+  /**
+   * A dropout of probability {@code p}, or a free view when {@code p == 0} (PyTorch's dropout also
+   * returns its input then): the blocks of this package keep their dropout nodes, under PyTorch's
+   * names, without a copy and a random draw per element when there is nothing to drop.
+   */
+  static Layer dropout(double p, long seed) {
+    return p == 0 ? new Identity() : new Dropout(p, seed);
   }
 
   /** A Dense initialized as {@code nn.Linear}: weight and bias {@code U(-1/sqrt(in), 1/sqrt(in))}. */
