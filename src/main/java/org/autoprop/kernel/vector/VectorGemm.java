@@ -173,29 +173,57 @@ final class VectorGemm implements GemmKernels {
   /** Packs op(A)[ic..ic+mc)[pc..pc+kc) into MR-tall k-major panels, zero-padding the last. */
   private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
       float[] pa) {
+    if (transA) {
+      packTransposedA(a, aOff, lda, ic, pc, mc, kc, pa);
+      return;
+    }
     for (int i0 = 0; i0 < mc; i0 += MR) {
       int rows = Math.min(MR, mc - i0);
       int base = i0 * kc;
-      if (!transA) {
-        for (int r = 0; r < rows; r++) {
-          int src = aOff + (ic + i0 + r) * lda + pc;
-          for (int p = 0; p < kc; p++) {
-            pa[base + p * MR + r] = a[src + p];
-          }
-        }
-      } else {
-        // op(A)[i][p] = A[p][i]: each stored row p holds the MR values of one packed step.
+      for (int r = 0; r < rows; r++) {
+        int src = aOff + (ic + i0 + r) * lda + pc;
         for (int p = 0; p < kc; p++) {
-          int src = aOff + (pc + p) * lda + ic + i0;
-          int dst = base + p * MR;
-          for (int r = 0; r < rows; r++) {
-            pa[dst + r] = a[src + r];
-          }
+          pa[base + p * MR + r] = a[src + p];
         }
       }
       for (int r = rows; r < MR; r++) {
         for (int p = 0; p < kc; p++) {
           pa[base + p * MR + r] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * op(A)[i][p] = A[p][i]: stored row p holds column p of every MR-row strip. Rows outside, so that
+   * each stored row is read once, front to back; strips outside would read MR floats from each of kc
+   * rows per strip, a cache line each, and did (ATTN-128 weight gradients: packing took 70% of the
+   * multiply's time).
+   */
+  private static void packTransposedA(float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
+      float[] pa) {
+    int full = mc / MR * MR;
+    int rows = mc - full;
+    for (int p = 0; p < kc; p++) {
+      int src = aOff + (pc + p) * lda + ic;
+      int dst = p * MR;
+      for (int i0 = 0; i0 < full; i0 += MR, dst += MR * kc) {
+        int s = src + i0;
+        pa[dst] = a[s];
+        pa[dst + 1] = a[s + 1];
+        pa[dst + 2] = a[s + 2];
+        pa[dst + 3] = a[s + 3];
+        pa[dst + 4] = a[s + 4];
+        pa[dst + 5] = a[s + 5];
+      }
+      if (rows > 0) {
+        int s = src + full;
+        int r = 0;
+        for (; r < rows; r++) {
+          pa[dst + r] = a[s + r];
+        }
+        for (; r < MR; r++) {
+          pa[dst + r] = 0f;
         }
       }
     }
