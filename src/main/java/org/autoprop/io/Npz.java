@@ -68,6 +68,40 @@ public final class Npz {
     return Collections.unmodifiableMap(out);
   }
 
+  /**
+   * A data set from two arrays of an archive, as saved by {@code np.savez(f, x=inputs, y=labels)}:
+   * the inputs {@code [n, ...]} as floats ({@link NpyArray#tensor()}: exact, except float64 which
+   * is rounded to float32 as {@link NpyArray#tensorRounded()}; uint8 stays 0 to 255, not scaled)
+   * and the labels as class ids ({@link NpyArray#labels()}).
+   *
+   * @throws IOException naming the file and the array: missing, of rank 0, a label not a whole
+   *     number in range, or a different number of inputs and labels; or as {@link #read}
+   */
+  public static org.autoprop.train.Dataset dataset(Path file, String inputs, String labels) throws IOException {
+    Map<String, NpyArray> arrays = read(file);
+    for (String name : new String[] {inputs, labels}) {
+      if (!arrays.containsKey(name)) {
+        throw new IOException(file + ": no array '" + name + "' (present: " + arrays.keySet() + ")");
+      }
+    }
+    NpyArray x = arrays.get(inputs);
+    NpyArray y = arrays.get(labels);
+    if (x.shape().length == 0) {
+      throw new IOException(file + ": array '" + inputs + "' is 0-d (expected: [n, ...], one row per sample)");
+    }
+    try {
+      org.autoprop.tensor.Tensor t = x.dtype() == Npy.DType.FLOAT64 ? x.tensorRounded() : x.tensor();
+      int[] ids = y.labels();
+      if (ids.length != t.dim(0)) {
+        throw new IOException(file + ": " + ids.length + " labels in '" + labels + "' for " + t.dim(0)
+            + " samples in '" + inputs + "' (expected: as many)");
+      }
+      return new org.autoprop.train.Dataset(t, ids);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
   private static boolean looksLikeZip(byte[] b) {
     return b.length >= 4 && b[0] == 'P' && b[1] == 'K' && (b[2] == 5 || b[2] == 3) && (b[3] == 6 || b[3] == 4);
   }

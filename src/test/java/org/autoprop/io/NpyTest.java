@@ -456,4 +456,31 @@ class NpyTest {
         () -> NpyArray.ofBytes(new byte[1], 1).floats());
     assertEquals("NpyArray: dtype u1 (expected: f4)", s.getMessage());
   }
+
+  @Test
+  void aDatasetFromAnArchive() throws IOException {
+    Map<String, NpyArray> arrays = Npz.read(resource("deflated.npz"));
+    org.autoprop.train.Dataset d = Npz.dataset(resource("deflated.npz"), "x", "y");
+    assertArrayEquals(arrays.get("x").floats(), d.inputs().toArray());
+    assertArrayEquals(arrays.get("y").labels(), d.labels());
+    Path z = dir.resolve("d.npz");
+    Map<String, NpyArray> bad = new LinkedHashMap<>();
+    bad.put("x", NpyArray.ofDoubles(new double[] {0.1, 0.2, 0.3, 0.4}, 2, 2));
+    bad.put("y", NpyArray.ofLabels(new int[] {1, 0, 1}));
+    bad.put("s", NpyArray.ofFloats(new float[] {1}));
+    bad.put("f", NpyArray.ofDoubles(new double[] {0.5, 1}, 2));
+    bad.put("y2", NpyArray.ofLabels(new int[] {1, 0}));
+    Npz.write(z, bad, false);
+    assertEquals(z + ": no array 'labels' (present: [x, y, s, f, y2])",
+        assertThrows(IOException.class, () -> Npz.dataset(z, "x", "labels")).getMessage());
+    assertEquals(z + ": 3 labels in 'y' for 2 samples in 'x' (expected: as many)",
+        assertThrows(IOException.class, () -> Npz.dataset(z, "x", "y")).getMessage());
+    assertEquals(z + ": array 's' is 0-d (expected: [n, ...], one row per sample)",
+        assertThrows(IOException.class, () -> Npz.dataset(z, "s", "y")).getMessage());
+    assertEquals(z + ": NpyArray.labels: element 0 is 0.5 (expected: a whole number, 0 <= label <= 2147483647)",
+        assertThrows(IOException.class, () -> Npz.dataset(z, "f", "f")).getMessage());
+    org.autoprop.train.Dataset rounded = Npz.dataset(z, "x", "y2");
+    assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, rounded.inputs().toArray(), "float64 rounded");
+    assertArrayEquals(new int[] {1, 0}, rounded.labels());
+  }
 }
