@@ -161,49 +161,66 @@ class PrefetchTest {
     batches.close();
   }
 
-  private static long prefetchThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals("autoprop-prefetch") && t.isAlive()).count();
+  private static java.util.Set<Thread> prefetchThreads() {
+    java.util.Set<Thread> out = new java.util.HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("autoprop-prefetch") && t.isAlive()) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** The one prefetch thread started since {@code before} was taken. */
+  private static Thread started(java.util.Set<Thread> before) {
+    java.util.Set<Thread> now = prefetchThreads();
+    now.removeAll(before);
+    assertEquals(1, now.size(), "threads started: " + now);
+    return now.iterator().next();
   }
 
   @Test
   void closeAndANewPassEndTheBackgroundThread() throws InterruptedException {
     Batches batches = images(50, 1, 2, 2, 1).withPrefetch(2).batches(5, false);
-    long before = prefetchThreads();
+    java.util.Set<Thread> before = prefetchThreads();
     Iterator<Batch> it = batches.iterator();
     assertEquals(0, it.next().index());
-    assertEquals(before + 1, prefetchThreads(), "one thread while the pass waits for its consumer");
+    Thread first = started(before);
     Iterator<Batch> again = batches.iterator(); // ends the first pass
+    assertFalse(first.isAlive(), "a new pass waits for the previous pass's thread to end");
     IllegalStateException e = assertThrows(IllegalStateException.class, it::next);
     assertEquals("Batches: this pass was ended (a new pass started, or close() was called)", e.getMessage());
     assertFalse(it.hasNext());
     assertEquals(0, again.next().index());
     assertEquals(1, again.next().index());
+    Thread second = started(before);
     batches.close();
-    assertEquals(before, prefetchThreads(), "close() waits for the thread to end");
+    assertFalse(second.isAlive(), "close() waits for the thread to end");
     assertThrows(IllegalStateException.class, again::next);
     int passes = 0;
     for (Batch b : batches) {
       passes += b.index() == 9 ? 1 : 0;
     }
     assertEquals(1, passes, "a complete pass after close");
-    for (int i = 0; i < 100 && prefetchThreads() > before; i++) {
-      Thread.sleep(10);
+    java.util.Set<Thread> left = prefetchThreads();
+    left.removeAll(before);
+    for (Thread t : left) {
+      t.join(10_000);
+      assertFalse(t.isAlive(), "a complete pass ends its thread");
     }
-    assertEquals(before, prefetchThreads(), "a complete pass ends its thread");
   }
 
   @Test
   void anAbandonedPassEndsItsThreadOnceCollected() throws InterruptedException {
     Batches batches = images(50, 1, 2, 2, 1).withPrefetch(1).batches(5, false);
-    long before = prefetchThreads();
+    java.util.Set<Thread> before = prefetchThreads();
     abandon(batches);
-    assertEquals(before + 1, prefetchThreads());
-    for (int i = 0; i < 200 && prefetchThreads() > before; i++) {
+    Thread t = started(before);
+    for (int i = 0; i < 200 && t.isAlive(); i++) {
       System.gc();
-      Thread.sleep(20);
+      t.join(20);
     }
-    assertEquals(before, prefetchThreads(), "the cleaner ended the pass of the unreachable iterator");
+    assertFalse(t.isAlive(), "the cleaner ended the pass of the unreachable iterator");
   }
 
   private static void abandon(Batches batches) {
