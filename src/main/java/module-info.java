@@ -10,6 +10,7 @@
  */
 module org.autoprop {
   requires java.management;
+  requires java.desktop; // javax.imageio, for io.ImageFolder
 
   exports org.autoprop.tensor;
   exports org.autoprop.layer;

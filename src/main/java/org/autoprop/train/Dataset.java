@@ -13,8 +13,15 @@ import org.autoprop.tensor.Tensor;
  * memory: 47 MB instead of 188 MB for Fashion-MNIST's training set) and decodes each sample when
  * a batch is filled, with the same float arithmetic, so the numbers are the same either way.
  *
+ * <p>A data set may carry how its batches are made: a per-sample {@link Transform} (data
+ * augmentation, seeded per sample; see {@link #withTransform}) and a prefetch depth (batches
+ * prepared on a background thread while the training step runs; see {@link #withPrefetch}).
+ * {@link Trainer} and {@link #batches} honour both, so augmentation and prefetching need no other
+ * change to a training loop.
+ *
  * <p>Not thread-safe: {@link #inputs()} decodes lazily; share a data set between threads only
- * after calling it, or give each thread its own.
+ * after calling it, or give each thread its own. (A prefetching {@link Batches} reads samples on
+ * its background thread through {@code copySample}, which never decodes lazily.)
  */
 public final class Dataset {
   /** The float inputs; for a byte data set, null until {@link #inputs()} decodes them. */
@@ -28,6 +35,10 @@ public final class Dataset {
   private final float shift;
   private final int[] labels;
   private final int classCount;
+  /** Applied to each sample when a batch is filled; null for none. */
+  private final Transform transform;
+  /** Batches prepared ahead on a background thread; 0 for none. */
+  private final int prefetch;
 
   /**
    * @param inputs {@code [n, ...]}, contiguous (not copied)
@@ -53,6 +64,23 @@ public final class Dataset {
     this.shift = 0;
     this.labels = labels;
     this.classCount = classCount(labels);
+    this.transform = null;
+    this.prefetch = 0;
+  }
+
+  /** The same samples (shared) with another transform and prefetch depth. */
+  private Dataset(Dataset base, Transform transform, int prefetch) {
+    this.inputs = base.inputs;
+    this.shape = base.shape;
+    this.sampleSize = base.sampleSize;
+    this.pixels = base.pixels;
+    this.pixelOffset = base.pixelOffset;
+    this.scale = base.scale;
+    this.shift = base.shift;
+    this.labels = base.labels;
+    this.classCount = base.classCount;
+    this.transform = transform;
+    this.prefetch = prefetch;
   }
 
   private Dataset(byte[] pixels, int pixelOffset, Shape shape, float scale, float shift, int[] labels) {
@@ -65,6 +93,8 @@ public final class Dataset {
     this.shift = shift;
     this.labels = labels;
     this.classCount = classCount(labels);
+    this.transform = null;
+    this.prefetch = 0;
   }
 
   private static int classCount(int[] labels) {
@@ -168,22 +198,66 @@ public final class Dataset {
     return classCount;
   }
 
-  /** Samples {@code [from, to)}, sharing the data. */
+  /**
+   * The same samples (shared, not copied) whose batches apply {@code transform} to every sample,
+   * e.g. {@code Transforms.randomCrop(32, 4).then(Transforms.horizontalFlip())}. The transform's
+   * randomness is seeded per sample from the pass's seed ({@link Batches#shuffle}'s, 0 in order)
+   * and the sample's index, so a run is reproducible. The output shape is checked when batches
+   * are made; batches then have the transform's output shape. {@code null} removes the transform.
+   */
+  public Dataset withTransform(Transform transform) {
+    return new Dataset(this, transform, prefetch);
+  }
+
+  /**
+   * The same samples (shared) whose batches are prepared by one background thread, up to
+   * {@code batches} ahead of the one in use (0, the default, prepares each batch when asked).
+   * The batches and their order are the same either way.
+   *
+   * @throws IllegalArgumentException if {@code batches} is negative or above 64
+   */
+  public Dataset withPrefetch(int batches) {
+    if (batches < 0 || batches > 64) {
+      throw new IllegalArgumentException("Dataset.withPrefetch: " + batches + " batches (expected: 0 <= batches <= 64)");
+    }
+    return new Dataset(this, transform, batches);
+  }
+
+  /** The per-sample transform of the batches, or null. */
+  public Transform transform() {
+    return transform;
+  }
+
+  /** The number of batches prepared ahead on a background thread (0: none). */
+  public int prefetch() {
+    return prefetch;
+  }
+
+  /** Samples {@code [from, to)}, sharing the data, with the same transform and prefetch depth. */
   public Dataset subset(int from, int to) {
     if (from < 0 || to > size() || from > to) {
       throw new IllegalArgumentException(
           "Dataset.subset [" + from + ", " + to + ") (expected: 0 <= from <= to <= " + size() + ")");
     }
     int[] part = Arrays.copyOfRange(labels, from, to);
+    Dataset sub;
     if (inputs != null) {
-      return new Dataset(inputs.slice(0, from, to), part);
+      sub = new Dataset(inputs.slice(0, from, to), part);
+    } else {
+      int[] dims = shape.dims();
+      dims[0] = to - from;
+      sub = new Dataset(pixels, pixelOffset + from * sampleSize(), Shape.of(dims), scale, shift, part);
     }
-    int[] dims = shape.dims();
-    dims[0] = to - from;
-    return new Dataset(pixels, pixelOffset + from * sampleSize(), Shape.of(dims), scale, shift, part);
+    return transform == null && prefetch == 0 ? sub : new Dataset(sub, transform, prefetch);
   }
 
-  /** Mini-batches of {@code batchSize}; the last smaller batch is dropped if {@code dropLast}. */
+  /**
+   * Mini-batches of {@code batchSize}; the last smaller batch is dropped if {@code dropLast}. They
+   * apply the data set's {@link #transform} and {@link #prefetch}.
+   *
+   * @throws IllegalArgumentException if the batch size is not positive, or naming the transform
+   *     and the sample shape if the transform cannot take it
+   */
   public Batches batches(int batchSize, boolean dropLast) {
     return new Batches(this, batchSize, dropLast);
   }
