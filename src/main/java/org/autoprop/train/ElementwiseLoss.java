@@ -1,0 +1,183 @@
+package org.autoprop.train;
+
+import java.util.Locale;
+import java.util.Objects;
+import org.autoprop.tensor.Shape;
+import org.autoprop.tensor.Tensor;
+
+/**
+ * The shared part of the losses that compare an input and a target of the same shape element by
+ * element: the checks, the copies kept for {@link #backward}, the optional weight, the terms and
+ * the reductions. A subclass gives the term {@code l(x, t)}, its derivative in {@code x} and what
+ * a valid input and target are.
+ *
+ * <p>The weight (PyTorch's {@code weight} of {@code BCELoss}) multiplies each term; its shape is
+ * the input's or a trailing part of it (a {@code [C]} weight on a {@code [N, C]} input weighs the
+ * columns), as PyTorch's broadcasting does for those shapes. MEAN divides by the number of elements,
+ * whatever the weight (PyTorch's rule).
+ *
+ * <p>Everything is computed in double precision; the terms and the gradient are stored as float.
+ * The per-element calls go through the subclass (one virtual call per element; a loss is a small
+ * part of a step, next to the model).
+ */
+abstract class ElementwiseLoss implements Loss<Tensor> {
+  final Reduction reduction;
+  private final Tensor weight;
+  private Tensor input;
+  private Tensor target;
+  private Tensor losses;
+  private Tensor grad;
+  private int divisor;
+
+  ElementwiseLoss(String type, Reduction reduction, Tensor weight) {
+    this.reduction = Objects.requireNonNull(reduction, "reduction");
+    if (weight != null) {
+      LossSupport.checkFinite(type, "weight", weight);
+    }
+    this.weight = weight == null ? null : weight.copy();
+  }
+
+  /** The loss term of input {@code x} against target {@code t}. */
+  abstract double term(double x, double t);
+
+  /** d term / dx at {@code (x, t)}, PyTorch's backward formula. */
+  abstract double derivative(double x, double t);
+
+  /** Null for a valid input value, else the "(expected: ...)" text of its error. */
+  String badInput(float x) {
+    return Float.isFinite(x) ? null : "(expected: finite values)";
+  }
+
+  /** Null for a valid target value, else the "(expected: ...)" text of its error. */
+  String badTarget(float t) {
+    return Float.isFinite(t) ? null : "(expected: finite values)";
+  }
+
+  /** The MEAN divisor for an input of this shape: the element count (KL divergence's batchmean differs). */
+  int meanDivisor(Shape input) {
+    return input.size();
+  }
+
+  /**
+   * The reduced loss of {@code input} against a {@code target} of the same shape.
+   *
+   * @throws IllegalArgumentException for a target of another shape, an empty input, a weight that
+   *     does not broadcast to the input, or an input or target value the loss does not take
+   *     (non-finite, or out of its domain), naming the first such element
+   */
+  @Override
+  public final double forward(Tensor x, Tensor t) {
+    LossSupport.checkSameShape(name(), x, t);
+    Objects.requireNonNull(x, "input");
+    if (weight != null && !broadcasts(weight.shape(), x.shape())) {
+      throw new IllegalArgumentException(name() + ": weight " + weight.shape() + " does not broadcast to input "
+          + x.shape() + " (expected: the input's shape or a trailing part of it)");
+    }
+    // Keep copies: the caller may reuse its tensors before backward.
+    Tensor in = Tensor.reuse(input, x.shape()).copyFrom(x);
+    Tensor tg = Tensor.reuse(target, t.shape()).copyFrom(t);
+    input = in;
+    target = tg;
+    float[] xd = in.data();
+    float[] td = tg.data();
+    int n = xd.length;
+    for (int i = 0; i < n; i++) {
+      String bad = badInput(xd[i]);
+      if (bad != null) {
+        input = null;
+        throw new IllegalArgumentException(name() + ": input " + xd[i] + " at "
+            + LossSupport.index(x.shape().dims(), i) + " of " + x.shape() + " " + bad);
+      }
+      bad = badTarget(td[i]);
+      if (bad != null) {
+        input = null;
+        throw new IllegalArgumentException(name() + ": target " + td[i] + " at "
+            + LossSupport.index(x.shape().dims(), i) + " of " + x.shape() + " " + bad);
+      }
+    }
+    losses = Tensor.reuse(losses, x.shape());
+    float[] ld = losses.data();
+    float[] wd = weight == null ? null : weight.data();
+    int wn = weight == null ? 1 : weight.size();
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+      double l = term(xd[i], td[i]);
+      if (wd != null) {
+        l *= wd[i % wn];
+      }
+      ld[i] = (float) l;
+      total += l;
+    }
+    divisor = meanDivisor(x.shape());
+    return LossSupport.reduce(reduction, total, divisor);
+  }
+
+  private static boolean broadcasts(Shape w, Shape x) {
+    if (w.rank() > x.rank()) {
+      return false;
+    }
+    for (int a = 1; a <= w.rank(); a++) {
+      if (w.dim(w.rank() - a) != x.dim(x.rank() - a)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The terms of the latest {@link #forward}, weighted, in the input's shape: what PyTorch's loss
+   * returns with {@code reduction='none'}. Owned by the loss, valid until the next forward.
+   */
+  public final Tensor losses() {
+    LossSupport.checkForwardDone(name(), input);
+    return losses;
+  }
+
+  /** The gradient of the latest {@link #forward}'s value with respect to its input. */
+  @Override
+  public final Tensor backward() {
+    LossSupport.checkForwardDone(name(), input);
+    double scale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
+    return gradient(null, scale);
+  }
+
+  /**
+   * The gradient of {@code sum(upstream * losses())} with respect to the input, whatever the
+   * reduction: PyTorch's {@code loss(x, t).backward(upstream)} with {@code reduction='none'}.
+   *
+   * @throws IllegalArgumentException if {@code upstream} does not have the input's shape
+   */
+  public final Tensor backward(Tensor upstream) {
+    LossSupport.checkForwardDone(name(), input);
+    LossSupport.checkUpstream(name(), losses, upstream);
+    return gradient(upstream.contiguous(), 1.0);
+  }
+
+  private Tensor gradient(Tensor upstream, double scale) {
+    grad = Tensor.reuse(grad, input.shape());
+    float[] xd = input.data();
+    float[] td = target.data();
+    float[] gd = grad.data();
+    float[] wd = weight == null ? null : weight.data();
+    int wn = weight == null ? 1 : weight.size();
+    float[] ud = upstream == null ? null : upstream.data();
+    int uo = upstream == null ? 0 : upstream.offset();
+    int n = xd.length;
+    for (int i = 0; i < n; i++) {
+      double g = derivative(xd[i], td[i]) * scale;
+      if (wd != null) {
+        g *= wd[i % wn];
+      }
+      if (ud != null) {
+        g *= ud[uo + i];
+      }
+      gd[i] = (float) g;
+    }
+    return grad;
+  }
+
+  /** The reduction's name as PyTorch spells it. */
+  String reductionName() {
+    return reduction.name().toLowerCase(Locale.ROOT);
+  }
+}
