@@ -10,7 +10,8 @@ import org.autoprop.tensor.Tensor;
  * {@code w (x - t) / max(x (1 - x), 1e-12)}. On logits, {@link BceWithLogitsLoss} is the stable
  * form.
  *
- * <p>The optional weight {@code w} has the input's shape or a trailing part of it.
+ * <p>The optional weight {@code w} broadcasts to the input as in PyTorch (aligned at the last axis,
+ * each axis the input's size or 1).
  */
 public final class BceLoss extends ElementwiseLoss {
   /** PyTorch's floor of the binary cross-entropy's denominator in the gradient. */
@@ -25,7 +26,7 @@ public final class BceLoss extends ElementwiseLoss {
 
   /**
    * @param reduction MEAN over elements, SUM or NONE
-   * @param weight per-element weights (finite), the input's shape or a trailing part of it; or null
+   * @param weight per-element weights (finite) that broadcast to the input; or null
    */
   public BceLoss(Reduction reduction, Tensor weight) {
     super("BCE", reduction, weight);

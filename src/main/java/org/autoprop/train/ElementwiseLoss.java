@@ -11,10 +11,10 @@ import org.autoprop.tensor.Tensor;
  * the reductions. A subclass gives the term {@code l(x, t)}, its derivative in {@code x} and what
  * a valid input and target are.
  *
- * <p>The weight (PyTorch's {@code weight} of {@code BCELoss}) multiplies each term; its shape is
- * the input's or a trailing part of it (a {@code [C]} weight on a {@code [N, C]} input weighs the
- * columns), as PyTorch's broadcasting does for those shapes. MEAN divides by the number of elements,
- * whatever the weight (PyTorch's rule).
+ * <p>The weight (PyTorch's {@code weight} of {@code BCELoss}) multiplies each term; it broadcasts
+ * to the input as in PyTorch (numpy's rule: aligned at the last axis, each of its axes the input's
+ * size or 1; a {@code [C]} weight on a {@code [N, C]} input weighs the columns, {@code [N, 1]} the
+ * rows). MEAN divides by the number of elements, whatever the weight (PyTorch's rule).
  *
  * <p>Everything is computed in double precision; the terms and the gradient are stored as float.
  * The per-element calls go through the subclass (one virtual call per element; a loss is a small
@@ -28,6 +28,9 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
   private Tensor losses;
   private Tensor grad;
   private int divisor;
+  /** For each input element, its weight's index; rebuilt when the input shape changes. */
+  private int[] weightIndex;
+  private Shape weightIndexShape;
 
   ElementwiseLoss(String type, Reduction reduction, Tensor weight) {
     this.reduction = Objects.requireNonNull(reduction, "reduction");
@@ -71,7 +74,7 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
     Objects.requireNonNull(x, "input");
     if (weight != null && !broadcasts(weight.shape(), x.shape())) {
       throw new IllegalArgumentException(name() + ": weight " + weight.shape() + " does not broadcast to input "
-          + x.shape() + " (expected: the input's shape or a trailing part of it)");
+          + x.shape() + " (expected: aligned at the last axis, each axis the input's size or 1)");
     }
     // Keep copies: the caller may reuse its tensors before backward.
     Tensor in = Tensor.reuse(input, x.shape()).copyFrom(x);
@@ -98,12 +101,12 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
     losses = Tensor.reuse(losses, x.shape());
     float[] ld = losses.data();
     float[] wd = weight == null ? null : weight.data();
-    int wn = weight == null ? 1 : weight.size();
+    int[] wi = weight == null ? null : weightIndex(x.shape());
     double total = 0;
     for (int i = 0; i < n; i++) {
       double l = term(xd[i], td[i]);
       if (wd != null) {
-        l *= wd[i % wn];
+        l *= wd[wi[i]];
       }
       ld[i] = (float) l;
       total += l;
@@ -117,11 +120,44 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
       return false;
     }
     for (int a = 1; a <= w.rank(); a++) {
-      if (w.dim(w.rank() - a) != x.dim(x.rank() - a)) {
+      int wd = w.dim(w.rank() - a);
+      if (wd != 1 && wd != x.dim(x.rank() - a)) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The weight's flat index of every element of an input of shape {@code x} (broadcast). */
+  private int[] weightIndex(Shape x) {
+    if (x.equals(weightIndexShape)) {
+      return weightIndex;
+    }
+    Shape w = weight.shape();
+    int rank = x.rank();
+    int[] strides = new int[rank]; // the weight's stride per input axis, 0 where it broadcasts
+    for (int a = rank - 1, s = 1; a >= rank - w.rank(); a--) {
+      int wd = w.dim(a - (rank - w.rank()));
+      strides[a] = wd == 1 ? 0 : s;
+      s *= wd;
+    }
+    int[] index = new int[x.size()];
+    int[] at = new int[rank];
+    for (int i = 0, flat = 0; i < index.length; i++) {
+      index[i] = flat;
+      for (int a = rank - 1; a >= 0; a--) { // odometer over the input's axes
+        at[a]++;
+        flat += strides[a];
+        if (at[a] < x.dim(a)) {
+          break;
+        }
+        flat -= strides[a] * at[a];
+        at[a] = 0;
+      }
+    }
+    weightIndex = index;
+    weightIndexShape = x;
+    return index;
   }
 
   /**
@@ -159,14 +195,14 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
     float[] td = target.data();
     float[] gd = grad.data();
     float[] wd = weight == null ? null : weight.data();
-    int wn = weight == null ? 1 : weight.size();
+    int[] wi = weightIndex;
     float[] ud = upstream == null ? null : upstream.data();
     int uo = upstream == null ? 0 : upstream.offset();
     int n = xd.length;
     for (int i = 0; i < n; i++) {
       double g = derivative(xd[i], td[i]) * scale;
       if (wd != null) {
-        g *= wd[i % wn];
+        g *= wd[wi[i]];
       }
       if (ud != null) {
         g *= ud[uo + i];
