@@ -238,6 +238,35 @@ class KitScheduleTest {
     assertEquals(0.1, p.lr(123), 1e-15);
   }
 
+  /**
+   * The Trainer needs no hook: the plateau is its schedule (applied before each epoch) and its
+   * listener (stepped after each); here with the multi-class hinge loss, which the Trainer takes as
+   * any {@code Loss<int[]>}.
+   */
+  @Test
+  void plateauDrivesTheTrainersRate() {
+    DenseFixture model = new DenseFixture("fc", 4, 3, 1);
+    java.util.Random r = new java.util.Random(3);
+    int n = 64;
+    float[] x = new float[n * 4];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = r.nextInt(3);
+      for (int j = 0; j < 4; j++) {
+        x[i * 4 + j] = (j == labels[i] ? 2f : 0f) + (float) (0.5 * r.nextGaussian());
+      }
+    }
+    Dataset data = new Dataset(Tensor.wrap(x, org.autoprop.tensor.Shape.of(n, 1, 2, 2)), labels);
+    // No improvement is ever significant enough (better than 1% of the best): the rate halves after
+    // every epoch but the first, which sets the best.
+    ReduceLrOnPlateau plateau = ReduceLrOnPlateau.builder(0.1).patience(0).factor(0.5).threshold(0.99).build();
+    List<EpochResult> h = new Trainer(model, new MultiMarginLoss(), new Sgd(model.parameters(), 1.0))
+        .batchSize(16).epochs(4).schedule(plateau, false).addListener(plateau).progress(null, false).fit(data, null);
+    assertEquals(List.of(0.1, 0.1, 0.05, 0.025), h.stream().map(EpochResult::learningRate).toList());
+    assertEquals(0.0125, plateau.lr(), 1e-15);
+    assertTrue(h.stream().allMatch(e -> Double.isFinite(e.trainLoss()) && e.trainLoss() >= 0));
+  }
+
   @Test
   void lumaNamesMapToTheSchedules() {
     Map<String, Object> step = Map.of("init_lr", 0.1, "step_size", 3, "gamma", 0.5);
