@@ -2,7 +2,6 @@ package org.autoprop.train;
 
 import java.util.Locale;
 import java.util.Objects;
-import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -23,6 +22,7 @@ public final class CosineEmbeddingLoss {
 
   private final double margin;
   private final Reduction reduction;
+  private final String name;
   private Tensor a;
   private Tensor b;
   private Tensor target;
@@ -48,6 +48,7 @@ public final class CosineEmbeddingLoss {
       throw new IllegalArgumentException("CosineEmbedding: margin " + margin + " (expected: finite)");
     }
     this.margin = margin;
+    this.name = describe();
   }
 
   /**
@@ -74,7 +75,7 @@ public final class CosineEmbeddingLoss {
       throw new IllegalArgumentException(name() + ": empty batch " + input1.shape()
           + " (expected: at least one pair; the mean of no losses is undefined)");
     }
-    if (!target.shape().equals(Shape.of(n))) {
+    if (target.rank() != 1 || target.dim(0) != n) {
       throw new IllegalArgumentException(name() + ": target " + target.shape() + " (expected: [" + n + "])");
     }
     LossSupport.checkFinite(name(), "input1", input1);
@@ -197,6 +198,10 @@ public final class CosineEmbeddingLoss {
 
   /** {@code CosineEmbedding(mean, margin=0.0)}. */
   public String name() {
+    return name;
+  }
+
+  private String describe() {
     return "CosineEmbedding(" + reduction.name().toLowerCase(Locale.ROOT) + ", margin=" + margin + ")";
   }
 }

@@ -28,6 +28,7 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
   private Tensor losses;
   private Tensor grad;
   private int divisor;
+  private String label;
   /** For each input element, its weight's index; rebuilt when the input shape changes. */
   private int[] weightIndex;
   private Shape weightIndexShape;
@@ -70,10 +71,10 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
    */
   @Override
   public final double forward(Tensor x, Tensor t) {
-    LossSupport.checkSameShape(name(), x, t);
+    LossSupport.checkSameShape(label(), x, t);
     Objects.requireNonNull(x, "input");
     if (weight != null && !broadcasts(weight.shape(), x.shape())) {
-      throw new IllegalArgumentException(name() + ": weight " + weight.shape() + " does not broadcast to input "
+      throw new IllegalArgumentException(label() + ": weight " + weight.shape() + " does not broadcast to input "
           + x.shape() + " (expected: aligned at the last axis, each axis the input's size or 1)");
     }
     // Keep copies: the caller may reuse its tensors before backward.
@@ -88,13 +89,13 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
       String bad = badInput(xd[i]);
       if (bad != null) {
         input = null;
-        throw new IllegalArgumentException(name() + ": input " + xd[i] + " at "
+        throw new IllegalArgumentException(label() + ": input " + xd[i] + " at "
             + LossSupport.index(x.shape().dims(), i) + " of " + x.shape() + " " + bad);
       }
       bad = badTarget(td[i]);
       if (bad != null) {
         input = null;
-        throw new IllegalArgumentException(name() + ": target " + td[i] + " at "
+        throw new IllegalArgumentException(label() + ": target " + td[i] + " at "
             + LossSupport.index(x.shape().dims(), i) + " of " + x.shape() + " " + bad);
       }
     }
@@ -165,14 +166,14 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
    * returns with {@code reduction='none'}. Owned by the loss, valid until the next forward.
    */
   public final Tensor losses() {
-    LossSupport.checkForwardDone(name(), input);
+    LossSupport.checkForwardDone(label(), input);
     return losses;
   }
 
   /** The gradient of the latest {@link #forward}'s value with respect to its input. */
   @Override
   public final Tensor backward() {
-    LossSupport.checkForwardDone(name(), input);
+    LossSupport.checkForwardDone(label(), input);
     double scale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
     return gradient(null, scale);
   }
@@ -184,8 +185,8 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
    * @throws IllegalArgumentException if {@code upstream} does not have the input's shape
    */
   public final Tensor backward(Tensor upstream) {
-    LossSupport.checkForwardDone(name(), input);
-    LossSupport.checkUpstream(name(), losses, upstream);
+    LossSupport.checkForwardDone(label(), input);
+    LossSupport.checkUpstream(label(), losses, upstream);
     return gradient(upstream.contiguous(), 1.0);
   }
 
@@ -215,5 +216,15 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
   /** The reduction's name as PyTorch spells it. */
   String reductionName() {
     return reduction.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** {@link #name()}, built once (the checks of every step use it; no string per step). */
+  final String label() {
+    String l = label;
+    if (l == null) {
+      l = name();
+      label = l;
+    }
+    return l;
   }
 }

@@ -17,6 +17,7 @@ public final class MultiMarginLoss implements Loss<int[]> {
   private final double margin;
   private final Tensor weight;
   private final Reduction reduction;
+  private final String name;
   private Tensor input;
   private Tensor losses;
   private Tensor grad;
@@ -50,6 +51,7 @@ public final class MultiMarginLoss implements Loss<int[]> {
     this.p = p;
     this.margin = margin;
     this.weight = weight == null ? null : weight.copy();
+    this.name = describe();
   }
 
   /**
@@ -71,7 +73,9 @@ public final class MultiMarginLoss implements Loss<int[]> {
     LossSupport.checkFinite(name(), "input", x);
     input = Tensor.reuse(input, x.shape()).copyFrom(x);
     labels = LossSupport.copyLabels(target, labels);
-    losses = Tensor.reuse(losses, org.autoprop.tensor.Shape.of(n));
+    if (losses == null || losses.size() != n) {
+      losses = Tensor.zeros(n);
+    }
     float[] xd = input.data();
     float[] ld = losses.data();
     double total = 0;
@@ -144,6 +148,10 @@ public final class MultiMarginLoss implements Loss<int[]> {
   /** {@code MultiMargin(mean, p=1, margin=1.0)}, with {@code weighted} when there are class weights. */
   @Override
   public String name() {
+    return name;
+  }
+
+  private String describe() {
     return "MultiMargin(" + reduction.name().toLowerCase(Locale.ROOT) + ", p=" + p + ", margin=" + margin
         + (weight != null ? ", weighted" : "") + ")";
   }
