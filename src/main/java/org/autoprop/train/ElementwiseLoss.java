@@ -72,7 +72,6 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
   @Override
   public final double forward(Tensor x, Tensor t) {
     LossSupport.checkSameShape(label(), x, t);
-    Objects.requireNonNull(x, "input");
     if (weight != null && !broadcasts(weight.shape(), x.shape())) {
       throw new IllegalArgumentException(label() + ": weight " + weight.shape() + " does not broadcast to input "
           + x.shape() + " (expected: aligned at the last axis, each axis the input's size or 1)");

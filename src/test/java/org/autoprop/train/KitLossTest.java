@@ -293,6 +293,9 @@ class KitLossTest {
     // t = 1: x; t = -1: max(0, 1 - x)
     assertEquals(0.5 + 0 + 2, hinge.forward(x, Tensor.wrap(new float[] {1, -1, -1}, 3)), 1e-12);
     assertEquals(List.of(1f, 0f, -1f), floats(hinge.backward()));
+    // At the kink margin - x = 0 the value is 0 and the gradient -1: torch 1.13's clamp passes it
+    assertEquals(0.0, hinge.forward(Tensor.wrap(new float[] {1f}, 1), Tensor.wrap(new float[] {-1f}, 1)));
+    assertEquals(List.of(-1f), floats(hinge.backward()));
 
     HuberLoss huber = new HuberLoss(1.0, Reduction.MEAN);
     assertEquals((0.125 + 1.5 + 0.5) / 3, huber.forward(x, Tensor.zeros(3)), 1e-12);
