@@ -20,6 +20,7 @@ Work per call (the workload id is in the benchmark method's name, the mode after
     MERGE-3/<mode>         fwd 3 inputs + output; fwd+bwd twice that      GB/s
     LN-512, SOFTMAX-256    fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s
     BLOCK-64, SEED-*       3x the forward FLOP of their convolutions      GFLOP/s(conv)
+    MHA-128, ATTN-128/CAUSAL 3x the forward FLOP of the matrix products     GFLOP/s(matmul)
     FMNIST-NET, VIT-FMNIST 128 images per step                            img/s
 These are the formulas of jmh/peers/torch_bench.py, so both columns use the same work.
 """
@@ -46,6 +47,14 @@ SEEDS = {
     "SEED-SHORTCUT": conv_flop(32, 3, 6, 32, 32),
     "SEED-CHCAT": sum(conv_flop(32, 3, c, 32, 32) for c in (6, 12, 18)),
 }
+def attn_flop(n, t, d, ffn=0):
+    """Forward FLOP of the matrix products of one self-attention (+ FFN) layer on [n, t, d]."""
+    nt = n * t
+    return 2.0 * nt * d * 3 * d + 2 * (2.0 * n * t * t * d) + 2.0 * nt * d * d + 2 * (2.0 * nt * d * ffn)
+
+
+ATTN = {"MHA-128": attn_flop(32, 64, 128), "ATTN-128": attn_flop(32, 64, 128, 512),
+        "ATTN-CAUSAL": attn_flop(32, 64, 128, 512)}
 ROWS = {"LN-512": 4096 * 512 * MIB4, "SOFTMAX-256": 64 * 256 * 256 * MIB4}  # one input tensor, bytes
 MODES = {"fwd": "fwd", "fwdbwd": "fwd+bwd", "step": "step"}
 
@@ -80,6 +89,8 @@ def work(wid, mode):
     if wid.startswith("MERGE-3/"):
         out = 3 * ACT if wid.endswith("CHCAT") else ACT
         return (1 if mode == "fwd" else 2) * (3 * ACT + out), "GB/s"
+    if wid in ATTN:
+        return 3 * ATTN[wid], "GFLOP/s(matmul)"
     if wid == "BLOCK-64":
         return 3 * 2 * CONVS["CONV-64"], "GFLOP/s(conv)"
     if wid in SEEDS:
@@ -142,7 +153,8 @@ def load_torch(paths):
 
 def order_key(r):
     wid, mode, variant = r["ident"]
-    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MERGE", "BLOCK", "SEED", "FMNIST", "VIT"]
+    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MHA", "ATTN", "MERGE", "BLOCK", "SEED", "FMNIST",
+                "VIT"]
     fam = next((i for i, f in enumerate(families) if wid.startswith(f)), len(families))
     size = int(wid[5:]) if wid.startswith("GEMM-") else 0
     return (fam, size, wid, variant, ["fwd", "fwd+bwd", "step"].index(mode), r["threads"] != "1", r["jdk"])

@@ -787,6 +787,32 @@ def bench_resnet18_fmnist():
     bench_train_step("RESNET18-FMNIST", model, opt)
 
 
+def bench_conv_nd(wid, conv, shape):
+    """Local addition (issue 14): a 3-wide 1-D or 3-D convolution, stride 1, padding 1, bias; fwd+bwd."""
+    x = U(*shape).requires_grad_(True)
+    with torch.no_grad():
+        y = conv(x)
+    kernel = 1
+    for k in conv.kernel_size:
+        kernel *= k
+    flop = 2.0 * y.numel() * conv.in_channels * kernel
+    g = U(*y.shape)
+    params = list(conv.parameters())
+
+    def fb():
+        reset_grads(params, [x])
+        conv(x).backward(g)
+
+    ms, _ = timeit(fb, args.min_runs)
+    report(wid, "fwd+bwd", ms, 3 * flop / (ms * 1e-3) / 1e9, "GFLOP/s")
+
+
+# Local additions, run only when named by --only: issue 14's convolution figures.
+LOCAL_WORKLOADS = [
+    ("CONV1D", lambda: bench_conv_nd("CONV1D", nn.Conv1d(64, 64, 3, padding=1), (32, 64, 1024))),
+    ("CONV3D", lambda: bench_conv_nd("CONV3D", nn.Conv3d(32, 32, 3, padding=1), (4, 32, 16, 32, 32))),
+]
+
 WORKLOADS2 = [
     ("LN-512", bench_ln),
     ("SOFTMAX-256", bench_softmax),
@@ -877,7 +903,8 @@ if __name__ == "__main__":
     if args.header:
         header()
     sel = [s for s in args.only.split(",") if s]
-    for wid, fn in {0: WORKLOADS, 1: WORKLOADS1, 2: WORKLOADS2}[args.round]:
+    chosen = {0: WORKLOADS, 1: WORKLOADS1, 2: WORKLOADS2}[args.round] + (LOCAL_WORKLOADS if sel else [])
+    for wid, fn in chosen:
         if sel and not any(wid == s or wid.startswith(s + "/") or wid.startswith(s) for s in sel):
             continue
         fn()

@@ -12,14 +12,19 @@ import org.autoprop.layer.Parameter;
 import org.autoprop.tensor.Tensor;
 
 /**
- * The bookkeeping shared by optimizers: the parameter list (names must be unique), the learning
- * rate, the step count and named state tensors allocated once at construction, so a step
- * allocates nothing.
+ * The bookkeeping shared by optimizers: the parameter list (names must be unique), its
+ * {@link ParamGroups} (each group's learning rate and weight decay), the learning rate, the step
+ * count and named state tensors allocated once at construction, so a step allocates nothing.
  */
 public abstract class AbstractOptimizer implements Optimizer {
   private final String typeName;
   private final List<Parameter> parameters;
+  private final ParamGroups groups;
+  /** The group of each parameter, by parameter index. */
+  private final int[] groupOf;
   private final Map<String, Tensor> state = new LinkedHashMap<>();
+  /** The learning rate at construction: groups with their own rate follow {@link #lr} in proportion to it. */
+  private final double initialLr;
   private double lr;
   private long steps;
 
@@ -29,16 +34,40 @@ public abstract class AbstractOptimizer implements Optimizer {
    * @param lr the initial learning rate (at least 0, finite as a float)
    */
   protected AbstractOptimizer(String typeName, List<Parameter> parameters, double lr) {
+    this(typeName, ParamGroups.single(Objects.requireNonNull(parameters, "parameters")), lr);
+  }
+
+  /**
+   * @param typeName e.g. {@code SGD}
+   * @param groups the parameter groups; parameter names must be unique across all groups
+   * @param lr the initial learning rate (at least 0, finite as a float; greater than 0 when a
+   *     group sets its own rate, which follows this one in proportion)
+   */
+  protected AbstractOptimizer(String typeName, ParamGroups groups, double lr) {
     this.typeName = Objects.requireNonNull(typeName, "typeName");
-    Objects.requireNonNull(parameters, "parameters");
+    this.groups = Objects.requireNonNull(groups, "groups");
     Set<String> names = new HashSet<>();
-    for (Parameter p : parameters) {
+    for (Parameter p : groups.parameters()) {
       if (!names.add(p.name())) {
         throw new IllegalArgumentException(typeName + ": duplicate parameter name '" + p.name() + "'");
       }
     }
-    this.parameters = Collections.unmodifiableList(new ArrayList<>(parameters));
+    this.parameters = groups.parameters();
+    this.groupOf = new int[parameters.size()];
+    for (int g = 0, i = 0; g < groups.size(); g++) {
+      for (int k = 0; k < groups.get(g).parameters().size(); k++) {
+        groupOf[i++] = g;
+      }
+    }
     setLearningRate(lr);
+    this.initialLr = lr;
+    for (int g = 0; g < groups.size(); g++) {
+      if (groups.get(g).hasLr() && lr == 0) {
+        throw new IllegalArgumentException(typeName + ": parameter group " + g + " sets learning rate "
+            + groups.get(g).lr() + " but the optimizer's learning rate is 0 (expected: > 0, as group rates follow "
+            + "it in proportion)");
+      }
+    }
   }
 
   /** Allocates a zero state tensor shaped like parameter {@code p}, registered as {@code p.name() + "." + name}. */
@@ -46,6 +75,39 @@ public abstract class AbstractOptimizer implements Optimizer {
     Tensor t = Tensor.zeros(p.value().shape());
     state.put(p.name() + "." + name, t);
     return t.data();
+  }
+
+  /**
+   * Allocates a scalar (rank 0) state tensor holding {@code initial}, registered as
+   * {@code p.name() + "." + name} (PyTorch's per-parameter scalars such as NAdam's {@code mu_product}).
+   */
+  protected final Tensor newScalarState(Parameter p, String name, float initial) {
+    Tensor t = Tensor.zeros(org.autoprop.tensor.Shape.of());
+    t.fill(initial);
+    state.put(p.name() + "." + name, t);
+    return t;
+  }
+
+  /**
+   * The learning rate parameter {@code index} updates with now: the optimizer's, or its group's
+   * initial rate scaled by {@code learningRate() / initialLr} when the group sets its own.
+   */
+  protected final double lr(int index) {
+    return groupLr(groups.get(groupOf[index]));
+  }
+
+  private double groupLr(ParamGroup g) {
+    if (!g.hasLr()) {
+      return lr;
+    }
+    // exactly the group's rate until a schedule changes the optimizer's, as in PyTorch
+    return lr == initialLr ? g.lr() : g.lr() * (lr / initialLr);
+  }
+
+  /** The weight decay of parameter {@code index}: its group's if the group sets one, else {@code fallback}. */
+  protected final double weightDecay(int index, double fallback) {
+    ParamGroup g = groups.get(groupOf[index]);
+    return g.hasWeightDecay() ? g.weightDecay() : fallback;
   }
 
   /** Checks a hyperparameter range, with a message naming the optimizer. */
@@ -107,6 +169,22 @@ public abstract class AbstractOptimizer implements Optimizer {
   @Override
   public final List<Parameter> parameters() {
     return parameters;
+  }
+
+  /** The parameter groups (one group holding every parameter unless built from {@link ParamGroups}). */
+  public final ParamGroups groups() {
+    return groups;
+  }
+
+  /**
+   * The learning rate group {@code group} updates with now.
+   *
+   * @param group a group index, {@code 0 <= group < groups().size()}
+   * @return the group's current learning rate
+   */
+  public final double groupLearningRate(int group) {
+    Objects.checkIndex(group, groups.size());
+    return groupLr(groups.get(group));
   }
 
   @Override

@@ -10,7 +10,8 @@ final class AdamRule {
   private final double beta1d;
   private final double beta2d;
   private final float eps;
-  private final float weightDecay;
+  private final double weightDecay;
+  private final AbstractOptimizer owner;
   private final boolean decoupled;
   private final float[][] m;
   private final float[][] v;
@@ -26,7 +27,8 @@ final class AdamRule {
     this.beta1d = beta1;
     this.beta2d = beta2;
     this.eps = (float) eps;
-    this.weightDecay = (float) weightDecay;
+    this.weightDecay = weightDecay;
+    this.owner = owner;
     this.decoupled = decoupled;
     m = new float[parameters.size()][];
     v = new float[parameters.size()][];
@@ -36,7 +38,9 @@ final class AdamRule {
     }
   }
 
-  void update(double lr, int index, float[] w, float[] g, int n, long t) {
+  void update(int index, float[] w, float[] g, int n, long t) {
+    double lr = owner.lr(index);
+    double wd = owner.weightDecay(index, weightDecay);
     float[] mi = m[index];
     float[] vi = v[index];
     // bias corrections in double, as PyTorch computes them in Python floats
@@ -45,8 +49,8 @@ final class AdamRule {
     // 1 - beta in double: 1f - 0.999f is off by 1.3e-5 relative, visible against PyTorch
     float keep1 = (float) (1 - beta1d);
     float keep2 = (float) (1 - beta2d);
-    float l2 = decoupled ? 0f : weightDecay;
-    float shrink = decoupled ? (float) (1 - lr * weightDecay) : 1f;
+    float l2 = decoupled ? 0f : (float) wd;
+    float shrink = decoupled ? (float) (1 - lr * wd) : 1f;
     for (int j = 0; j < n; j++) {
       float wj = w[j] * shrink;
       float gj = g[j] + l2 * wj;

@@ -1,35 +1,38 @@
 package org.autoprop.train;
 
-import java.util.List;
 import java.util.Objects;
-import org.autoprop.layer.Parameter;
 
 /**
- * The named settings {@link Adam.Builder} and {@link AdamW.Builder} share; each setter checks its
- * value and names it when it is out of range. Only the default weight decay and what
- * {@code build()} makes differ.
+ * The named settings the builders of the Adam family ({@link Adam}, {@link AdamW}, {@link AdaMax},
+ * {@link NAdam}, {@link RAdam}, {@link Lamb}) share; each setter checks its value and names it when
+ * it is out of range. The defaults (given at construction) and what {@code build()} makes differ.
  *
  * @param <B> the builder, returned by every setter
  */
 abstract class AdamSettings<B extends AdamSettings<B>> {
   private final String typeName;
-  final List<Parameter> parameters;
-  double lr = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
+  final ParamGroups groups;
+  double lr;
+  double beta1;
+  double beta2;
+  double eps;
   double weightDecay;
 
-  AdamSettings(String typeName, List<Parameter> parameters, double weightDecay) {
+  AdamSettings(String typeName, ParamGroups groups, double lr, double beta1, double beta2, double eps,
+      double weightDecay) {
     this.typeName = typeName;
-    this.parameters = Objects.requireNonNull(parameters, "parameters");
+    this.groups = Objects.requireNonNull(groups, "groups");
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
     this.weightDecay = weightDecay;
   }
 
   abstract B self();
 
   /**
-   * @param lr the learning rate, at least 0 (default 1e-3)
+   * @param lr the learning rate, at least 0 (default 1e-3; 2e-3 for AdaMax and NAdam)
    * @return this builder
    */
   public B lr(double lr) {
@@ -52,7 +55,7 @@ abstract class AdamSettings<B extends AdamSettings<B>> {
   }
 
   /**
-   * @param eps added to the denominator, at least 0 (default 1e-8)
+   * @param eps added to the denominator, at least 0 (default 1e-8; 1e-6 for LAMB)
    * @return this builder
    */
   public B eps(double eps) {
@@ -64,7 +67,7 @@ abstract class AdamSettings<B extends AdamSettings<B>> {
 
   /**
    * @param weightDecay the weight decay, at least 0 (Adam: an L2 penalty added to the gradient,
-   *     default 0; AdamW: the decoupled decay rate, default 0.01)
+   *     default 0; AdamW and LAMB: the decoupled decay rate, default 0.01)
    * @return this builder
    */
   public B weightDecay(double weightDecay) {

@@ -23,8 +23,13 @@ public final class AdamW extends AbstractOptimizer {
    * @param weightDecay decoupled decay rate, at least 0
    */
   public AdamW(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
-    super("AdamW", parameters, lr);
-    rule = new AdamRule(this, parameters, beta1, beta2, eps, weightDecay, true);
+    this(ParamGroups.single(parameters), lr, beta1, beta2, eps, weightDecay);
+  }
+
+  /** The same over parameter groups (each group's learning rate and weight decay). */
+  AdamW(ParamGroups groups, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    super("AdamW", groups, lr);
+    rule = new AdamRule(this, groups.parameters(), beta1, beta2, eps, weightDecay, true);
   }
 
 
@@ -36,13 +41,24 @@ public final class AdamW extends AbstractOptimizer {
    * @return a new builder
    */
   public static Builder builder(List<Parameter> parameters) {
-    return new Builder(parameters);
+    return new Builder(ParamGroups.single(parameters));
+  }
+
+  /**
+   * A builder over parameter groups, each with its own learning rate and weight decay (settings a
+   * group leaves unset are the builder's).
+   *
+   * @param groups the parameter groups; names must be unique across them
+   * @return a new builder
+   */
+  public static Builder withGroups(ParamGroups groups) {
+    return new Builder(java.util.Objects.requireNonNull(groups, "groups"));
   }
 
   /** Named settings for {@link AdamW}; each setter checks its value and names it when it is out of range. */
   public static final class Builder extends AdamSettings<Builder> {
-    private Builder(List<Parameter> parameters) {
-      super("AdamW", parameters, 0.01);
+    private Builder(ParamGroups groups) {
+      super("AdamW", groups, 1e-3, 0.9, 0.999, 1e-8, 0.01);
     }
 
     @Override
@@ -54,12 +70,12 @@ public final class AdamW extends AbstractOptimizer {
      * @return the optimizer
      */
     public AdamW build() {
-      return new AdamW(parameters, lr, beta1, beta2, eps, weightDecay);
+      return new AdamW(groups, lr, beta1, beta2, eps, weightDecay);
     }
   }
 
   @Override
   protected void update(int index, float[] w, float[] g, int n, long t) {
-    rule.update(learningRate(), index, w, g, n, t);
+    rule.update(index, w, g, n, t);
   }
 }

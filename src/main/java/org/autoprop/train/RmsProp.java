@@ -36,7 +36,14 @@ public final class RmsProp extends AbstractOptimizer {
    */
   public RmsProp(List<Parameter> parameters, double lr, double alpha, double eps, double weightDecay,
       double momentum, boolean centered) {
-    super("RMSprop", parameters, lr);
+    this(ParamGroups.single(parameters), lr, alpha, eps, weightDecay, momentum, centered);
+  }
+
+  /** The same over parameter groups (each group's learning rate and weight decay). */
+  RmsProp(ParamGroups groups, double lr, double alpha, double eps, double weightDecay, double momentum,
+      boolean centered) {
+    super("RMSprop", groups, lr);
+    List<Parameter> parameters = groups.parameters();
     require(alpha >= 0 && alpha < 1, "alpha", alpha, "0 <= alpha < 1");
     require(eps >= 0 && Float.isFinite((float) eps), "eps", eps, ">= 0 and finite as a float");
     require(weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
@@ -73,12 +80,23 @@ public final class RmsProp extends AbstractOptimizer {
    * @return a new builder
    */
   public static Builder builder(List<Parameter> parameters) {
-    return new Builder(parameters);
+    return new Builder(ParamGroups.single(parameters));
+  }
+
+  /**
+   * A builder over parameter groups, each with its own learning rate and weight decay (settings a
+   * group leaves unset are the builder's).
+   *
+   * @param groups the parameter groups; names must be unique across them
+   * @return a new builder
+   */
+  public static Builder withGroups(ParamGroups groups) {
+    return new Builder(Objects.requireNonNull(groups, "groups"));
   }
 
   /** Named settings for {@link RmsProp}; each setter checks its value and names it when it is out of range. */
   public static final class Builder {
-    private final List<Parameter> parameters;
+    private final ParamGroups groups;
     private double lr = 1e-2;
     private double alpha = 0.99;
     private double eps = 1e-8;
@@ -86,8 +104,8 @@ public final class RmsProp extends AbstractOptimizer {
     private double momentum;
     private boolean centered;
 
-    private Builder(List<Parameter> parameters) {
-      this.parameters = Objects.requireNonNull(parameters, "parameters");
+    private Builder(ParamGroups groups) {
+      this.groups = groups;
     }
 
     /**
@@ -153,13 +171,14 @@ public final class RmsProp extends AbstractOptimizer {
      * @return the optimizer
      */
     public RmsProp build() {
-      return new RmsProp(parameters, lr, alpha, eps, weightDecay, momentum, centered);
+      return new RmsProp(groups, lr, alpha, eps, weightDecay, momentum, centered);
     }
   }
 
   @Override
   protected void update(int index, float[] w, float[] g, int n, long t) {
-    float lr = (float) learningRate();
+    float lr = (float) lr(index);
+    float weightDecay = (float) weightDecay(index, this.weightDecay);
     float[] s = square[index];
     float[] c = gradAvg[index];
     float[] buf = buffers[index];

@@ -35,7 +35,13 @@ public final class Sgd extends AbstractOptimizer {
    */
   public Sgd(List<Parameter> parameters, double lr, double momentum, double dampening,
       double weightDecay, boolean nesterov) {
-    super("SGD", parameters, lr);
+    this(ParamGroups.single(parameters), lr, momentum, dampening, weightDecay, nesterov);
+  }
+
+  /** The same over parameter groups (each group's learning rate and weight decay). */
+  Sgd(ParamGroups groups, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+    super("SGD", groups, lr);
+    List<Parameter> parameters = groups.parameters();
     require(momentum >= 0 && momentum < 1, "momentum", momentum, "0 <= momentum < 1");
     require(dampening >= 0 && dampening <= 1, "dampening", dampening, "0 <= dampening <= 1");
     require(weightDecay >= 0 && Float.isFinite((float) weightDecay), "weight decay", weightDecay, ">= 0 and finite as a float");
@@ -65,20 +71,31 @@ public final class Sgd extends AbstractOptimizer {
    * @return a new builder
    */
   public static Builder builder(List<Parameter> parameters) {
-    return new Builder(parameters);
+    return new Builder(ParamGroups.single(parameters));
+  }
+
+  /**
+   * A builder over parameter groups, each with its own learning rate and weight decay (settings a
+   * group leaves unset are the builder's).
+   *
+   * @param groups the parameter groups; names must be unique across them
+   * @return a new builder
+   */
+  public static Builder withGroups(ParamGroups groups) {
+    return new Builder(Objects.requireNonNull(groups, "groups"));
   }
 
   /** Named settings for {@link Sgd}; each setter checks its value and names it when it is out of range. */
   public static final class Builder {
-    private final List<Parameter> parameters;
+    private final ParamGroups groups;
     private double lr = 1e-3;
     private double momentum;
     private double dampening;
     private double weightDecay;
     private boolean nesterov;
 
-    private Builder(List<Parameter> parameters) {
-      this.parameters = Objects.requireNonNull(parameters, "parameters");
+    private Builder(ParamGroups groups) {
+      this.groups = groups;
     }
 
     /**
@@ -135,13 +152,14 @@ public final class Sgd extends AbstractOptimizer {
      * @throws IllegalArgumentException if Nesterov is set without momentum or with dampening
      */
     public Sgd build() {
-      return new Sgd(parameters, lr, momentum, dampening, weightDecay, nesterov);
+      return new Sgd(groups, lr, momentum, dampening, weightDecay, nesterov);
     }
   }
 
   @Override
   protected void update(int index, float[] w, float[] g, int n, long t) {
-    float lr = (float) learningRate();
+    float lr = (float) lr(index);
+    float weightDecay = (float) weightDecay(index, this.weightDecay);
     if (momentum == 0) {
       for (int j = 0; j < n; j++) {
         w[j] -= lr * (g[j] + weightDecay * w[j]);

@@ -32,6 +32,12 @@ import org.autoprop.tensor.Tensor;
  * carrying that finding. {@link #detectAnomalies(boolean)} runs every step in that mode instead
  * (slower; for debugging).
  *
+ * <p><b>Gradient accumulation.</b> With {@link #accumulate accumulate(k)} the optimizer steps once
+ * every {@code k} batches (and after the epoch's last batch), on gradients summed over those
+ * batches, each batch's loss gradient weighted by its share of the window's samples: for a mean
+ * loss, {@code k} batches of {@code B} then give the step one batch of {@code kB} gives.
+ * {@link #ema(ModelEma)} updates an exponential moving average of the weights after every step.
+ *
  * <p>Output: by default one summary line per epoch goes to the {@link System.Logger} named
  * {@code org.autoprop.train.Trainer} at level INFO; {@link #progress} sends progress lines and the
  * summaries to a stream instead, or nowhere.
@@ -53,6 +59,10 @@ public final class Trainer {
   private LrSchedule schedule;
   private boolean schedulePerStep;
   private double clipNorm;
+  private int accumulate = 1;
+  private ModelEma ema;
+  /** The loss gradient scaled by the batch's share of its accumulation window; reused. */
+  private Tensor scaledGrad;
   private int patience;
   private double minDelta;
   private boolean useLogger = true;
@@ -132,6 +142,30 @@ public final class Trainer {
   public Trainer schedule(LrSchedule schedule, boolean perStep) {
     this.schedule = Objects.requireNonNull(schedule, "schedule");
     this.schedulePerStep = perStep;
+    return this;
+  }
+
+  /**
+   * Accumulates the gradients of {@code k} batches before each optimizer step (default 1: a step
+   * every batch). Each batch's loss gradient is weighted by {@code batch size / samples in the
+   * window}, so for a mean-reduced loss a window of {@code k} batches of {@code B} gives the same
+   * gradient (up to float rounding) as one batch of {@code kB}; the last window of an epoch may be
+   * shorter. Clipping, the per-step schedule and the EMA act once per optimizer step.
+   */
+  public Trainer accumulate(int k) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("Trainer: accumulate " + k + " batches (expected: > 0)");
+    }
+    this.accumulate = k;
+    return this;
+  }
+
+  /**
+   * Updates {@code ema} after every optimizer step (null, the default, for none). Evaluate or save
+   * the averaged weights with {@link ModelEma#copyTo} or {@link ModelEma#swap}.
+   */
+  public Trainer ema(ModelEma ema) {
+    this.ema = ema;
     return this;
   }
 
@@ -248,10 +282,21 @@ public final class Trainer {
       int count = batches.count();
       int every = Math.max(1, count / 10);
       for (Batch b : batches) {
-        if (schedule != null && schedulePerStep) {
+        int first = b.index() - b.index() % accumulate;
+        boolean opens = b.index() == first;
+        boolean closes = b.index() % accumulate == accumulate - 1 || b.index() + 1 == count;
+        if (opens && schedule != null && schedulePerStep) {
           schedule.apply(optimizer, optimizer.stepCount());
         }
-        double l = step(b, epoch);
+        double share = 1;
+        if (accumulate > 1) {
+          int last = Math.min(first + accumulate, count) - 1;
+          // every batch is full but the epoch's last one, which can be smaller
+          long windowSamples = (long) (last - first) * batches.batchSize()
+              + (last + 1 == count ? batches.sampleCount() - (long) last * batches.batchSize() : batches.batchSize());
+          share = (double) b.size() / windowSamples;
+        }
+        double l = step(b, epoch, opens, closes, share);
         correct += lastCorrect;
         lossSum += l * b.size();
         seen += b.size();
@@ -293,9 +338,15 @@ public final class Trainer {
     return Collections.unmodifiableList(history);
   }
 
-  /** One optimizer step on {@code b}; returns its loss. Checks the loss and the gradients. */
-  private double step(Batch b, int epoch) {
-    optimizer.zeroGrad();
+  /**
+   * Forward and backward on {@code b}, the loss gradient weighted by {@code share}; zeroes the
+   * gradients first if {@code opens} its accumulation window and steps the optimizer if it
+   * {@code closes} it. Returns its loss. Checks the loss and the gradients.
+   */
+  private double step(Batch b, int epoch, boolean opens, boolean closes, double share) {
+    if (opens) {
+      optimizer.zeroGrad();
+    }
     double l;
     try {
       Tensor y = model.forward(b.inputs(), true);
@@ -304,7 +355,7 @@ public final class Trainer {
       if (!Double.isFinite(l)) {
         throw diverged(b, epoch, "the loss is " + l, true);
       }
-      model.backward(loss.backward(), false); // the batch is data: no input gradient
+      model.backward(share == 1 ? loss.backward() : scaled(loss.backward(), share), false); // no input gradient
     } catch (NonFiniteException e) { // only with detectAnomalies(true): the model found it first
       throw new TrainingDivergedException(epoch + 1, b.index() + 1, "epoch " + (epoch + 1) + ", batch "
           + (b.index() + 1) + ": first non-finite value: " + e.getMessage(), e);
@@ -313,11 +364,30 @@ public final class Trainer {
     if (bad != null) {
       throw diverged(b, epoch, "the gradient of parameter '" + bad.name() + "' is not finite", false);
     }
+    if (!closes) {
+      return l;
+    }
     if (clipNorm > 0) {
       GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
     }
     optimizer.step();
+    if (ema != null) {
+      ema.update();
+    }
     return l;
+  }
+
+  /** {@code g * share} in a buffer of the trainer's (the loss owns {@code g} and may return it again). */
+  private Tensor scaled(Tensor g, double share) {
+    Tensor c = g.contiguous();
+    scaledGrad = Tensor.reuse(scaledGrad, c.shape());
+    float[] src = c.data();
+    float[] dst = scaledGrad.data();
+    float f = (float) share;
+    for (int i = 0, o = c.offset(), n = c.size(); i < n; i++) {
+      dst[i] = src[o + i] * f;
+    }
+    return scaledGrad;
   }
 
   /** The first parameter whose gradient (or value) holds a NaN or an infinity, or null. */
