@@ -21,7 +21,7 @@ public final class BceWithLogitsLoss implements Loss<Tensor> {
 
   /** @param reduction MEAN over elements or SUM */
   public BceWithLogitsLoss(Reduction reduction) {
-    Objects.requireNonNull(reduction, "reduction");
+    LossSupport.meanOrSum("BCEWithLogits", reduction);
     this.reduction = reduction;
   }
 

@@ -67,7 +67,7 @@ public final class CrossEntropyLoss implements Loss<int[]> {
    * @param ignoreIndex the label of positions that count for nothing (any int; a class id too)
    */
   public CrossEntropyLoss(Reduction reduction, double labelSmoothing, int ignoreIndex) {
-    Objects.requireNonNull(reduction, "reduction");
+    LossSupport.meanOrSum("CrossEntropy", reduction);
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
       throw new IllegalArgumentException(
           "CrossEntropy: label smoothing " + labelSmoothing + " (expected: 0 <= smoothing <= 1)");

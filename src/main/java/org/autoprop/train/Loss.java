@@ -11,6 +11,11 @@ import org.autoprop.tensor.Tensor;
  * reused while the input shape stays the same: it is valid until the next {@code backward}.
  * Neither method writes into its arguments.
  *
+ * <p>The losses that take {@link Reduction#NONE} also give their unreduced terms
+ * ({@code losses()}, PyTorch's output with {@code reduction='none'}) and
+ * {@code backward(upstream)}, the gradient of {@code sum(upstream * losses())}. A loss of two
+ * predictions ({@link CosineEmbeddingLoss}) has its own two-input form.
+ *
  * @param <T> the target type
  */
 public interface Loss<T> {

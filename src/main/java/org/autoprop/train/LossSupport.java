@@ -48,6 +48,54 @@ final class LossSupport {
     }
   }
 
+  /** Returns {@code reduction} if it is MEAN or SUM; a loss without terms to keep rejects NONE. */
+  static Reduction meanOrSum(String loss, Reduction reduction) {
+    Objects.requireNonNull(reduction, "reduction");
+    if (reduction == Reduction.NONE) {
+      throw new IllegalArgumentException(loss + ": reduction NONE is not supported (expected: MEAN or SUM)");
+    }
+    return reduction;
+  }
+
+  /** {@code total / count} for MEAN, else {@code total}. */
+  static double reduce(Reduction reduction, double total, int count) {
+    return reduction == Reduction.MEAN ? total / count : total;
+  }
+
+  /** The index of flat element {@code i} of a tensor of shape {@code dims}, e.g. {@code [1, 2]}. */
+  static String index(int[] dims, int i) {
+    int[] index = new int[dims.length];
+    for (int a = dims.length - 1, rest = i; a >= 0; a--) {
+      index[a] = dims[a] == 0 ? 0 : rest % dims[a];
+      rest = dims[a] == 0 ? 0 : rest / dims[a];
+    }
+    return java.util.Arrays.toString(index);
+  }
+
+  /** Checks that every element of {@code t} is finite; names the loss, the tensor and the first bad index. */
+  static void checkFinite(String loss, String what, Tensor t) {
+    Tensor c = t.contiguous();
+    float[] d = c.data();
+    int n = c.size();
+    for (int i = 0; i < n; i++) {
+      float v = d[c.offset() + i];
+      if (!Float.isFinite(v)) {
+        throw new IllegalArgumentException(loss + ": " + what + " " + v + " at " + index(c.shape().dims(), i)
+            + " of " + c.shape() + " (expected: finite values)");
+      }
+    }
+  }
+
+  /** Checks that the upstream gradient of {@code backward(upstream)} has the shape of the loss terms. */
+  static void checkUpstream(String loss, Tensor losses, Tensor upstream) {
+    checkForwardDone(loss, losses);
+    Objects.requireNonNull(upstream, "upstream");
+    if (!upstream.shape().equals(losses.shape())) {
+      throw new IllegalArgumentException(loss + ": upstream gradient " + upstream.shape()
+          + " (expected: the shape of the loss terms " + losses.shape() + ")");
+    }
+  }
+
   static void checkForwardDone(String loss, Tensor grad) {
     if (grad == null) {
       throw new IllegalStateException(loss + ": backward() called before forward()");

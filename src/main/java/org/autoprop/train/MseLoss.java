@@ -19,7 +19,7 @@ public final class MseLoss implements Loss<Tensor> {
 
   /** @param reduction MEAN over elements or SUM */
   public MseLoss(Reduction reduction) {
-    Objects.requireNonNull(reduction, "reduction");
+    LossSupport.meanOrSum("MSE", reduction);
     this.reduction = reduction;
   }
 

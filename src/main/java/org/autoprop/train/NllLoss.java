@@ -23,7 +23,7 @@ public final class NllLoss implements Loss<int[]> {
 
   /** @param reduction MEAN over samples or SUM */
   public NllLoss(Reduction reduction) {
-    Objects.requireNonNull(reduction, "reduction");
+    LossSupport.meanOrSum("NLL", reduction);
     this.reduction = reduction;
   }
 
