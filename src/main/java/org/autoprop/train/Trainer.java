@@ -254,14 +254,17 @@ public final class Trainer {
     }
     stopRequested = false;
     boolean before = model.detectsAnomalies();
-    if (!detectAnomalies || before) {
-      return run(batches, validation);
-    }
-    model.detectAnomalies(true);
-    try {
-      return run(batches, validation);
-    } finally {
-      model.detectAnomalies(false); // it was off: leave the model as the caller set it
+    // closed on every exit, so that a prefetching pass's thread ends when a step throws
+    try (batches) {
+      if (!detectAnomalies || before) {
+        return run(batches, validation);
+      }
+      model.detectAnomalies(true);
+      try {
+        return run(batches, validation);
+      } finally {
+        model.detectAnomalies(false); // it was off: leave the model as the caller set it
+      }
     }
   }
 
@@ -350,7 +353,7 @@ public final class Trainer {
     double l;
     try {
       Tensor y = model.forward(b.inputs(), true);
-      l = loss.forward(y, b.labels());
+      l = lossOf(y, b, epoch);
       lastCorrect = Metrics.countCorrect(y, b.labels());
       if (!Double.isFinite(l)) {
         throw diverged(b, epoch, "the loss is " + l, true);
@@ -431,6 +434,21 @@ public final class Trainer {
   }
 
   /**
+   * The loss of a training output. A loss that checks its input (e.g. {@link MultiMarginLoss})
+   * throws on a non-finite output: that is the model diverging, reported as such.
+   */
+  private double lossOf(Tensor y, Batch b, int epoch) {
+    try {
+      return loss.forward(y, b.labels());
+    } catch (IllegalArgumentException e) {
+      if (!allFinite(y.contiguous())) {
+        throw diverged(b, epoch, "the model's output is not finite", true);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Runs the failed step again with anomaly detection on, to name the node where the first
    * non-finite value appeared, and builds the exception. The weights are those the failed step
    * started from: nothing has been updated yet.
@@ -448,8 +466,10 @@ public final class Trainer {
         optimizer.zeroGrad();
         Tensor y = model.forward(b.inputs(), true);
         outputFinite = allFinite(y.contiguous());
-        loss.forward(y, b.labels());
-        model.backward(loss.backward(), false);
+        if (outputFinite) { // losses that check their input refuse a non-finite one
+          loss.forward(y, b.labels());
+          model.backward(loss.backward(), false);
+        }
       } catch (NonFiniteException e) {
         found = e;
       } finally {
@@ -485,13 +505,14 @@ public final class Trainer {
     if (data.size() == 0) {
       throw new IllegalArgumentException("Trainer.evaluate: the data set is empty (expected: at least one sample)");
     }
-    Batches batches = data.batches(batchSize, false);
     double lossSum = 0;
     long correct = 0;
-    for (Batch b : batches) {
-      Tensor y = model.forward(b.inputs(), false);
-      lossSum += loss.forward(y, b.labels()) * b.size();
-      correct += Metrics.countCorrect(y, b.labels());
+    try (Batches batches = data.batches(batchSize, false)) {
+      for (Batch b : batches) {
+        Tensor y = model.forward(b.inputs(), false);
+        lossSum += loss.forward(y, b.labels()) * b.size();
+        correct += Metrics.countCorrect(y, b.labels());
+      }
     }
     int n = data.size();
     return new double[] {lossSum / n, (double) correct / n};

@@ -98,4 +98,18 @@ class TrainerAnomalyTest {
     assertEquals("output", e.located().what());
     assertTrue(e.getMessage().startsWith("epoch 1, batch 1: first non-finite value: NaN at index 1 "), e.getMessage());
   }
+
+  @Test
+  void aLossThatRefusesANonFiniteOutputStillReportsDivergence() {
+    LayerNode flat = new LayerNode(new Flatten(), "flat");
+    LayerNode fc1 = new LayerNode(new Dense(4, 8), "fc1");
+    LayerNode fc2 = new LayerNode(new Dense(8, 3), "fc2");
+    LayerGraph model = LayerGraph.builder().edges(flat, fc1, fc2).root(flat).term(fc2).build();
+    weight(fc1.layer()).set(Float.NaN, 2, 1);
+    Trainer t = new Trainer(model, new MultiMarginLoss(1, 1, null, Reduction.MEAN),
+        new Sgd(model.parameters(), 0.1)).batchSize(16).epochs(1).progress(null, false);
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.fit(data(64), null));
+    assertTrue(e.getMessage().startsWith("epoch 1, batch 1: the model's output is not finite; first non-finite value: "
+        + "NaN at index 2 [0, 2] of the output [16, 8] of node 'fc1' (Dense)"), e.getMessage());
+  }
 }
