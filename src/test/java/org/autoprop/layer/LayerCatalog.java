@@ -107,6 +107,12 @@ final class LayerCatalog {
             2, 4, 7, 7),
         of("Conv2D wide (transposed input gradient)",
             () -> Conv2D.builder(12, 4).kernel(3).padding(1).seed(6).build(), 2, 12, 5, 5),
+        of("Conv1D 3 same", () -> Conv1D.builder(3, 4).kernel(3).padding("same").seed(31).build(), 2, 3, 9),
+        of("Conv1D depthwise x2 stride 2, no bias",
+            () -> Conv1D.builder(4, 8).kernel(3).stride(2).groups(4).bias(false).seed(32).build(), 2, 4, 9),
+        of("Conv3D 3x3x3 padded", () -> Conv3D.builder(2, 3).kernel(3).padding(1).seed(33).build(), 2, 2, 4, 5, 4),
+        of("Conv3D strided dilated grouped", () -> Conv3D.builder(4, 2).kernel(2, 3, 2).stride(2, 1, 2)
+            .dilation(2, 1, 1).padding(1, 0, 1).groups(2).seed(34).build(), 2, 4, 6, 4, 5),
         of("Dense", () -> Dense.builder(7, 5).seed(7).build(), 3, 7),
         of("Dense without bias", () -> Dense.builder(4, 2).bias(false).seed(8).build(), 2, 4),
         of("BatchNorm1D [N, C]", () -> new BatchNorm1D(3), 4, 3),
