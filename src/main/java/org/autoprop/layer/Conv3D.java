@@ -79,6 +79,12 @@ public final class Conv3D extends AbstractLayer {
   private float[][] gradPacked;
   private float[][] gradSlab;
   private float[][] gyMajor;
+  // The input gradient at stride 1 as a convolution of dY (depth-major, padded by the dilated kernel
+  // minus the padding) with the flipped kernel; null when it runs slice by slice.
+  private Geometry transposedSlab;
+  private int transposedPhaseLen;
+  private float[] flipped;
+  private float[][] gyPacked;
   private float[][] gradWeight;
   private double[][] gradBias;
   // The tensors of the pass running now, for the chunk and part bodies.
@@ -284,9 +290,28 @@ public final class Conv3D extends AbstractLayer {
     // Zero once: the padding slices are never written.
     packed = new float[x.dim(0) * packedSize];
     int threads = Parallel.threads();
-    gradPacked = new float[threads][packedSize];
-    gradSlab = new float[threads][kd * inG * plane];
-    gyMajor = new float[threads][out * outD * slab.colCols()];
+    int outG = out / groups;
+    int tpd = dd * (kd - 1) - pd;
+    int tph = dh * (kh - 1) - ph;
+    int tpw = dw * (kw - 1) - pw;
+    boolean transposed = sd == 1 && sh == 1 && sw == 1 && tpd >= 0 && tph >= 0 && tpw >= 0
+        && inG >= Conv2D.TRANSPOSED_MIN_IN;
+    if (transposed) {
+      transposedSlab = new Geometry(kd * outG, y.dim(3), y.dim(4), kh, kw, 1, 1, tph, tpw, dh, dw);
+      transposedPhaseLen = (outD + 2 * tpd + dd - 1) / dd;
+      flipped = new float[weight.value().size()];
+      gyPacked = new float[threads][groups * dd * transposedPhaseLen * outG * slab.colCols()];
+      gradPacked = null;
+      gradSlab = null;
+      gyMajor = null;
+    } else {
+      transposedSlab = null;
+      flipped = null;
+      gyPacked = null;
+      gradPacked = new float[threads][packedSize];
+      gradSlab = new float[threads][kd * inG * plane];
+      gyMajor = new float[threads][out * outD * slab.colCols()];
+    }
     int partials = ParallelPolicy.CONV.parts(macs(x.dim(0)), x.dim(0));
     gradWeight = new float[partials][weight.value().size()];
     gradBias = new double[partials][out];
@@ -295,6 +320,11 @@ public final class Conv3D extends AbstractLayer {
   /** Where padded depth {@code d} sits among the depth-major buffer's slices (phase-major for dD > 1). */
   private int slice(int d) {
     return d % dd * phaseLen + d / dd;
+  }
+
+  /** As {@link #slice} in a depth-major buffer of {@code phaseLength} slices per phase. */
+  private int slice(int d, int phaseLength) {
+    return d % dd * phaseLength + d / dd;
   }
 
   @Override
@@ -387,6 +417,9 @@ public final class Conv3D extends AbstractLayer {
     this.gy = gy;
     this.gradInput = gx;
     int n = x.dim(0);
+    if (gx != null && transposedSlab != null) {
+      flipWeight();
+    }
     parts = ParallelPolicy.CONV.parts(macs(n), n);
     if (parts == 1) {
       backwardPart.run(0, 0);
@@ -467,8 +500,81 @@ public final class Conv3D extends AbstractLayer {
     }
   }
 
+  /**
+   * flipped[grp][c][a][o][i][j] := weight[grp*outG + o][c][kd-1-a][kh-1-i][kw-1-j]: per group the
+   * {@code [in/groups, kd*out/groups*kh*kw]} matrix of the transposed convolution, its columns in the
+   * order of the depth-major dY slab ({@code a} outer, then the channel).
+   */
+  private void flipWeight() {
+    float[] w = weight.value().data();
+    int wOff = weight.value().offset();
+    int inG = in / groups;
+    int outG = out / groups;
+    int khw = kh * kw;
+    int rowLen = kd * outG * khw;
+    for (int grp = 0; grp < groups; grp++) {
+      for (int o = 0; o < outG; o++) {
+        for (int c = 0; c < inG; c++) {
+          for (int a = 0; a < kd; a++) {
+            int src = wOff + (((grp * outG + o) * inG + c) * kd + a) * khw;
+            int dst = (grp * inG + c) * rowLen + ((kd - 1 - a) * outG + o) * khw + khw - 1;
+            for (int t = 0; t < khw; t++) {
+              flipped[dst - t] = w[src + t];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The input gradient of one image at stride 1: dY copied depth-major with its depth padding
+   * {@code dD (kd - 1) - pD}, then one convolution per group with the flipped kernel, written straight
+   * into the input gradient (every input slice is one output slice of it).
+   */
+  private void transposedInputGradient(int img, int slot) {
+    int inG = in / groups;
+    int outG = out / groups;
+    int p = slab.colCols();
+    int volume = outD * p;
+    int tpd = dd * (kd - 1) - pd;
+    int tPhase = transposedPhaseLen;
+    float[] buf = gyPacked[slot];
+    float[] g = gy.data();
+    int gyImg = gy.offset() + img * out * volume;
+    int sliceSize = outG * p;
+    int group = dd * tPhase * sliceSize;
+    for (int grp = 0; grp < groups; grp++) {
+      for (int o = 0; o < outG; o++) {
+        int src = gyImg + (grp * outG + o) * volume;
+        for (int z = 0; z < outD; z++) {
+          System.arraycopy(g, src + z * p, buf, grp * group + slice(z + tpd, tPhase) * sliceSize + o * p, p);
+        }
+      }
+    }
+    int plane = slab.inH() * slab.inW();
+    int k = transposedSlab.colRows();
+    float[] gx = gradInput.data();
+    for (int grp = 0; grp < groups; grp++) {
+      int gxOff = (img * in + grp * inG) * depth * plane;
+      if (dd == 1) {
+        conv.forwardImages(inG, transposedSlab, flipped, grp * inG * k, k, null, 0, buf, grp * group, sliceSize,
+            gx, gxOff, plane, depth * plane, depth);
+      } else {
+        for (int z = 0; z < depth; z++) {
+          conv.forwardImages(inG, transposedSlab, flipped, grp * inG * k, k, null, 0, buf,
+              grp * group + slice(z, tPhase) * sliceSize, 0, gx, gxOff + z * plane, 0, depth * plane, 1);
+        }
+      }
+    }
+  }
+
   /** The input gradient of one image: per output slice a transposed 2-D convolution, summed depth-major, then unpacked. */
   private void inputGradient(int img, int slot) {
+    if (transposedSlab != null) {
+      transposedInputGradient(img, slot);
+      return;
+    }
     int inG = in / groups;
     int outG = out / groups;
     int k = slab.colRows();

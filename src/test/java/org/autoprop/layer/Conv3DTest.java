@@ -134,6 +134,40 @@ class Conv3DTest {
     }
   }
 
+  /**
+   * At stride 1 with in/groups {@literal >=} Conv2D.TRANSPOSED_MIN_IN the input gradient is a convolution of dY
+   * with the flipped kernel (depth dilation: phase-ordered slices; groups); padding beyond the dilated
+   * kernel falls back to the slice-by-slice path.
+   */
+  static Stream<Setting> paths() {
+    return Stream.of(
+        new Setting(12, 5, new int[] {3, 2, 3}, new int[] {1, 1, 1}, new int[] {1, 0, 1}, new int[] {2, 1, 1}, 1,
+            true, Shape.of(2, 12, 5, 4, 5)),
+        new Setting(24, 4, new int[] {3, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 1}, new int[] {1, 1, 1}, 2,
+            false, Shape.of(1, 24, 3, 4, 3)),
+        new Setting(13, 3, new int[] {2, 3, 2}, new int[] {1, 1, 1}, new int[] {2, 1, 0}, new int[] {1, 1, 2}, 1,
+            true, Shape.of(2, 13, 2, 3, 4)),
+        new Setting(12, 6, new int[] {3, 3, 3}, new int[] {1, 2, 1}, new int[] {1, 1, 1}, new int[] {1, 1, 1}, 3,
+            true, Shape.of(1, 12, 3, 5, 4)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("paths")
+  void everyInputGradientPathMatchesTheDefinitionAndFiniteDifferences(Setting s) {
+    for (KernelProvider kernels : new KernelProvider[] {KernelProvider.scalar(), KernelProvider.vector()}) {
+      Conv3D conv = s.build(5, kernels);
+      Tensor x = Tensor.uniform(s.input(), -1, 1, 7);
+      Tensor y = conv.forward(x, true);
+      double[] expected = reference(conv.weight().value(), s.bias() ? conv.bias().value() : null, s.s(), s.p(),
+          s.d(), s.groups(), x, y.shape());
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], y.getFlat(i), 1e-4 * (1 + Math.abs(expected[i])), s + " at " + i);
+      }
+      GradCheck.Report report = GradCheck.forLayer(conv).maxChecksPerTensor(80).check(x);
+      assertTrue(report.passed(1e-2), () -> s + " on " + kernels.description() + "\n" + report);
+    }
+  }
+
   /** A batch split across the engine threads (above ParallelPolicy.CONV) against the same layer fed image by image. */
   @Test
   void batchSplitAcrossThreadsMatchesImageByImage() {

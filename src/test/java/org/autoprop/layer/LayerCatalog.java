@@ -111,6 +111,8 @@ final class LayerCatalog {
         of("Conv1D depthwise x2 stride 2, no bias",
             () -> Conv1D.builder(4, 8).kernel(3).stride(2).groups(4).bias(false).seed(32).build(), 2, 4, 9),
         of("Conv3D 3x3x3 padded", () -> Conv3D.builder(2, 3).kernel(3).padding(1).seed(33).build(), 2, 2, 4, 5, 4),
+        of("Conv3D wide (transposed input gradient)", () -> Conv3D.builder(12, 3).kernel(3).padding(1).seed(37).build(),
+            2, 12, 3, 4, 4),
         of("Conv3D strided dilated grouped", () -> Conv3D.builder(4, 2).kernel(2, 3, 2).stride(2, 1, 2)
             .dilation(2, 1, 1).padding(1, 0, 1).groups(2).seed(34).build(), 2, 4, 6, 4, 5),
         of("BatchNorm3D", () -> new BatchNorm3D(3), 2, 3, 2, 3, 4),
