@@ -35,8 +35,12 @@ import org.autoprop.tensor.Tensor;
  * <p>Backward: the weight gradient per output slice with {@link ConvKernels#backwardWeightTransposed}
  * on the same images, the batch split into a fixed number of parts each summed into its own partial
  * (added in part order: the same bits for any thread count); the input gradient per output slice
- * with {@link ConvKernels#backwardData} (one transposed 2-D convolution of that slice's gradient),
- * accumulated into a depth-major gradient buffer that is then copied back to {@code [C, D, H, W]}.
+ * at stride 1 (and {@code in/groups >= 12}, the GEMM's row tile) as one convolution of dY, copied
+ * depth-major with depth padding {@code dD (kd - 1) - pD}, with the flipped kernel: the same
+ * implicit-column GEMMs as the forward, every input slice written once, no col2im, no accumulation;
+ * otherwise per output slice with {@link ConvKernels#backwardData} (one transposed 2-D convolution of
+ * that slice's gradient), accumulated into a depth-major gradient buffer that is then copied back to
+ * {@code [C, D, H, W]}.
  *
  * <p>Weights default to {@link Initializer#HE_UNIFORM} ({@code fanIn = in/groups * kd*kh*kw}),
  * biases to zeros; without {@link Builder#seed} the seed is {@link Initializer#nextDefaultSeed()}.
