@@ -10,7 +10,7 @@ package org.autoprop.layer;
  * window (indices remembered from the forward pass). Average pooling divides by the kernel volume
  * clipped to the padded input ({@code count_include_pad=true}, PyTorch's default) or by the number
  * of input elements in the window ({@code countIncludePad(false)}). Padding must be at most half the
- * kernel, as in PyTorch. Computation: see {@link PoolCore} (the 2-D pooling kernels).
+ * kernel, as in PyTorch. Computation: the 2-D pooling kernels on planes of height 1.
  */
 public final class Pool1D extends PoolCore {
   private Pool1D(Builder b) {
