@@ -10,7 +10,10 @@ package org.autoprop.kernel;
 public interface PoolKernels {
   /**
    * The geometry of a sliding-window pool: input {@code h x w}, kernel, stride, zero-based padding
-   * and output {@code oh x ow}, where {@code oh = (h + 2 ph - kh) / sh + 1} (and likewise for w).
+   * and output {@code oh x ow}, where {@code oh = (h + 2 ph - kh) / sh + 1} (and likewise for w), or
+   * one more in PyTorch's ceil mode: windows are clipped to the input, so a last window may hang past
+   * the padded input (it then covers fewer taps; max pooling ignores them, average pooling still
+   * divides by {@code kh * kw} and its caller rescales).
    */
   record Window(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
     /** Elements per input plane. */

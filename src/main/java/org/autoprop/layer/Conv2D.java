@@ -123,7 +123,8 @@ public final class Conv2D extends AbstractLayer {
     long seed = b.seed != null ? b.seed : Initializer.nextDefaultSeed();
     int fanIn = in / groups * kh * kw;
     int fanOut = out * kh * kw;
-    Tensor w = Tensor.zeros(out, in / groups, kh, kw);
+    // Conv1D keeps its [out, in/groups, k] layout on the same floats (kh = 1).
+    Tensor w = b.weightShape != null ? Tensor.zeros(b.weightShape) : Tensor.zeros(out, in / groups, kh, kw);
     b.initializer.fill(w, fanIn, fanOut, seed);
     this.weight = new Parameter("weight", w);
     if (b.bias) {
@@ -593,6 +594,8 @@ public final class Conv2D extends AbstractLayer {
     private Initializer initializer = Initializer.HE_UNIFORM;
     private Initializer biasInitializer = Initializer.ZEROS;
     private Long seed;
+    /** The weight's shape when another layer (Conv1D) runs on this one; null for {@code [out, in/groups, kh, kw]}. */
+    private int[] weightShape;
 
     private Builder(int in, int out) {
       this.in = in;
@@ -678,6 +681,12 @@ public final class Conv2D extends AbstractLayer {
     /** The initialization seed (default: {@link Initializer#nextDefaultSeed()}). */
     public Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /** The weight's shape, of the same size (Conv1D's {@code [out, in/groups, k]}). */
+    Builder weightShape(int... dims) {
+      this.weightShape = dims.clone();
       return this;
     }
 

@@ -567,7 +567,10 @@ final class VectorPool implements PoolKernels {
 
   /** Windows 2 wide with stride 2, kh = sh, no padding: every input element in at most one window. */
   private static boolean disjointPairs(Window win) {
-    return win.kw() == 2 && win.sw() == 2 && win.pw() == 0 && win.kh() == win.sh() && win.ph() == 0;
+    // Every window inside the input: ceil mode (Pool1D, Pool3D) may add a last window that hangs
+    // past the end, which these paths would read as the next row's or plane's taps.
+    return win.kw() == 2 && win.sw() == 2 && win.pw() == 0 && win.kh() == win.sh() && win.ph() == 0
+        && 2 * win.ow() <= win.w() && win.oh() * win.sh() <= win.h();
   }
 
   /**
