@@ -16,6 +16,7 @@ Usage:
 Work per call (the workload id is in the benchmark method's name, the mode after it):
     GEMM-s                 2 s^3 FLOP                                    GFLOP/s
     CONV-64/STEM/DOWN      fwd 2 N Cout Ho Wo Cin 9 FLOP; fwd+bwd 3x      GFLOP/s
+    CONV1D, CONV3D         fwd 2 (output size) Cin (kernel taps); fwd+bwd 3x  GFLOP/s
     BNRELU-64              fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s (1e9 B)
     MERGE-3/<mode>         fwd 3 inputs + output; fwd+bwd twice that      GB/s
     LN-512, SOFTMAX-256    fwd x + y; fwd+bwd x + y + g + dx (bytes)      GB/s
@@ -40,6 +41,8 @@ CONVS = {
     "CONV-64": conv_flop(32, 64, 64, 32, 32),
     "CONV-STEM": conv_flop(128, 1, 32, 28, 28),
     "CONV-DOWN": conv_flop(32, 64, 128, 16, 16),
+    "CONV1D": 2.0 * 32 * 64 * 1024 * 64 * 3,                  # issue 14: [32, 64, 1024], k 3
+    "CONV3D": 2.0 * 4 * 32 * (16 * 32 * 32) * 32 * 27,        # issue 14: [4, 32, 16, 32, 32], k 3
 }
 ACT = 32 * 64 * 32 * 32 * MIB4  # one [32, 64, 32, 32] fp32 tensor, bytes
 SEEDS = {
@@ -153,7 +156,7 @@ def load_torch(paths):
 
 def order_key(r):
     wid, mode, variant = r["ident"]
-    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "BNRELU", "LN", "SOFTMAX", "MHA", "ATTN", "MERGE", "BLOCK", "SEED", "FMNIST",
+    families = ["GEMM", "CONV-64", "CONV-STEM", "CONV-DOWN", "CONV1D", "CONV3D", "BNRELU", "LN", "SOFTMAX", "MHA", "ATTN", "MERGE", "BLOCK", "SEED", "FMNIST",
                 "VIT"]
     fam = next((i for i, f in enumerate(families) if wid.startswith(f)), len(families))
     size = int(wid[5:]) if wid.startswith("GEMM-") else 0
