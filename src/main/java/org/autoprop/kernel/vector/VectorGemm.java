@@ -42,6 +42,15 @@ final class VectorGemm implements GemmKernels {
   /** Largest N block, a multiple of {@link #NR}: bounds the packed B (KC x NC floats, 8 MiB). */
   static final int NC = 2048 / NR * NR;
 
+  /**
+   * Widest C for which the micro-kernel reads a row-major A in place instead of packing it. Packing
+   * copies M x K floats once against M x N x K / 32 cycles of FMAs (two 16-lane FMAs a cycle), so it
+   * costs about 32 / N of the multiply with a copy of a cycle per float: a quarter at N = 128, where
+   * the layers of a transformer (D = 96..512) live. In place, the six rows are six sequential streams;
+   * the results are bit for bit the packed ones (the same FMAs in the same order).
+   */
+  static final int DIRECT_A_MAX_N = 512;
+
   /** Per-thread packing buffers, grown on demand up to the blocking sizes. */
   private static final class Workspace {
     float[] packA = new float[0];
@@ -81,6 +90,7 @@ final class VectorGemm implements GemmKernels {
     }
     float[] pa = ws.packA;
     float[] pb = ws.packB;
+    boolean direct = !transA && n <= DIRECT_A_MAX_N;
     for (int jc = 0; jc < n; jc += nb) {
       int nc = Math.min(nb, n - jc);
       for (int pc = 0; pc < k; pc += kb) {
@@ -89,8 +99,17 @@ final class VectorGemm implements GemmKernels {
         boolean overwrite = pc == 0 && !accumulate;
         for (int ic = 0; ic < m; ic += mb) {
           int mc = Math.min(mb, m - ic);
-          packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
-          macroKernel(pa, 0, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, overwrite, ws.tile);
+          if (direct) {
+            int full = mc / MR * MR;
+            if (full < mc) { // the last, partial strip: packed, zero-padded to MR rows
+              packA(false, a, aOff, lda, ic + full, pc, mc - full, kc, pa);
+            }
+            macroKernelDirect(a, aOff + ic * lda + pc, lda, full, pa, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc,
+                overwrite, ws.tile);
+          } else {
+            packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
+            macroKernel(pa, 0, pb, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, overwrite, ws.tile);
+          }
         }
       }
     }
@@ -248,21 +267,51 @@ final class VectorGemm implements GemmKernels {
           // inlined there too takes C2 past its inlining node limit, the vectors are boxed and
           // accumulating GEMMs run at 86 instead of 234 GFLOP/s (1024, JDK 17).
           micro(pa, paOff + i0 * kc, pb, j0 * kc, kc, tile, 0, NR);
-          if (rows == MR && cols == NR) {
-            addTile(tile, c, cIdx, ldc);
-          } else {
-            for (int r = 0; r < rows; r++) {
-              int row = cIdx + r * ldc;
-              int e = r * NR;
-              if (overwrite) {
-                System.arraycopy(tile, e, c, row, cols);
-              } else {
-                for (int j = 0; j < cols; j++) {
-                  c[row + j] += tile[e + j];
-                }
-              }
-            }
-          }
+          storeTile(tile, c, cIdx, ldc, rows, cols, overwrite);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #macroKernel} with A read in place: rows {@code [0, direct)} of the block from
+   * {@code a[aBase + i * lda + p]}, the rest (under MR rows) from the packed strip {@code pa}. A
+   * method of its own, so that each macro-kernel inlines one micro-kernel (see there).
+   */
+  private static void macroKernelDirect(float[] a, int aBase, int lda, int direct, float[] pa, float[] pb, int mc,
+      int nc, int kc, float[] c, int cBase, int ldc, boolean overwrite, float[] tile) {
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int cols = Math.min(NR, nc - j0);
+      for (int i0 = 0; i0 < mc; i0 += MR) {
+        int rows = Math.min(MR, mc - i0);
+        int cIdx = cBase + i0 * ldc + j0;
+        if (i0 >= direct) {
+          micro(pa, 0, pb, j0 * kc, kc, tile, 0, NR);
+          storeTile(tile, c, cIdx, ldc, rows, cols, overwrite);
+        } else if (overwrite && cols == NR) {
+          microDirect(a, aBase + i0 * lda, lda, pb, j0 * kc, kc, c, cIdx, ldc);
+        } else {
+          microDirect(a, aBase + i0 * lda, lda, pb, j0 * kc, kc, tile, 0, NR);
+          storeTile(tile, c, cIdx, ldc, rows, cols, overwrite);
+        }
+      }
+    }
+  }
+
+  /** C[rows x cols tile] := tile (overwrite) or += tile. */
+  private static void storeTile(float[] tile, float[] c, int cIdx, int ldc, int rows, int cols, boolean overwrite) {
+    if (rows == MR && cols == NR && !overwrite) {
+      addTile(tile, c, cIdx, ldc);
+      return;
+    }
+    for (int r = 0; r < rows; r++) {
+      int row = cIdx + r * ldc;
+      int e = r * NR;
+      if (overwrite) {
+        System.arraycopy(tile, e, c, row, cols);
+      } else {
+        for (int j = 0; j < cols; j++) {
+          c[row + j] += tile[e + j];
         }
       }
     }
@@ -317,6 +366,64 @@ final class VectorGemm implements GemmKernels {
       c40 = av.fma(b0, c40);
       c41 = av.fma(b1, c41);
       av = FloatVector.broadcast(S, pa[ai + 5]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+    }
+    c00.intoArray(out, outIdx);
+    c01.intoArray(out, outIdx + L);
+    c10.intoArray(out, outIdx + ldo);
+    c11.intoArray(out, outIdx + ldo + L);
+    c20.intoArray(out, outIdx + 2 * ldo);
+    c21.intoArray(out, outIdx + 2 * ldo + L);
+    c30.intoArray(out, outIdx + 3 * ldo);
+    c31.intoArray(out, outIdx + 3 * ldo + L);
+    c40.intoArray(out, outIdx + 4 * ldo);
+    c41.intoArray(out, outIdx + 4 * ldo + L);
+    c50.intoArray(out, outIdx + 5 * ldo);
+    c51.intoArray(out, outIdx + 5 * ldo + L);
+  }
+
+  /** {@link #micro} reading six rows of a row-major A in place: a[row0 + r * lda + p]. */
+  private static void microDirect(float[] a, int row0, int lda, float[] pb, int bBase, int kc,
+      float[] out, int outIdx, int ldo) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    int a0 = row0;
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    int bi = bBase;
+    for (int p = 0; p < kc; p++, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bi + L);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, a[a4 + p]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, a[a5 + p]);
       c50 = av.fma(b0, c50);
       c51 = av.fma(b1, c51);
     }
