@@ -21,6 +21,7 @@ import org.autoprop.layer.Parameter;
 import org.autoprop.layer.Pool2D;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
+import org.autoprop.train.ConfusionMatrix;
 import org.autoprop.train.CrossEntropyLoss;
 import org.autoprop.train.Dataset;
 import org.autoprop.train.Sgd;
@@ -151,10 +152,8 @@ class ImageFolderTrainingTest {
     long start = System.nanoTime();
     Sequential model = train(train, stats, 12);
     double seconds = (System.nanoTime() - start) / 1e9;
-    Sgd unused = Sgd.builder(model.parameters()).lr(0).build();
-    Trainer evaluator = new Trainer(model, new CrossEntropyLoss(), unused).batchSize(80).progress(null, false);
-    double accuracy = evaluator.evaluate(test)[1];
-    double untrained = new Trainer(network(), new CrossEntropyLoss(), unused).batchSize(80).evaluate(test)[1];
+    double accuracy = ConfusionMatrix.evaluate(model, test, 80).accuracy();
+    double untrained = ConfusionMatrix.evaluate(network(), test, 80).accuracy();
     System.out.printf(Locale.ROOT, "ImageFolderTrainingTest: test accuracy %.4f (untrained %.4f) after 12 epochs"
         + " (%.1f s)%n", accuracy, untrained, seconds);
     assertTrue(untrained < 0.5, () -> "untrained accuracy " + untrained + ": the test folder is too easy");
