@@ -1,7 +1,8 @@
 package org.autoprop.layer;
 
 /**
- * Power-average pooling over the 3-D spatial axes of {@code [N, C, D, H, W]} (PyTorch's {@code LPPool3d}, added in\n * PyTorch 2.2 with the same formula): {@code y = (sum over the window of x^p)^(1/p)}, computed as
+ * Power-average pooling over the 3-D spatial axes of {@code [N, C, D, H, W]} (PyTorch 2.2's
+ * {@code LPPool3d}, the same formula): {@code y = (sum over the window of x^p)^(1/p)}, computed as
  * PyTorch computes it, {@code (K * avg_pool(x^p))^(1/p)} with {@code K} the kernel volume, no padding,
  * {@code out = floor((in - kernel) / stride) + 1} per axis or with {@code ceil_mode} the ceiling (a
  * last, partial window whose average PyTorch divides by its clipped size and multiplies by the whole
