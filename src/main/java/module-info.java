@@ -17,6 +17,7 @@ module org.autoprop {
   exports org.autoprop.layer.merge;
   exports org.autoprop.graph;
   exports org.autoprop.models;
+  exports org.autoprop.blocks;
   exports org.autoprop.train;
   exports org.autoprop.io;
   exports org.autoprop.viz;

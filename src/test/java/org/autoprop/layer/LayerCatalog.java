@@ -11,6 +11,18 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.autoprop.blocks.ConvBlock1D;
+import org.autoprop.blocks.ConvBlock2D;
+import org.autoprop.blocks.ConvBlock3D;
+import org.autoprop.blocks.SEBlock1D;
+import org.autoprop.blocks.SEBlock2D;
+import org.autoprop.blocks.SEBlock3D;
+import org.autoprop.blocks.SKBlock1D;
+import org.autoprop.blocks.SKBlock2D;
+import org.autoprop.blocks.SKBlock3D;
+import org.autoprop.blocks.SeparableConv1D;
+import org.autoprop.blocks.SeparableConv2D;
+import org.autoprop.blocks.SeparableConv3D;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
@@ -219,7 +231,27 @@ final class LayerCatalog {
         new Entry("Decoder pre-norm, dropout", () -> Decoder.builder(4, 2).dimFeedforward(6).normFirst(true).seed(26)
             .build(), Shape.of(2, 3, 4), true),
         of("DecoderStack", () -> DecoderStack.of(2, i -> Decoder.builder(4, 2).dimFeedforward(5).dropout(0)
-            .seed(27 + i).build(), new LayerNorm(4)), 2, 3, 4));
+            .seed(27 + i).build(), new LayerNorm(4)), 2, 3, 4),
+        // Luma's convolutional blocks (org.autoprop.blocks).
+        of("ConvBlock1D (conv, BN, ReLU, max pool)", () -> ConvBlock1D.builder(3, 4).seed(40).build(), 2, 3, 8),
+        of("ConvBlock2D no BN, GELU, avg pool 3/2", () -> ConvBlock2D.builder(2, 3).batchNorm(false)
+            .activation(GELU::new).avgPool(3, 2).seed(41).build(), 2, 2, 7, 7),
+        of("ConvBlock3D valid, stride 2, no pool", () -> ConvBlock3D.builder(2, 3).padding("valid").stride(2).noPool()
+            .seed(42).build(), 2, 2, 5, 5, 5),
+        of("SeparableConv1D with BN", () -> SeparableConv1D.builder(3, 5).kernel(5).batchNorm(true).seed(43).build(),
+            2, 3, 9),
+        of("SeparableConv2D stride 2", () -> SeparableConv2D.builder(3, 4).stride(2).padding(1).seed(44).build(),
+            2, 3, 7, 7),
+        of("SeparableConv3D", () -> SeparableConv3D.builder(2, 3).seed(45).build(), 2, 2, 3, 4, 4),
+        of("SEBlock1D", () -> SEBlock1D.builder(8).seed(46).build(), 2, 8, 5),
+        of("SEBlock2D gate only", () -> SEBlock2D.builder(4).reduction(2).keepShape(false).seed(47).build(),
+            2, 4, 3, 3),
+        of("SEBlock3D", () -> SEBlock3D.builder(4).reduction(2).seed(48).build(), 2, 4, 2, 3, 2),
+        of("SKBlock1D", () -> SKBlock1D.builder(3, 4).reduction(2).seed(49).build(), 2, 3, 7),
+        of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
+            .seed(50).build(), 2, 4, 5, 5),
+        of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
+            2, 2, 3, 4, 3));
   }
 
   /** in -> enc (self-attention), in -> dec (tanh), cross = MHA(query: dec, key/value: enc). */

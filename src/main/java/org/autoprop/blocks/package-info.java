@@ -1,0 +1,9 @@
+/**
+ * Luma's convolutional blocks, for 1-D, 2-D and 3-D data: {@link org.autoprop.blocks.ConvBlock}
+ * (convolution, batch norm, activation, pool), {@link org.autoprop.blocks.SeparableConv}
+ * (depthwise then pointwise), {@link org.autoprop.blocks.SEBlock} (squeeze-and-excitation gate)
+ * and {@link org.autoprop.blocks.SKBlock} (selective kernels). Each is a
+ * {@link org.autoprop.models.GraphBlock}, made by a builder of Luma's name for its rank
+ * ({@code ConvBlock1D.builder(...)}, {@code SEBlock3D.builder(...)}, ...) with Luma's defaults.
+ */
+package org.autoprop.blocks;
