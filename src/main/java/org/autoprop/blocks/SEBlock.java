@@ -38,6 +38,10 @@ public final class SEBlock extends GraphBlock {
   private final Rank rank;
   private Tensor output;
   private Tensor gateGradient;
+  /** The latest input shape that {@link #outputShape} accepted, and its output shape. */
+  private Shape checkedInput;
+  private Shape checkedOutput;
+  private Shape gateShape;
   /** The latest output's shape, null before a forward or after one that threw. */
   private Shape outputShape;
 
@@ -72,7 +76,12 @@ public final class SEBlock extends GraphBlock {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Objects.requireNonNull(x, "x");
-    Shape shape = outputShape(x.shape());
+    if (!x.shape().equals(checkedInput)) {
+      checkedOutput = outputShape(x.shape());
+      checkedInput = x.shape();
+      gateShape = Shape.of(x.shape().dim(0), channels);
+    }
+    Shape shape = checkedOutput;
     outputShape = null;
     Tensor gate = super.forward(x, training);
     if (!keepShape) {
@@ -98,9 +107,8 @@ public final class SEBlock extends GraphBlock {
     if (!keepShape) {
       return super.backward(gradOut, inputGradient);
     }
-    int n = outputShape.dim(0);
-    gateGradient = Tensor.reuse(gateGradient, Shape.of(n, channels));
-    sumOverSpatial(gradOut.contiguous(), gateGradient, outputShape.size() / (n * channels));
+    gateGradient = Tensor.reuse(gateGradient, gateShape);
+    sumOverSpatial(gradOut.contiguous(), gateGradient, outputShape.size() / gateShape.size());
     return super.backward(gateGradient, inputGradient);
   }
 
