@@ -81,6 +81,26 @@ class AllocationTest {
     assertTrue(least <= BUDGET, STEPS + " training steps allocated " + least + " bytes (expected: <= " + BUDGET + ")");
   }
 
+  /**
+   * The loss and the optimizer's bookkeeping allocate nothing per step: a loss must not build its
+   * name (a string) on every backward, nor {@code zeroGrad} an iterator per call.
+   */
+  @Test
+  void lossAndZeroGradAllocateNothing() {
+    Tensor logits = Tensor.uniform(Shape.of(16, CLASSES), -1, 1, 3);
+    int[] labels = new int[16];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % CLASSES;
+    }
+    CrossEntropyLoss ce = new CrossEntropyLoss();
+    Sgd sgd = new Sgd(smallNet().parameters(), 0.01, 0.9, 0, 0, false);
+    assertEquals(0L, leastBytes(threadAllocation(), () -> {
+      sgd.zeroGrad();
+      ce.forward(logits, labels);
+      ce.backward();
+    }, 0), "bytes of " + STEPS + " warm zeroGrad + cross-entropy forward and backward");
+  }
+
   @Test
   void batchNormReluStepOnVectorKernelsAllocatesNothing() {
     BatchNorm2D bn = new BatchNorm2D(4);

@@ -144,8 +144,8 @@ public abstract class AbstractOptimizer implements Optimizer {
 
   @Override
   public final void zeroGrad() {
-    for (Parameter p : parameters) {
-      p.zeroGrad();
+    for (int i = 0; i < parameters.size(); i++) { // indexed: an iterator per call is garbage per step
+      parameters.get(i).zeroGrad();
     }
   }
 

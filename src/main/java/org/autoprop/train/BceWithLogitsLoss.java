@@ -44,7 +44,9 @@ public final class BceWithLogitsLoss implements Loss<Tensor> {
 
   @Override
   public Tensor backward() {
-    LossSupport.checkForwardDone(name(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     grad = Tensor.reuse(grad, input.shape());
     float[] xd = input.data();
     float[] td = target.data();

@@ -119,7 +119,9 @@ public final class CosineEmbeddingLoss {
 
   /** The per-pair terms {@code [N]} of the latest forward (PyTorch's {@code reduction='none'} output). */
   public Tensor losses() {
-    LossSupport.checkForwardDone(name(), a);
+    if (a == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     return losses;
   }
 
@@ -130,7 +132,9 @@ public final class CosineEmbeddingLoss {
    * @throws IllegalArgumentException for an index other than 0 or 1
    */
   public Tensor backward(int input) {
-    LossSupport.checkForwardDone(name(), a);
+    if (a == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     checkIndex(input);
     if (!gradReady) {
       gradients(null, reduction == Reduction.MEAN ? 1.0 / a.dim(0) : 1.0);
@@ -147,7 +151,9 @@ public final class CosineEmbeddingLoss {
    *     than 0 or 1
    */
   public Tensor backward(Tensor upstream, int input) {
-    LossSupport.checkForwardDone(name(), a);
+    if (a == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     LossSupport.checkUpstream(name(), losses, upstream);
     checkIndex(input);
     upstream1 = Tensor.reuse(upstream1, upstream.shape()).copyFrom(upstream);

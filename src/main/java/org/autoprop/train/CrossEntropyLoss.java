@@ -186,7 +186,9 @@ public final class CrossEntropyLoss implements Loss<int[]> {
 
   @Override
   public Tensor backward() {
-    LossSupport.checkForwardDone(name(), probs);
+    if (probs == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     if (gradReady) {
       return grad;
     }

@@ -165,14 +165,18 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
    * returns with {@code reduction='none'}. Owned by the loss, valid until the next forward.
    */
   public final Tensor losses() {
-    LossSupport.checkForwardDone(label(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(label());
+    }
     return losses;
   }
 
   /** The gradient of the latest {@link #forward}'s value with respect to its input. */
   @Override
   public final Tensor backward() {
-    LossSupport.checkForwardDone(label(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(label());
+    }
     double scale = reduction == Reduction.MEAN ? 1.0 / divisor : 1.0;
     return gradient(null, scale);
   }
@@ -184,7 +188,9 @@ abstract class ElementwiseLoss implements Loss<Tensor> {
    * @throws IllegalArgumentException if {@code upstream} does not have the input's shape
    */
   public final Tensor backward(Tensor upstream) {
-    LossSupport.checkForwardDone(label(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(label());
+    }
     LossSupport.checkUpstream(label(), losses, upstream);
     return gradient(upstream.contiguous(), 1.0);
   }

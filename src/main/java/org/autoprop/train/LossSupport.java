@@ -88,7 +88,9 @@ final class LossSupport {
 
   /** Checks that the upstream gradient of {@code backward(upstream)} has the shape of the loss terms. */
   static void checkUpstream(String loss, Tensor losses, Tensor upstream) {
-    checkForwardDone(loss, losses);
+    if (losses == null) {
+      throw backwardBeforeForward(loss);
+    }
     Objects.requireNonNull(upstream, "upstream");
     if (!upstream.shape().equals(losses.shape())) {
       throw new IllegalArgumentException(loss + ": upstream gradient " + upstream.shape()
@@ -96,10 +98,12 @@ final class LossSupport {
     }
   }
 
-  static void checkForwardDone(String loss, Tensor grad) {
-    if (grad == null) {
-      throw new IllegalStateException(loss + ": backward() called before forward()");
-    }
+  /**
+   * The error of a backward before any forward. Callers test for the missing forward state first
+   * and build the loss's name only then: a name made on every backward would allocate per step.
+   */
+  static IllegalStateException backwardBeforeForward(String loss) {
+    return new IllegalStateException(loss + ": backward() called before forward()");
   }
 
   /** Copies labels into {@code buffer} when it has the right length (no allocation per step). */

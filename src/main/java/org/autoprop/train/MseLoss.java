@@ -44,7 +44,9 @@ public final class MseLoss implements Loss<Tensor> {
 
   @Override
   public Tensor backward() {
-    LossSupport.checkForwardDone(name(), diff);
+    if (diff == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     grad = Tensor.reuse(grad, diff.shape());
     int n = diff.size();
     float scale = reduction == Reduction.MEAN && n > 0 ? 2f / n : 2f;

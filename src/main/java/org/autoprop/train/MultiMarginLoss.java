@@ -98,13 +98,17 @@ public final class MultiMarginLoss implements Loss<int[]> {
 
   /** The per-sample terms {@code [N]} of the latest forward (PyTorch's {@code reduction='none'} output). */
   public Tensor losses() {
-    LossSupport.checkForwardDone(name(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     return losses;
   }
 
   @Override
   public Tensor backward() {
-    LossSupport.checkForwardDone(name(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     return gradient(null, reduction == Reduction.MEAN ? 1.0 / input.dim(0) : 1.0);
   }
 
@@ -115,7 +119,9 @@ public final class MultiMarginLoss implements Loss<int[]> {
    * @throws IllegalArgumentException if {@code upstream} is not {@code [N]}
    */
   public Tensor backward(Tensor upstream) {
-    LossSupport.checkForwardDone(name(), input);
+    if (input == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     LossSupport.checkUpstream(name(), losses, upstream);
     return gradient(upstream.contiguous(), 1.0);
   }

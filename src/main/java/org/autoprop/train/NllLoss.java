@@ -45,7 +45,9 @@ public final class NllLoss implements Loss<int[]> {
 
   @Override
   public Tensor backward() {
-    LossSupport.checkForwardDone(name(), grad);
+    if (grad == null) {
+      throw LossSupport.backwardBeforeForward(name());
+    }
     float[] gd = grad.data();
     Arrays.fill(gd, 0f);
     float v = reduction == Reduction.MEAN ? -1f / n : -1f;
