@@ -135,6 +135,19 @@ final class LayerCatalog {
         of("MaxPool3D ceil", () -> Pool3D.builder(true).kernel(2, 3, 2).stride(2, 2, 1).padding(1, 1, 0)
             .ceilMode(true).build(), 2, 2, 5, 5, 4),
         of("AvgPool3D", () -> Pool3D.avg(2), 2, 3, 4, 4, 6),
+        of("HardSigmoid", HardSigmoid::new, 2, 9),
+        of("Mish", Mish::new, 2, 3, 4),
+        of("ChannelShuffle groups 3", () -> new ChannelShuffle(3), 2, 6, 2, 3),
+        of("ZeroPad2D", () -> new ZeroPad2D(1, 2, 0, 3), 2, 2, 3, 4),
+        of("ZeroPad2D cropping", () -> new ZeroPad2D(-1, 2, 1, -2), 1, 2, 4, 5),
+        of("Upsample nearest x2", () -> Upsample.nearest(2), 2, 2, 3, 4),
+        of("Upsample nearest scale 1.5x0.7", () -> Upsample.builder().scaleFactor(1.5, 0.7).build(), 1, 2, 4, 5),
+        of("Upsample bilinear x1.5", () -> Upsample.bilinear(1.5, false), 2, 2, 3, 4),
+        of("Upsample bilinear size 5x7, align_corners", () -> Upsample.builder().size(5, 7).mode("bilinear")
+            .alignCorners(true).build(), 1, 2, 3, 4),
+        // Uniform inputs have no ties: a finite-difference step moves no window's maximum.
+        of("AdaptiveMaxPool2D 2x3", () -> new AdaptiveMaxPool2D(2, 3), 2, 3, 5, 7),
+        new Entry("DropPath", () -> new DropPath(0.3, 44), Shape.of(3, 2, 3), true),
         of("AdaptiveAvgPool1D", () -> new AdaptiveAvgPool1D(3), 2, 3, 7),
         of("GlobalAvgPool1D", GlobalAvgPool1D::new, 2, 3, 5),
         of("AdaptiveAvgPool3D", () -> new AdaptiveAvgPool3D(2, 3, 2), 2, 3, 3, 5, 4),
