@@ -163,7 +163,7 @@ class AllocationTest {
     long least = Long.MAX_VALUE;
     long deadline = System.nanoTime() + PATIENCE_NANOS;
     do {
-      for (int i = 0; i < WARM_STEPS; i++) {
+      for (int i = 0; i < WARM_STEPS && System.nanoTime() < deadline; i++) {
         step.run();
       }
       long before = mx.getCurrentThreadAllocatedBytes();

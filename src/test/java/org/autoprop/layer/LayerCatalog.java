@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.autoprop.blocks.ConvBlock1D;
 import org.autoprop.blocks.ConvBlock2D;
 import org.autoprop.blocks.ConvBlock3D;
+import org.autoprop.blocks.ResNetBlock;
 import org.autoprop.blocks.SEBlock1D;
 import org.autoprop.blocks.SEBlock2D;
 import org.autoprop.blocks.SEBlock3D;
@@ -263,6 +264,11 @@ final class LayerCatalog {
         of("SKBlock1D", () -> SKBlock1D.builder(3, 4).reduction(2).seed(49).build(), 2, 3, 7),
         of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
             .seed(50).build(), 2, 4, 5, 5),
+        of("ResNetBlock.Basic stride 2", () -> ResNetBlock.basic(3, 4).stride(2).seed(52).build(), 2, 3, 5, 5),
+        of("ResNetBlock.Bottleneck ResNeXt, SE", () -> ResNetBlock.bottleneck(4, 2).groups(2).squeezeExcitation(4)
+            .seed(53).build(), 2, 4, 4, 4),
+        of("ResNetBlock.PreActBottleneck identity", () -> ResNetBlock.preActBottleneck(8, 2).seed(54).build(),
+            2, 8, 3, 3),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3));
   }
