@@ -267,12 +267,18 @@ class ConvTranspose2DTest {
     assertEquals(Shape.of(8, 3, 3, 2), layer.weight().value().shape());
     assertEquals("weight", layer.weight().name());
     assertEquals("bias", layer.bias().name());
-    // PyTorch's fan-in of a transposed weight: weight.size(1) * kh * kw = 3 * 3 * 2.
-    double bound = 1 / Math.sqrt(3 * 3 * 2);
-    for (Tensor t : new Tensor[] {layer.weight().value(), layer.bias().value()}) {
+    // PyTorch's fan-in of a transposed weight: weight.size(1) * kh * kw = 3 * 3 * 2 (not in/groups * kh * kw).
+    Tensor expected = Tensor.zeros(8, 3, 3, 2);
+    Initializer.PYTORCH_DEFAULT.fill(expected, 3 * 3 * 2, 8 * 3 * 2, 3);
+    assertArrayEquals(expected.toArray(), layer.weight().value().toArray());
+    // Far apart fans (weight.size(1) = 64, in = 2): both parameters within 1/sqrt(64), the weight close to it.
+    ConvTranspose2D wide = ConvTranspose2D.builder(2, 64).kernel(1).seed(5).build();
+    double bound = 1 / Math.sqrt(64);
+    for (Tensor t : new Tensor[] {wide.weight().value(), wide.bias().value()}) {
       assertTrue(t.maxAbs() <= bound, "bound " + bound);
       assertTrue(t.maxAbs() > bound / 2, "initialised to U(-b, b), not to zeros");
     }
+    assertTrue(wide.weight().value().maxAbs() > 0.9 * bound, "128 draws reach near the bound " + bound);
     ConvTranspose2D plain = new ConvTranspose2D(3, 5, 3);
     assertEquals("ConvTranspose2D(3->5, k=3x3)", plain.toString());
     assertEquals(Shape.of(2, 5, 7, 9), plain.outputShape(Shape.of(2, 3, 5, 7)));
