@@ -213,6 +213,28 @@ class ConvTranspose2DTest {
     }
   }
 
+  /** As a network's first layer it skips the input gradient; the parameter gradients are the same bits. */
+  @Test
+  void backwardWithoutTheInputGradientGivesTheSameParameterGradients() {
+    for (KernelProvider kernels : BOTH) {
+      // The second setting extends the input (output padding 1 at stride 1, below the dilation 2).
+      for (int[] c : new int[][] {{2, 1, 1}, {1, 2, 1}}) {
+        ConvTranspose2D full = KernelProvider.building(kernels, () -> ConvTranspose2D.builder(4, 6).kernel(3)
+            .stride(c[0]).dilation(c[1]).outputPadding(c[2]).groups(2).seed(7).build());
+        ConvTranspose2D skip = KernelProvider.building(kernels, () -> ConvTranspose2D.builder(4, 6).kernel(3)
+            .stride(c[0]).dilation(c[1]).outputPadding(c[2]).groups(2).seed(7).build());
+        Tensor x = Tensor.uniform(Shape.of(2, 4, 3, 4), -1, 1, 11);
+        Tensor gy = Tensor.uniform(full.forward(x, true).shape(), -1, 1, 12);
+        skip.forward(x, true);
+        String what = full + " on " + kernels.description();
+        assertTrue(full.backward(gy, true).maxAbs() > 0, what);
+        assertNull(skip.backward(gy, false), what);
+        assertArrayEquals(full.weight().grad().toArray(), skip.weight().grad().toArray(), what);
+        assertArrayEquals(full.bias().grad().toArray(), skip.bias().grad().toArray(), what);
+      }
+    }
+  }
+
   static Stream<String> files() throws IOException {
     return LayersNDTest.files("convtranspose2d_");
   }
