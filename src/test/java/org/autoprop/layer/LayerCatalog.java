@@ -120,6 +120,12 @@ final class LayerCatalog {
             2, 4, 7, 7),
         of("Conv2D wide (transposed input gradient)",
             () -> Conv2D.builder(12, 4).kernel(3).padding(1).seed(6).build(), 2, 12, 5, 5),
+        of("ConvTranspose2D 4x4 stride 2 padding 1",
+            () -> ConvTranspose2D.builder(4, 3).kernel(4).stride(2).padding(1).seed(61).build(), 2, 4, 3, 4),
+        of("ConvTranspose2D grouped, output padding, no bias", () -> ConvTranspose2D.builder(4, 6).kernel(3, 2)
+            .stride(2, 3).padding(1, 0).outputPadding(1, 2).groups(2).bias(false).seed(62).build(), 2, 4, 3, 3),
+        of("ConvTranspose2D dilated, output padding beyond the stride",
+            () -> ConvTranspose2D.builder(3, 2).kernel(3).dilation(2).outputPadding(1).seed(63).build(), 2, 3, 4, 3),
         of("Conv1D 3 same", () -> Conv1D.builder(3, 4).kernel(3).padding("same").seed(31).build(), 2, 3, 9),
         of("Conv1D depthwise x2 stride 2, no bias",
             () -> Conv1D.builder(4, 8).kernel(3).stride(2).groups(4).bias(false).seed(32).build(), 2, 4, 9),
