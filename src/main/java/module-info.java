@@ -18,6 +18,7 @@ module org.autoprop {
   exports org.autoprop.graph;
   exports org.autoprop.models;
   exports org.autoprop.blocks;
+  exports org.autoprop.zoo;
   exports org.autoprop.train;
   exports org.autoprop.io;
   exports org.autoprop.viz;
