@@ -178,7 +178,7 @@ public final class GlobalResponseNorm extends AbstractLayer {
     GroupNormCore.addInto(beta.grad(), betaGrad);
   }
 
-  /** Five operations per element (square, sum, scale, multiply-add, add) and the per-channel norms. */
+  /** Five operations per element: a square and an add for the norms, then a multiply, a multiply-add and an add. */
   @Override
   public long flops(Shape input) {
     return 5L * outputShape(input).size();
