@@ -11,9 +11,9 @@ import org.autoprop.tensor.Shape;
  * evaluation.
  *
  * <p><b>Not supported:</b> running statistics ({@code track_running_stats=True}, and with it
- * {@code momentum} and the buffers {@code running_mean}, {@code running_var}); there is no such
- * option, so weights saved with them do not load here (their names are unknown) instead of being
- * ignored. Also unlike PyTorch: an unbatched {@code [C, H, W]} input is rejected (add the batch
+ * {@code momentum} and the buffers {@code running_mean}, {@code running_var},
+ * {@code num_batches_tracked}); there is no such option, and a state dict holding those buffers
+ * fails the strict {@code StateDict.load}, naming them as unexpected, instead of being half used. Also unlike PyTorch: an unbatched {@code [C, H, W]} input is rejected (add the batch
  * axis), and so is a channel count other than {@code channels} without affine (PyTorch only warns).
  * As PyTorch, a single position ({@code H * W == 1}) is rejected.
  *
