@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,10 +15,13 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.autoprop.io.SafeTensors;
+import org.autoprop.io.StateDict;
+import org.autoprop.io.StateMismatchException;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Conformance;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -207,6 +211,17 @@ class ZooNormsTest {
 
   private static List<String> names(Layer l) {
     return l.parameters().stream().map(Parameter::name).toList();
+  }
+
+  @Test
+  void instanceNormRunningStatisticsAreRefusedByName(@TempDir Path dir) throws IOException {
+    // nn.InstanceNorm2d(3, affine=True, track_running_stats=True)'s state dict.
+    Path file = dir.resolve("tracked.safetensors");
+    SafeTensors.write(file, Map.of("weight", Tensor.zeros(3), "bias", Tensor.zeros(3), "running_mean", Tensor.zeros(3),
+        "running_var", Tensor.zeros(3), "num_batches_tracked", Tensor.zeros(1)), Map.of());
+    StateMismatchException e = assertThrows(StateMismatchException.class,
+        () -> StateDict.load(InstanceNorm2D.builder(3).affine(true).build(), file));
+    assertEquals(Set.of("running_mean", "running_var", "num_batches_tracked"), Set.copyOf(e.unexpected()));
   }
 
   @Test
