@@ -3,17 +3,9 @@
 
     /usr/bin/python3 tools/conformance/resnet_zoo.py
 
-Weights are not stored: every state-dict entry and the input are a formula of their name that the
-Java test computes too (SyntheticWeights), so full-size models are checked with a few kilobytes:
-
-    u(name, i) = ((crc32(name) + i * 2654435761) mod 2^32) / 2^32          in [0, 1)
-    conv weight [o, i, kh, kw]   (2u - 1) * sqrt(6 / (i * kh * kw))
-    fc.weight [o, i]             (2u - 1) * sqrt(1 / i)
-    fc.bias, BN bias, running_mean   (2u - 1) * 0.2
-    BN weight, running_var       0.5 + u
-    x                            2u - 1
-
-computed in float64 and rounded to float32 on both sides. Writes
+Weights are not stored: every state-dict entry and the input are a formula of their name
+(synthetic.py; its Java twin is org.autoprop.testing.SyntheticWeights), so full-size models are
+checked with a few kilobytes. Writes
 src/test/resources/conformance/zoo_resnet.safetensors: for each model M of `models` (metadata),
 `M.names` (metadata: `name:d0xd1...` of every state-dict entry but num_batches_tracked, sorted),
 `M.params` (metadata: the parameter count), and for the models run, `M.x` and the logits
@@ -30,32 +22,7 @@ import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conv_nd import save  # noqa: E402
-
-
-def u(name, n):
-    i = torch.arange(n, dtype=torch.int64)
-    return ((zlib.crc32(name.encode()) + i * 2654435761) % (1 << 32)).to(torch.float64) / float(1 << 32)
-
-
-def synthetic(name, shape):
-    n = 1
-    for d in shape:
-        n *= d
-    v = u(name, n)
-    if name.endswith("num_batches_tracked"):
-        raise ValueError(name)
-    if len(shape) == 4:
-        fan_in = shape[1] * shape[2] * shape[3]
-        v = (2 * v - 1) * (6.0 / fan_in) ** 0.5
-    elif name == "fc.weight":
-        v = (2 * v - 1) * (1.0 / shape[1]) ** 0.5
-    elif name.endswith(("bias", "running_mean")):
-        v = (2 * v - 1) * 0.2
-    elif name.endswith(("weight", "running_var")):
-        v = 0.5 + v
-    else:
-        v = 2 * v - 1
-    return v.to(torch.float32).to(torch.float64).reshape(shape)
+from synthetic import synthetic  # noqa: E402
 
 
 def small_images(model, in_channels):

@@ -9,13 +9,13 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.autoprop.io.SafeTensors;
 import org.autoprop.io.StateDict;
 import org.autoprop.layer.Parameter;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Conformance;
+import org.autoprop.testing.SyntheticWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The ResNet zoo against torchvision 0.14 ({@code tools/conformance/resnet_zoo.py}): every model's
  * state-dict names and shapes and its parameter count are torchvision's, and with the same
- * synthetic weights (a formula of each entry's name, see the script) the logits of a fixed batch
+ * synthetic weights ({@link SyntheticWeights}) the logits of a fixed batch
  * agree in evaluation and in training mode, computed by torchvision in float64.
  */
 class ResNetZooTest {
@@ -70,11 +70,9 @@ class ResNetZooTest {
   @ValueSource(strings = {"resnet18", "resnet50", "resnext50_32x4d", "resnet18_small_1ch"})
   void logitsWithTheSameWeightsAreTorchvisions(String key) {
     ResNet model = build(key);
-    for (Map.Entry<String, Tensor> e : StateDict.of(model).entrySet()) {
-      e.getValue().copyFrom(synthetic(e.getKey(), e.getValue().shape()));
-    }
+    SyntheticWeights.fill(model);
     Tensor x = F.tensor(key + ".x");
-    Conformance.assertClose(key + " input (the formula)", x, synthetic("x", x.shape()), 0);
+    Conformance.assertClose(key + " input (the formula)", x, SyntheticWeights.of("x", x.shape()), 0);
     Conformance.assertClose(key + " evaluation logits", F.tensor(key + ".eval"), model.forward(x, false));
     // Training mode normalises layer4 over batch 2 x 2x2 positions, which amplifies float32
     // rounding in the deep models: the bound is twice PyTorch's own float32 error, or 1e-4.
@@ -82,39 +80,6 @@ class ResNetZooTest {
     double pytorchError = Double.parseDouble(F.metadata().get(key + ".train_f32_error"));
     Conformance.assertClose(key + " training logits (PyTorch float32 is off by " + pytorchError + ")", train,
         model.forward(x, true), Math.max(Conformance.TOLERANCE, 2 * pytorchError / train.maxAbs()));
-  }
-
-  /** The script's formula: a value of each entry's name and index, in float64, rounded to float32. */
-  static Tensor synthetic(String name, Shape shape) {
-    CRC32 crc = new CRC32();
-    crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    long base = crc.getValue();
-    int[] d = shape.dims();
-    double scale;
-    double shift;
-    if (d.length == 4) {
-      scale = Math.sqrt(6.0 / (d[1] * d[2] * d[3]));
-      shift = -1;
-    } else if (name.equals("fc.weight")) {
-      scale = Math.sqrt(1.0 / d[1]);
-      shift = -1;
-    } else if (name.endsWith("bias") || name.endsWith("running_mean")) {
-      scale = 0.2;
-      shift = -1;
-    } else if (name.endsWith("weight") || name.endsWith("running_var")) {
-      scale = 1;
-      shift = 0.5;
-    } else {
-      scale = 1;
-      shift = -1;
-    }
-    Tensor t = Tensor.zeros(shape);
-    float[] v = t.data();
-    for (int i = 0; i < v.length; i++) {
-      double u = ((base + i * 2654435761L) & 0xFFFFFFFFL) / 4294967296.0;
-      v[i] = (float) (shift == 0.5 ? 0.5 + u : (2 * u - 1) * scale);
-    }
-    return t;
   }
 
   @Test
