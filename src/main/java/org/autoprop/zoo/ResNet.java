@@ -111,6 +111,7 @@ public final class ResNet extends GraphBlock {
     private boolean smallImages;
     private int groups = 1;
     private int baseWidth = 64;
+    private int width = 64;
     private Long seed;
 
     private Builder(String name, boolean bottleneck, int[] blocks) {
@@ -146,6 +147,18 @@ public final class ResNet extends GraphBlock {
       return this;
     }
 
+    /**
+     * The stem's channels, doubled at each stage (default 64, torchvision's; a smaller width gives
+     * the cheap variants tests use, with the same structure and names).
+     */
+    public Builder width(int channels) {
+      if (channels < 1) {
+        throw new IllegalArgumentException(name + ": width " + channels + " (expected: >= 1)");
+      }
+      this.width = channels;
+      return this;
+    }
+
     /** The small-image stem: {@code conv1} 3x3 stride 1 padding 1, and no max pool. */
     public Builder smallImages() {
       this.smallImages = true;
@@ -165,20 +178,20 @@ public final class ResNet extends GraphBlock {
     /** The model. */
     public ResNet build() {
       Conv2D.Builder stem = smallImages
-          ? Conv2D.builder(inChannels, 64).kernel(3).stride(1).padding(1)
-          : Conv2D.builder(inChannels, 64).kernel(7).stride(2).padding(3);
+          ? Conv2D.builder(inChannels, width).kernel(3).stride(1).padding(1)
+          : Conv2D.builder(inChannels, width).kernel(7).stride(2).padding(3);
       stem.bias(false).initializer(Initializer.HE_NORMAL);
       Long s0 = seed(0);
       LayerNode conv1 = new LayerNode((s0 == null ? stem : stem.seed(s0)).build(), "conv1");
       LayerGraph.Builder g = LayerGraph.builder().root(conv1);
-      LayerNode last = chain(g, conv1, new LayerNode(new BatchNorm2D(64), "bn1"), new LayerNode(new ReLU(), "relu"));
+      LayerNode last = chain(g, conv1, new LayerNode(new BatchNorm2D(width), "bn1"), new LayerNode(new ReLU(), "relu"));
       if (!smallImages) {
         last = chain(g, last, new LayerNode(Pool2D.max(3, 2, 1), "maxpool"));
       }
-      int in = 64;
+      int in = width;
       int seedIndex = 1;
       for (int stage = 0; stage < 4; stage++) {
-        int planes = 64 << stage;
+        int planes = width << stage;
         Layer[] stageBlocks = new Layer[blocks[stage]];
         for (int i = 0; i < stageBlocks.length; i++) {
           ResNetBlock.Builder b = bottleneck
