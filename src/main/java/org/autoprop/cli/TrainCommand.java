@@ -18,6 +18,7 @@ import org.autoprop.kernel.KernelProvider;
 import org.autoprop.kernel.Parallel;
 import org.autoprop.layer.Parameter;
 import org.autoprop.models.ReferenceNets;
+import org.autoprop.zoo.ResNet;
 import org.autoprop.tensor.Shape;
 import org.autoprop.train.AdamW;
 import org.autoprop.train.ConfusionMatrix;
@@ -57,7 +58,13 @@ final class TrainCommand {
      * linear warm-up over the first 5% of the steps ({@code lr (s + 1) / W}) then cosine decay to 0,
      * as jmh/peers/torch_vit.py.
      */
-    VIT("vit", 10, 1e-3);
+    VIT("vit", 10, 1e-3),
+    /**
+     * RESNET18-FMNIST, WORKLOADS.md: torchvision's ResNet-18 with the small-image stem (3x3 conv
+     * 1 -> 64, stride 1, no max pool), 10 classes; SGD momentum 0.9, weight decay 5e-4, lr 0.05
+     * with a linear warm-up over the first 5% of the steps then cosine decay to 0.
+     */
+    RESNET18("resnet18", 2, 0.05);
 
     final String model;
     final int epochs;
@@ -71,7 +78,11 @@ final class TrainCommand {
 
     /** The network, seeded. */
     LayerGraph network(long seed) {
-      return this == VIT ? ReferenceNets.vitFashion(seed) : ReferenceNets.fashionNet(seed);
+      return switch (this) {
+        case VIT -> ReferenceNets.vitFashion(seed);
+        case RESNET18 -> ResNet.resnet18().smallImages().inChannels(1).classes(10).seed(seed).build().graph();
+        default -> ReferenceNets.fashionNet(seed);
+      };
     }
 
     /** The optimizer over {@code parameters} at rate {@code lr}. */
@@ -94,7 +105,8 @@ final class TrainCommand {
           long warmup = Math.max(1, totalSteps / 10);
           return LrSchedule.cosine(lr, Math.max(1, totalSteps - warmup), 0).withWarmup(warmup, 0.1);
         }
-        case VIT: {
+        case VIT:
+        case RESNET18: {
           return LrSchedule.warmupCosine(lr, Math.max(1, (long) (0.05 * totalSteps)), Math.max(2, totalSteps));
         }
         default:
@@ -107,11 +119,13 @@ final class TrainCommand {
 
   static String usage() {
     return String.join("\n",
-        "  train [--model fmnist-net|vit] [--recipe fast|reference] [--epochs N] [--batch N] [--lr X]",
+        "  train [--model fmnist-net|vit|resnet18] [--recipe fast|reference] [--epochs N] [--batch N] [--lr X]",
         "        [--seed K] [--threads N] [--data DIR] [--limit N] [--drop-last] [--out DIR] [--overwrite]",
         "        [--resume FILE]",
-        "        train FMNIST-NET (or with --model vit the transformer VIT-FMNIST: 10 epochs, AdamW",
-        "        lr 1e-3, warm-up + cosine) on Fashion-MNIST (the default command). Data: --data DIR, else",
+        "        train FMNIST-NET on Fashion-MNIST (the default command); --model vit trains the",
+        "        transformer VIT-FMNIST (10 epochs, AdamW lr 1e-3, warm-up + cosine), --model resnet18",
+        "        RESNET18-FMNIST (ResNet-18 with a 3x3 stem and no max pool: 2 epochs, SGD momentum 0.9,",
+        "        lr 0.05, weight decay 5e-4, warm-up + cosine). Data: --data DIR, else",
         "        /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist), else the",
         "        subset shipped in data/. Recipes: 'fast' (default: 4 epochs, SGD Nesterov, warm-up",
         "        + cosine, label smoothing 0.1, lr 0.1) or 'reference' (WORKLOADS.md: 2 epochs, SGD",
@@ -376,7 +390,11 @@ final class TrainCommand {
 
   /** The folder of a model's runs. */
   static Path runsOf(Recipe recipe) {
-    return recipe == Recipe.VIT ? Paths.get("runs", "vit") : RUNS;
+    return switch (recipe) {
+      case VIT -> Paths.get("runs", "vit");
+      case RESNET18 -> Paths.get("runs", "resnet18");
+      default -> RUNS;
+    };
   }
 
   /** Says how the learning rate moves when a resumed run's schedule covers a different total. */
@@ -478,15 +496,15 @@ final class TrainCommand {
 
   /** --model and --recipe: FMNIST-NET takes fast (default) or reference, VIT-FMNIST its own. */
   private static Recipe parseRecipe(String model, String name) {
-    if (model.equals("vit")) {
+    if (model.equals("vit") || model.equals("resnet18")) {
       if (!name.isEmpty() && !name.equals("reference")) {
-        throw new IllegalArgumentException("option --recipe = '" + name + "' with --model vit (expected: none, or"
-            + " reference: VIT-FMNIST has one recipe)");
+        throw new IllegalArgumentException("option --recipe = '" + name + "' with --model " + model + " (expected: none,"
+            + " or reference: " + (model.equals("vit") ? "VIT-FMNIST" : "RESNET18-FMNIST") + " has one recipe)");
       }
-      return Recipe.VIT;
+      return model.equals("vit") ? Recipe.VIT : Recipe.RESNET18;
     }
     if (!model.equals("fmnist-net")) {
-      throw new IllegalArgumentException("option --model = '" + model + "' (expected: fmnist-net or vit)");
+      throw new IllegalArgumentException("option --model = '" + model + "' (expected: fmnist-net, vit or resnet18)");
     }
     if (name.isEmpty() || name.equals("fast")) {
       return Recipe.FAST;

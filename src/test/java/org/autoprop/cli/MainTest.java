@@ -92,7 +92,22 @@ class MainTest {
         + " recipe)", wrongRecipe.err().strip());
     Run unknown = run("train", "--model", "resnet");
     assertEquals(2, unknown.code());
-    assertEquals("error: option --model = 'resnet' (expected: fmnist-net or vit)", unknown.err().strip());
+    assertEquals("error: option --model = 'resnet' (expected: fmnist-net, vit or resnet18)", unknown.err().strip());
+  }
+
+  @Test
+  void trainsResNet18WithItsRecipe(@TempDir Path dir) throws Exception {
+    Run r = run("train", "--model", "resnet18", "--data", "data/fashion-mnist-subset", "--limit", "64", "--epochs", "1",
+        "--batch", "32", "--out", dir.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("training: resnet18, recipe resnet18, 1 epochs, batch 32, lr 0.0500"), r.out());
+    assertTrue(r.out().contains("layer4"), "the summary shows the four stages:\n" + r.out());
+    assertTrue(r.out().contains("test accuracy"), r.out());
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.safetensors")));
+    Run wrongRecipe = run("train", "--model", "resnet18", "--recipe", "fast");
+    assertEquals(2, wrongRecipe.code());
+    assertEquals("error: option --recipe = 'fast' with --model resnet18 (expected: none, or reference: RESNET18-FMNIST"
+        + " has one recipe)", wrongRecipe.err().strip());
   }
 
   @Test
