@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,7 @@ import org.autoprop.layer.Pool2D;
 import org.autoprop.layer.ReLU;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.testing.WarmAllocation;
 import org.autoprop.train.CrossEntropyLoss;
 import org.autoprop.train.Sgd;
 import org.junit.jupiter.api.Test;
@@ -41,10 +41,6 @@ class AllocationTest {
   private static final int STEPS = 10;
   /** Allowed bytes for {@link #STEPS} steps: room for a few stray small objects, not for a buffer. */
   private static final long BUDGET = 4096;
-  /** Steps run before each measured window. */
-  private static final int WARM_STEPS = 500;
-  /** How long a test waits for the JIT to compile its step before its count stands. */
-  private static final long PATIENCE_NANOS = 90_000_000_000L;
 
   private static LayerGraph smallNet() {
     LayerNode stem = new SequentialNode("stem", conv(1, 4, 1), new BatchNorm2D(4), new ReLU());
@@ -68,7 +64,6 @@ class AllocationTest {
 
   @Test
   void trainingStepAllocatesAlmostNothing() {
-    var mx = threadAllocation();
     LayerGraph g = smallNet();
     Tensor x = Tensor.uniform(Shape.of(BATCH, 1, 12, 12), -1, 1, 5);
     int[] labels = new int[BATCH];
@@ -77,7 +72,7 @@ class AllocationTest {
     }
     Sgd sgd = new Sgd(g.parameters(), 0.01, 0.9, 0, 5e-4, false);
     CrossEntropyLoss ce = new CrossEntropyLoss();
-    long least = leastBytes(mx, () -> step(g, x, labels, sgd, ce), BUDGET);
+    long least = WarmAllocation.leastBytes(() -> step(g, x, labels, sgd, ce), STEPS, BUDGET);
     assertTrue(least <= BUDGET, STEPS + " training steps allocated " + least + " bytes (expected: <= " + BUDGET + ")");
   }
 
@@ -94,11 +89,11 @@ class AllocationTest {
     }
     CrossEntropyLoss ce = new CrossEntropyLoss();
     Sgd sgd = new Sgd(smallNet().parameters(), 0.01, 0.9, 0, 0, false);
-    assertEquals(0L, leastBytes(threadAllocation(), () -> {
+    assertEquals(0L, WarmAllocation.leastBytes(() -> {
       sgd.zeroGrad();
       ce.forward(logits, labels);
       ce.backward();
-    }, 0), "bytes of " + STEPS + " warm zeroGrad + cross-entropy forward and backward");
+    }, STEPS, 0), "bytes of " + STEPS + " warm zeroGrad + cross-entropy forward and backward");
   }
 
   @Test
@@ -146,44 +141,10 @@ class AllocationTest {
   /** The least that {@link #STEPS} warm forward + backward steps of {@code layer} on x allocated here. */
   private static long warmBytes(Layer layer, Tensor x) {
     Tensor gy = Tensor.uniform(layer.outputShape(x.shape()), -1, 1, 8);
-    return leastBytes(threadAllocation(), () -> {
+    return WarmAllocation.leastBytes(() -> {
       layer.forward(x, true);
       layer.backward(gy);
-    }, 0);
-  }
-
-  /**
-   * The least that a window of {@link #STEPS} steps allocated on this thread, measured window after
-   * window (with more warm-up between them) until one stays within {@code budget} or
-   * {@link #PATIENCE_NANOS} have passed. Until C2 has compiled the kernels, vectors are boxed; how
-   * many calls that takes depends on the machine and its load (a loaded CI machine needed more than
-   * 3,000 steps), so the test waits for the compiler rather than counting calls.
-   */
-  private static long leastBytes(com.sun.management.ThreadMXBean mx, Runnable step, long budget) {
-    long least = Long.MAX_VALUE;
-    long deadline = System.nanoTime() + PATIENCE_NANOS;
-    do {
-      for (int i = 0; i < WARM_STEPS && System.nanoTime() < deadline; i++) {
-        step.run();
-      }
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < STEPS; i++) {
-        step.run();
-      }
-      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
-    } while (least > budget && System.nanoTime() < deadline);
-    return least;
-  }
-
-  private static com.sun.management.ThreadMXBean threadAllocation() {
-    var bean = ManagementFactory.getThreadMXBean();
-    assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
-    var mx = (com.sun.management.ThreadMXBean) bean;
-    assumeTrue(mx.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
-    if (!mx.isThreadAllocatedMemoryEnabled()) {
-      mx.setThreadAllocatedMemoryEnabled(true);
-    }
-    return mx;
+    }, STEPS, 0);
   }
 
   private static void step(LayerGraph g, Tensor x, int[] labels, Sgd sgd, CrossEntropyLoss ce) {

@@ -3,12 +3,12 @@ package org.autoprop.layer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import org.autoprop.kernel.Gemm;
 import org.autoprop.kernel.GemmKernels;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.testing.WarmAllocation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,35 +20,16 @@ import org.junit.jupiter.api.Test;
  */
 class RowKernelsAllocationTest {
   private static final int STEPS = 10;
-  private static com.sun.management.ThreadMXBean mx;
 
   @BeforeAll
   static void vectorKernels() {
     assumeTrue(KernelProvider.get().rows().getClass() == KernelProvider.vector().rows().getClass(),
         "the vector kernels are not the default here");
-    var bean = ManagementFactory.getThreadMXBean();
-    assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
-    mx = (com.sun.management.ThreadMXBean) bean;
-    assumeTrue(mx.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
-    if (!mx.isThreadAllocatedMemoryEnabled()) {
-      mx.setThreadAllocatedMemoryEnabled(true);
-    }
   }
 
-  /** The least that {@link #STEPS} runs of {@code body} allocated here, after 6000 warm-up runs. */
+  /** The least that {@link #STEPS} runs of {@code body} allocated here once warm. */
   private static long warmBytes(Runnable body) {
-    for (int i = 0; i < 6000; i++) {
-      body.run();
-    }
-    long best = Long.MAX_VALUE;
-    for (int attempt = 0; attempt < 20 && best > 0; attempt++) {
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < STEPS; i++) {
-        body.run();
-      }
-      best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
-    }
-    return best;
+    return WarmAllocation.leastBytes(body, STEPS, 0);
   }
 
   private static long warmStepBytes(Layer layer, Shape shape) {

@@ -2,9 +2,9 @@ package org.autoprop.layer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.management.ManagementFactory;
 import org.autoprop.kernel.KernelProvider;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.testing.WarmAllocation;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,29 +16,12 @@ import org.junit.jupiter.api.Test;
 class SteadyStateAllocationTest {
   static final int STEPS = 10;
 
-  static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-  static long allocatedBytes() {
-    return THREADS.getCurrentThreadAllocatedBytes();
-  }
-
-  /**
-   * The bytes allocated by a window of {@link #STEPS} steps once a window allocates nothing, or by
-   * the last of 400 windows: until C2 has compiled the loops, the interpreter allocates what escape
-   * analysis later removes, and how soon that happens depends on the machine's load.
-   */
+  /** The least that a window of {@link #STEPS} warm steps allocated ({@link WarmAllocation}). */
   static long bytesPerSteps(Layer layer, Tensor x, Tensor gy) {
-    long bytes = Long.MAX_VALUE;
-    for (int round = 0; round < 400 && bytes != 0; round++) {
-      long before = allocatedBytes();
-      for (int i = 0; i < STEPS; i++) {
-        layer.forward(x, true);
-        layer.backward(gy);
-      }
-      bytes = allocatedBytes() - before;
-    }
-    return bytes;
+    return WarmAllocation.leastBytes(() -> {
+      layer.forward(x, true);
+      layer.backward(gy);
+    }, STEPS, 0);
   }
 
   @Test

@@ -1,13 +1,11 @@
 package org.autoprop.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.management.ThreadMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.testing.WarmAllocation;
 import org.junit.jupiter.api.Test;
 
 /** A warm forward and backward of each new loss allocates nothing while the shapes stay. */
@@ -15,23 +13,7 @@ class KitLossAllocationTest {
   private static final int STEPS = 50;
 
   private static long bytes(Runnable step) {
-    ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-    assumeTrue(mx.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
-    if (!mx.isThreadAllocatedMemoryEnabled()) {
-      mx.setThreadAllocatedMemoryEnabled(true);
-    }
-    for (int i = 0; i < 5000; i++) {
-      step.run();
-    }
-    long best = Long.MAX_VALUE;
-    for (int attempt = 0; attempt < 5 && best > 0; attempt++) {
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < STEPS; i++) {
-        step.run();
-      }
-      best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
-    }
-    return best;
+    return WarmAllocation.leastBytes(step, STEPS, 0);
   }
 
   @Test
