@@ -34,8 +34,11 @@ def save(name, tensors, metadata):
     offset = 0
     for key in sorted(tensors):
         t = tensors[key].detach()
-        raw = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
-        header[key] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        if t.dtype == torch.int64:  # counters such as BatchNorm's num_batches_tracked stay integers
+            raw, dtype = t.contiguous().numpy().astype("<i8").tobytes(), "I64"
+        else:
+            raw, dtype = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes(), "F32"
+        header[key] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)
     h = json.dumps(header, separators=(",", ":")).encode()

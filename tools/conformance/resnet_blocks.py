@@ -4,10 +4,10 @@
     /usr/bin/python3 tools/conformance/resnet_blocks.py
 
 writes src/test/resources/conformance/resnet_<case>.safetensors: the block's state dict under
-`state.` (torchvision's names; `num_batches_tracked` left out, AutoProp's BatchNorm has none yet),
+`state.` (torchvision's names; `num_batches_tracked` as int64, set to 7),
 with random affine parameters and running statistics; `x`; the training-mode output `y`, `gy`,
 the input gradient `gx` and every parameter gradient `grad.NAME`; the running statistics after
-that forward `after.NAME`; and the evaluation-mode output `y_eval` (of the updated statistics).
+that forward `after.NAME` (the counts 8); and the evaluation-mode output `y_eval` (of the updated statistics).
 Math in float64 on float32 values, stored as float32. Needs Debian's python3-torch and
 python3-torchvision (0.14).
 Metadata: `kind` (basic, bottleneck), `in`, `planes`, `stride`, `groups`, `base_width`.
@@ -36,6 +36,8 @@ def case(name, kind, cin, planes, shape, stride=1, groups=1, base_width=64):
     with torch.no_grad():
         for k, v in block.state_dict().items():
             if k.endswith("num_batches_tracked"):
+                v.fill_(7)  # an int64 count, as torchvision writes it; the training forward makes it 8
+                state["state." + k] = v.clone()
                 continue
             if k.endswith("running_var"):
                 v.copy_(f32(torch.rand(v.shape, generator=g, dtype=torch.float64) + 0.5))
@@ -54,7 +56,7 @@ def case(name, kind, cin, planes, shape, stride=1, groups=1, base_width=64):
     for k, p in block.named_parameters():
         tensors["grad." + k] = p.grad
     for k, v in block.state_dict().items():
-        if "running" in k:
+        if "running" in k or k.endswith("num_batches_tracked"):
             tensors["after." + k] = v.clone()
     block.eval()
     with torch.no_grad():

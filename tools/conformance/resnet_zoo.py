@@ -7,7 +7,8 @@ Weights are not stored: every state-dict entry and the input are a formula of th
 (synthetic.py; its Java twin is org.autoprop.testing.SyntheticWeights), so full-size models are
 checked with a few kilobytes. Writes
 src/test/resources/conformance/zoo_resnet.safetensors: for each model M of `models` (metadata),
-`M.names` (metadata: `name:d0xd1...` of every state-dict entry but num_batches_tracked, sorted),
+`M.names` (metadata: `name:d0xd1...` of every state-dict entry, sorted; `num_batches_tracked` has
+shape [] and no synthetic value: it stays 0),
 `M.params` (metadata: the parameter count), and for the models run, `M.x` and the logits
 `M.eval` (evaluation mode) and `M.train` (training mode: batch statistics), computed in float64,
 and `M.train_f32_error` (metadata): the largest error of PyTorch's own float32 training logits.
@@ -50,12 +51,12 @@ def main():
     meta = {"models": ",".join(MODELS)}
     for key, make in MODELS.items():
         model = make().double()
-        state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        state = model.state_dict()
         meta[key + ".names"] = ";".join(sorted(k + ":" + "x".join(str(d) for d in v.shape) for k, v in state.items()))
         meta[key + ".params"] = sum(p.numel() for p in model.parameters())
         if key not in RUN:
             continue
-        weights = {k: synthetic(k, tuple(v.shape)) for k, v in state.items()}
+        weights = {k: synthetic(k, tuple(v.shape)) for k, v in state.items() if not k.endswith("num_batches_tracked")}
         model.load_state_dict(weights, strict=False)
         x = synthetic("x", RUN[key])
         model.eval()

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.MultiInputLayer;
 import org.autoprop.layer.Parameter;
@@ -26,7 +27,7 @@ import org.autoprop.tensor.Tensor;
  * <ul>
  *   <li><b>Params</b> of a row: trainable parameter elements ({@link Layer#parameters()}) plus
  *       non-trainable buffer elements ({@link Layer#buffers()}, e.g. BatchNorm's running mean and
- *       variance), as in Keras' "Param #".
+ *       variance, not its {@code num_batches_tracked} count), as in Keras' "Param #".
  *   <li><b>FLOPs</b> of a row: the node's merge ({@link MergeMode#flops}, when it has several
  *       inputs) plus its layer's {@link Layer#flops} on the merged input (for a layer of several
  *       ordered inputs, {@link MultiInputLayer#flops(List)} on the unmerged inputs, with no merge);
@@ -169,8 +170,10 @@ public final class GraphSummary {
 
   private static long nonTrainable(Layer l) {
     long n = 0;
-    for (Tensor t : l.buffers().values()) {
-      n += t.size();
+    for (Map.Entry<String, Tensor> e : l.buffers().entrySet()) {
+      if (!e.getKey().endsWith("num_batches_tracked")) { // a count, not a weight (Keras has none)
+        n += e.getValue().size();
+      }
     }
     return n;
   }

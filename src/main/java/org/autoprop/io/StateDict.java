@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.autoprop.layer.Layer;
 import org.autoprop.layer.Parameter;
+import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 
 /**
@@ -126,7 +127,7 @@ public final class StateDict {
     Map<Tensor, Tensor> out = new java.util.IdentityHashMap<>();
     for (Map.Entry<String, Tensor> e : target.entrySet()) {
       String key = prefix + e.getKey();
-      Tensor loaded = file.tensor(key);
+      Tensor loaded = isBatchCounter(key) ? batchCounter(file, key, e.getValue().shape()) : file.tensor(key);
       String bad = badValue(key, loaded);
       if (bad != null) {
         throw failure.of(source + ": " + bad);
@@ -134,6 +135,31 @@ public final class StateDict {
       out.put(e.getValue(), loaded);
     }
     return out;
+  }
+
+  /**
+   * Whether {@code name} is a BatchNorm's {@code num_batches_tracked}: PyTorch stores it as int64,
+   * and, as PyTorch's own BatchNorm loading does for state dicts older than the buffer, a file
+   * without it loads with the count 0.
+   */
+  static boolean isBatchCounter(String name) {
+    return name.equals("num_batches_tracked") || name.endsWith(".num_batches_tracked");
+  }
+
+  /** The counter as a float tensor: 0 when absent, an integer dtype converted (exact to 2^24). */
+  private static Tensor batchCounter(SafeTensors file, String key, Shape shape) {
+    if (!file.contains(key)) {
+      return Tensor.zeros(shape);
+    }
+    if (file.isFloat(key)) {
+      return file.tensor(key);
+    }
+    long[] counts = file.longs(key);
+    float[] values = new float[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      values[i] = counts[i];
+    }
+    return Tensor.wrap(values, shape);
   }
 
   /** Copies each loaded tensor into its live one. */
@@ -195,9 +221,15 @@ public final class StateDict {
     for (Map.Entry<String, Tensor> e : target.entrySet()) {
       String key = prefix + e.getKey();
       if (!file.contains(key)) {
-        missing.add(e.getKey());
+        if (!isBatchCounter(key)) {
+          missing.add(e.getKey());
+        }
       } else if (!file.shape(key).equals(e.getValue().shape())) {
         mismatched.add(e.getKey() + " " + file.shape(key) + " (expected: " + e.getValue().shape() + ")");
+      } else if (isBatchCounter(key) && !file.isFloat(key)) {
+        if (!file.dtype(key).equals("I64") && !file.dtype(key).equals("I32")) {
+          mismatched.add(e.getKey() + " has dtype " + file.dtype(key) + " (expected: I64, I32, F32 or F64)");
+        }
       } else if (!file.isFloat(key)) {
         mismatched.add(e.getKey() + " has dtype " + file.dtype(key) + " (expected: F32 or F64)");
       }

@@ -10,7 +10,8 @@ import org.autoprop.tensor.Shape;
  * <p>Training uses the batch mean and biased variance and updates the running statistics with the
  * unbiased variance: {@code running = (1 - momentum) * running + momentum * batch}. Evaluation uses
  * the running statistics. Parameters {@code weight} (init 1) and {@code bias} (init 0); buffers
- * {@code running_mean} (init 0) and {@code running_var} (init 1).
+ * {@code running_mean} (init 0), {@code running_var} (init 1) and {@code num_batches_tracked} (the
+ * training forwards so far, rank 0, as PyTorch's).
  */
 public final class BatchNorm1D extends BatchNormCore {
   /** A batch norm over {@code features} features, momentum 0.1, eps 1e-5. */

@@ -10,7 +10,7 @@ import org.autoprop.tensor.Shape;
  * <p>Training uses the batch mean and biased variance and updates the running statistics with the
  * unbiased variance: {@code running = (1 - momentum) * running + momentum * batch}. Evaluation uses
  * the running statistics. Parameters {@code weight} (init 1) and {@code bias} (init 0); buffers
- * {@code running_mean} (init 0) and {@code running_var} (init 1). The kernels are
+ * {@code running_mean} (init 0), {@code running_var} (init 1) and {@code num_batches_tracked}. The kernels are
  * {@link BatchNorm2D}'s: a channel's {@code D x H x W} values are one contiguous plane.
  */
 public final class BatchNorm3D extends BatchNormCore {

@@ -29,6 +29,12 @@ abstract class BatchNormCore extends AbstractLayer {
   private final Parameter bias;
   private final Tensor runningMean;
   private final Tensor runningVar;
+  /**
+   * PyTorch's {@code num_batches_tracked}: training forwards so far, a rank-0 buffer so that state
+   * dicts carry PyTorch's names. Held as a float (exact up to 2^24 batches); AutoProp's running
+   * statistics use the momentum, never this count.
+   */
+  private final Tensor numBatchesTracked = Tensor.zeros(Shape.of());
   private final NormKernels norm = kernels.norm();
 
   // Per-channel scratch, sized once.
@@ -150,6 +156,7 @@ abstract class BatchNormCore extends AbstractLayer {
     int xo = x.offset();
     float[] yd = y.data();
     if (training) {
+      numBatchesTracked.data()[0] += 1;
       // Statistics, affine and apply in one parallel job: each chunk of channels is independent.
       runPass(FORWARD_TRAIN, shape, relu, xd, xo, batch, sp, null, 0, yd, null);
     } else {
@@ -330,6 +337,7 @@ abstract class BatchNormCore extends AbstractLayer {
     Map<String, Tensor> m = new LinkedHashMap<>();
     m.put("running_mean", runningMean);
     m.put("running_var", runningVar);
+    m.put("num_batches_tracked", numBatchesTracked);
     return m;
   }
 

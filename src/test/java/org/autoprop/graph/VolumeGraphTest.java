@@ -106,7 +106,7 @@ class VolumeGraphTest {
     trained.forward(Tensor.uniform(X, -1, 1, 9), true); // moves the running statistics
     Map<String, Tensor> state = StateDict.of(trained);
     assertEquals(List.of("conv.weight", "conv.bias", "bn.weight", "bn.bias", "a.weight", "a.bias", "b.weight",
-        "b.bias", "bn.running_mean", "bn.running_var"), List.copyOf(state.keySet()));
+        "b.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"), List.copyOf(state.keySet()));
     assertEquals(Shape.of(4, 2, 3, 3, 3), state.get("conv.weight").shape());
     assertEquals(Shape.of(3, 4, 1, 1, 1), state.get("a.weight").shape());
     Path f = dir.resolve("volume.safetensors");

@@ -244,7 +244,7 @@ class BatchNormTest {
     List<Parameter> ps = bn.parameters();
     assertEquals("weight", ps.get(0).name());
     assertEquals("bias", ps.get(1).name());
-    assertEquals(List.of("running_mean", "running_var"), List.copyOf(bn.buffers().keySet()));
+    assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"), List.copyOf(bn.buffers().keySet()));
     assertSame(bn.runningMean(), bn.buffers().get("running_mean"));
     assertEquals(1f, ps.get(0).value().getFlat(2));
     assertEquals(0f, ps.get(1).value().getFlat(2));
@@ -304,5 +304,28 @@ class BatchNormTest {
         e.getMessage());
     IllegalStateException s = assertThrows(IllegalStateException.class, () -> new BatchNorm1D(2).backward(Tensor.zeros(2, 2)));
     assertEquals("BatchNorm1D(2): backward called before forward", s.getMessage());
+  }
+
+  @Test
+  void numBatchesTrackedCountsTrainingForwardsAndMayBeAbsentFromAFile(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws java.io.IOException {
+    BatchNorm2D bn = new BatchNorm2D(3);
+    Tensor x = Tensor.uniform(Shape.of(2, 3, 4, 4), -1, 1, 1);
+    bn.forward(x, true);
+    bn.forward(x, true);
+    bn.forward(x, false);
+    Conformance.assertBatchCounter("after two training forwards and one evaluation", bn.buffers().get("num_batches_tracked"), 2);
+    java.nio.file.Path file = dir.resolve("saved.safetensors");
+    org.autoprop.io.StateDict.save(bn, file);
+    BatchNorm2D copy = new BatchNorm2D(3);
+    org.autoprop.io.StateDict.load(copy, file);
+    Conformance.assertBatchCounter("loaded", copy.buffers().get("num_batches_tracked"), 2);
+    // A state dict written before the count existed loads with 0, PyTorch's own rule for old state dicts.
+    java.util.Map<String, Tensor> old = new java.util.LinkedHashMap<>(org.autoprop.io.StateDict.of(bn));
+    old.remove("num_batches_tracked");
+    java.nio.file.Path oldFile = dir.resolve("old.safetensors");
+    SafeTensors.write(oldFile, old, java.util.Map.of());
+    org.autoprop.io.StateDict.load(copy, oldFile);
+    Conformance.assertBatchCounter("loaded from a file without it", copy.buffers().get("num_batches_tracked"), 0);
   }
 }

@@ -244,7 +244,8 @@ class LayersNDTest {
         rejects(() -> new BatchNorm3D(3).outputShape(Shape.of(2, 3, 4, 5))).getMessage());
     assertEquals("BatchNorm3D(3): input [2, 4, 1, 4, 5] has 4 channels (expected: 3)",
         rejects(() -> new BatchNorm3D(3).outputShape(Shape.of(2, 4, 1, 4, 5))).getMessage());
-    assertEquals(List.of("running_mean", "running_var"), List.copyOf(new BatchNorm3D(2).buffers().keySet()));
+    assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"),
+        List.copyOf(new BatchNorm3D(2).buffers().keySet()));
     assertEquals("Dropout1D(p=0.5): input [2, 3, 4, 5] has rank 4 (expected: 3, [N, C, L])",
         rejects(() -> new Dropout1D(0.5, 1).outputShape(Shape.of(2, 3, 4, 5))).getMessage());
     assertEquals("Dropout3D(p=0.5): input [2, 3, 4, 5] has rank 4 (expected: 5, [N, C, D, H, W])",

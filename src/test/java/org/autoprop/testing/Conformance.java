@@ -42,6 +42,20 @@ public final class Conformance {
     }
   }
 
+  /**
+   * Whether a buffer is a BatchNorm's {@code num_batches_tracked}: the reference files leave it out
+   * (the scripts save float tensors), so tests check it against the number of training forwards.
+   */
+  public static boolean isBatchCounter(String name) {
+    return name.equals("num_batches_tracked") || name.endsWith(".num_batches_tracked");
+  }
+
+  /** Asserts that a {@code num_batches_tracked} buffer counted {@code forwards} training forwards. */
+  public static void assertBatchCounter(String what, Tensor counter, int forwards) {
+    assertEquals(org.autoprop.tensor.Shape.of(), counter.shape(), what + ": a rank-0 count, as PyTorch's");
+    assertEquals(forwards, counter.getFlat(0), what + ": training forwards counted");
+  }
+
   /** Asserts equal shapes and values within {@link #TOLERANCE} of the expected tensor's scale. */
   public static void assertClose(String what, Tensor expected, Tensor actual) {
     assertClose(what, expected, actual, TOLERANCE);

@@ -16,10 +16,15 @@ import org.autoprop.tensor.Tensor;
 public final class SyntheticWeights {
   private SyntheticWeights() {}
 
-  /** Overwrites every parameter and buffer of {@code model} with its synthetic value. */
+  /**
+   * Overwrites every parameter and buffer of {@code model} with its synthetic value, but
+   * BatchNorm's {@code num_batches_tracked} counts (the script leaves them at 0 too).
+   */
   public static void fill(Layer model) {
     for (Map.Entry<String, Tensor> e : StateDict.of(model).entrySet()) {
-      e.getValue().copyFrom(of(e.getKey(), e.getValue().shape()));
+      if (!Conformance.isBatchCounter(e.getKey())) {
+        e.getValue().copyFrom(of(e.getKey(), e.getValue().shape()));
+      }
     }
   }
 
