@@ -285,8 +285,8 @@ final class LayerCatalog {
             .seed(53).build(), 2, 4, 4, 4),
         of("ResNetBlock.PreActBottleneck identity", () -> ResNetBlock.preActBottleneck(8, 2).seed(54).build(),
             2, 8, 3, 3),
-        of("ResNet (stages 1, 1, 1, 1, width 2, small-image stem)", () -> ResNet.custom("ResNet-10", false, 1, 1, 1, 1)
-            .width(2).classes(3).inChannels(1).smallImages().seed(55).build(), 2, 1, 16, 16),
+        of("ResNet (stages 1, 1, 1, 1, width 4, small-image stem)", () -> ResNet.custom("ResNet-10", false, 1, 1, 1, 1)
+            .width(4).classes(3).inChannels(1).smallImages().seed(55).build(), 2, 1, 16, 16),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3));
   }
