@@ -52,6 +52,8 @@ public final class Main {
           return seed(rest, out);
         case "lm":
           return LmCommand.run(rest, out);
+        case "predict":
+          return PredictCommand.run(rest, out);
         case "help":
           out.println(usage());
           return 0;
@@ -108,6 +110,7 @@ public final class Main {
         "",
         "commands:",
         TrainCommand.usage(),
+        PredictCommand.usage(),
         LmCommand.usage(),
         "  seed [--batch N] [--size S] [--seed K]",
         "        build Luma's three README graphs, print their summaries, run forward and",
