@@ -95,6 +95,11 @@ class DenseNetZooTest {
     assertEquals(Shape.of(2, 5), small.outputShape(Shape.of(2, 1, 16, 16)));
     // 8 + 2 * 4 = 16 -> transition 8 -> 8 + 2 * 4 = 16 features into the classifier.
     assertEquals(Shape.of(5, 16), small.parameters().get(small.parameters().size() - 2).value().shape());
+    Parameter bias = small.parameters().get(small.parameters().size() - 1);
+    assertEquals("classifier.bias", bias.name());
+    assertEquals(0.0, bias.value().maxAbs(), "torchvision starts the classifier's bias at zero");
+    String summary = small.summary(Shape.of(2, 1, 16, 16));
+    assertTrue(summary.contains("features") && summary.contains("classifier"), summary);
     for (Parameter p : small.parameters()) {
       assertTrue(p.name().matches("features\\.(conv0|norm0|norm5|transition1\\.(norm|conv)"
           + "|denseblock[12]\\.denselayer[12]\\.(norm|conv)[12])\\.(weight|bias)|classifier\\.(weight|bias)"), p.name());
