@@ -278,6 +278,14 @@ final class LayerCatalog {
             2, 4, 3, 3),
         of("SEBlock3D", () -> SEBlock3D.builder(4).reduction(2).seed(48).build(), 2, 4, 2, 3, 2),
         of("SKBlock1D", () -> SKBlock1D.builder(3, 4).reduction(2).seed(49).build(), 2, 3, 7),
+        of("DenseNetBlock.Composite", () -> org.autoprop.blocks.DenseNetBlock.composite(3, 2).bnSize(2).seed(60)
+            .build(), 2, 3, 4, 4),
+        of("DenseNetBlock.DenseUnit 3 layers", () -> org.autoprop.blocks.DenseNetBlock.denseUnit(2, 3, 2).bnSize(2)
+            .seed(61).build(), 2, 2, 3, 4),
+        of("DenseNetBlock.Transition", () -> org.autoprop.blocks.DenseNetBlock.transition(4, 2).seed(62).build(),
+            2, 4, 5, 4),
+        of("DenseNet (zoo) tiny", () -> org.autoprop.zoo.DenseNet.custom("DenseNet-tiny", 2, 3, 2, 1).bnSize(2)
+            .classes(3).inChannels(2).seed(63).build(), 2, 2, 16, 16),
         of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
             .seed(50).build(), 2, 4, 5, 5),
         of("ResNetBlock.Basic stride 2", () -> ResNetBlock.basic(3, 4).stride(2).seed(52).build(), 2, 3, 5, 5),
