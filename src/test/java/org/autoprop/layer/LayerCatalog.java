@@ -296,7 +296,14 @@ final class LayerCatalog {
         of("ResNet (stages 1, 1, 1, 1, width 4, small-image stem)", () -> ResNet.custom("ResNet-10", false, 1, 1, 1, 1)
             .width(4).classes(3).inChannels(1).smallImages().seed(55).build(), 2, 1, 16, 16),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
-            2, 2, 3, 4, 3));
+            2, 2, 3, 4, 3),
+        of("MobileNetBlock.InvRes residual",
+            () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
+        of("MobileNetBlock.InvRes expand 3, stride 2",
+            () -> org.autoprop.blocks.MobileNetBlock.invRes(2, 3).expand(3).stride(2).seed(56).build(), 2, 2, 5, 5),
+        of("MobileNetBlock.InvRes_SE expand 2, residual",
+            () -> org.autoprop.blocks.MobileNetBlock.invResSE(4, 4).expand(2).seReduction(2).seed(57).build(),
+            2, 4, 3, 3));
   }
 
   /** in -> enc (self-attention), in -> dec (tanh), cross = MHA(query: dec, key/value: enc). */
