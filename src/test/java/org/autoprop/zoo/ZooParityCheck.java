@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.autoprop.io.SafeTensors;
 import org.autoprop.io.StateDict;
+import org.autoprop.layer.Layer;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.TestTensors;
 import org.autoprop.train.CrossEntropyLoss;
@@ -26,14 +27,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * PyTorch's own float32 error there, whichever is larger.
  */
 class ZooParityCheck {
-  private static final Map<String, Supplier<ResNet.Builder>> MODELS = Map.of(
-      "resnet18", ResNet::resnet18,
-      "resnet34", ResNet::resnet34,
-      "resnet50", ResNet::resnet50,
-      "resnet101", ResNet::resnet101,
-      "resnet152", ResNet::resnet152,
-      "resnext50_32x4d", ResNet::resnext50x32x4d,
-      "wide_resnet50_2", ResNet::wideResnet50x2);
+  /** Each exported model with 1000 classes, seeded (the weights are loaded over the seed's). */
+  private static final Map<String, Supplier<Layer>> MODELS = Map.of(
+      "resnet18", () -> ResNet.resnet18().seed(0).build(),
+      "resnet34", () -> ResNet.resnet34().seed(0).build(),
+      "resnet50", () -> ResNet.resnet50().seed(0).build(),
+      "resnet101", () -> ResNet.resnet101().seed(0).build(),
+      "resnet152", () -> ResNet.resnet152().seed(0).build(),
+      "resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build(),
+      "wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build(),
+      "densenet121", () -> DenseNet.densenet121().seed(0).build(),
+      "mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()); // the script sets p = 0 too
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {
@@ -48,7 +52,7 @@ class ZooParityCheck {
   @MethodSource("models")
   void matchesTorchvision(String name) throws IOException {
     Path dir = Path.of(System.getProperty("autoprop.zoo.parity", "/tmp/autoprop-zoo-parity"));
-    ResNet model = MODELS.get(name).get().classes(1000).seed(0).build();
+    Layer model = MODELS.get(name).get();
     StateDict.load(model, dir.resolve(name + ".safetensors"));
     SafeTensors ref = SafeTensors.read(dir.resolve(name + "_ref.safetensors"));
     Tensor x = ref.tensor("x");
