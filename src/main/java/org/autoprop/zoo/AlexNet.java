@@ -33,8 +33,8 @@ import org.autoprop.models.GraphBlock;
  *
  * <p>The input must be at least 63x63 (the last max pool needs 3x3); the adaptive pool makes any
  * larger size work. Every layer starts as PyTorch's default ({@link Initializer#PYTORCH_DEFAULT},
- * weight and bias), as torchvision's AlexNet does. {@link Builder#hidden(int)} narrows the
- * classifier (for tests).
+ * weight and bias), as torchvision's AlexNet does. {@link Builder#widths(int...)} and
+ * {@link Builder#hidden(int)} narrow the features and the classifier (for tests).
  *
  * <p>Example: {@code AlexNet.alexnet().classes(10).seed(7).build()}.
  */
@@ -61,6 +61,7 @@ public final class AlexNet extends GraphBlock {
     private static final String NAME = "AlexNet";
     private int classes = 1000;
     private int inChannels = 3;
+    private int[] widths = {64, 192, 384, 256, 256};
     private int hidden = 4096;
     private double dropout = 0.5;
     private Long seed;
@@ -83,6 +84,19 @@ public final class AlexNet extends GraphBlock {
         throw new IllegalArgumentException(NAME + ": inChannels " + n + " (expected: >= 1)");
       }
       this.inChannels = n;
+      return this;
+    }
+
+    /**
+     * The output channels of the five convolutions (default torchvision's 64, 192, 384, 256, 256);
+     * narrow ones make a small AlexNet for tests. The classifier then takes {@code widths[4] * 36}.
+     */
+    public Builder widths(int... widths) {
+      if (widths.length != 5 || java.util.Arrays.stream(widths).anyMatch(w -> w < 1)) {
+        throw new IllegalArgumentException(NAME + ": widths " + java.util.Arrays.toString(widths)
+            + " (expected: 5 widths, >= 1 each)");
+      }
+      this.widths = widths.clone();
       return this;
     }
 
@@ -114,13 +128,13 @@ public final class AlexNet extends GraphBlock {
     public AlexNet build() {
       seedIndex = 0;
       Sequential features = new Sequential(
-          conv(inChannels, 64, 11, 4, 2), new ReLU(), Pool2D.max(3, 2),
-          conv(64, 192, 5, 1, 2), new ReLU(), Pool2D.max(3, 2),
-          conv(192, 384, 3, 1, 1), new ReLU(),
-          conv(384, 256, 3, 1, 1), new ReLU(),
-          conv(256, 256, 3, 1, 1), new ReLU(), Pool2D.max(3, 2));
+          conv(inChannels, widths[0], 11, 4, 2), new ReLU(), Pool2D.max(3, 2),
+          conv(widths[0], widths[1], 5, 1, 2), new ReLU(), Pool2D.max(3, 2),
+          conv(widths[1], widths[2], 3, 1, 1), new ReLU(),
+          conv(widths[2], widths[3], 3, 1, 1), new ReLU(),
+          conv(widths[3], widths[4], 3, 1, 1), new ReLU(), Pool2D.max(3, 2));
       Sequential classifier = new Sequential(
-          new Dropout(dropout, nextSeed()), linear(256 * 6 * 6, hidden), new ReLU(),
+          new Dropout(dropout, nextSeed()), linear(widths[4] * 6 * 6, hidden), new ReLU(),
           new Dropout(dropout, nextSeed()), linear(hidden, hidden), new ReLU(),
           linear(hidden, classes));
       return new AlexNet(Chain.chain(new LayerNode(features, "features"),

@@ -131,6 +131,10 @@ class VggZooTest {
     assertEquals("AlexNet: inChannels 0 (expected: >= 1)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> AlexNet.alexnet().hidden(0));
     assertEquals("AlexNet: hidden 0 (expected: >= 1)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> AlexNet.alexnet().widths(64, 192, 384, 256));
+    assertEquals("AlexNet: widths [64, 192, 384, 256] (expected: 5 widths, >= 1 each)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> AlexNet.alexnet().widths(8, 8, 0, 8, 8));
+    assertEquals("AlexNet: widths [8, 8, 0, 8, 8] (expected: 5 widths, >= 1 each)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> AlexNet.alexnet().dropout(Double.NaN));
     assertEquals("AlexNet: dropout NaN (expected: in [0, 1))", e.getMessage());
 
@@ -140,10 +144,10 @@ class VggZooTest {
     assertEquals("VGG-tiny: LayerGraph: node 'features' (Sequential) cannot take input [1, 1, 3, 3]: Sequential"
         + " child '7' (MaxPool2D): MaxPool2D(k=2x2, s=2x2, p=0x0): input [1, 3, 1, 1] has padded spatial size 1x1"
         + " (expected: at least the kernel 2x2)", e.getMessage());
-    AlexNet alex = AlexNet.alexnet().hidden(4).classes(2).seed(4).build();
+    AlexNet alex = AlexNet.alexnet().widths(2, 3, 3, 3, 5).hidden(4).classes(2).seed(4).build();
     e = assertThrows(IllegalArgumentException.class, () -> alex.outputShape(Shape.of(1, 3, 62, 62)));
     assertEquals("AlexNet: LayerGraph: node 'features' (Sequential) cannot take input [1, 3, 62, 62]: Sequential"
-        + " child '12' (MaxPool2D): MaxPool2D(k=3x3, s=2x2, p=0x0): input [1, 256, 2, 2] has padded spatial size 2x2"
+        + " child '12' (MaxPool2D): MaxPool2D(k=3x3, s=2x2, p=0x0): input [1, 5, 2, 2] has padded spatial size 2x2"
         + " (expected: at least the kernel 3x3)", e.getMessage());
   }
 }
