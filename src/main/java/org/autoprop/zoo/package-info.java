@@ -1,7 +1,9 @@
 /**
  * The model zoo: whole networks with torchvision's structure and state-dict names, built from
- * {@link org.autoprop.blocks}: {@link org.autoprop.zoo.ResNet} (ResNet-18 to -152, ResNeXt-50,
- * Wide ResNet-50-2), {@link org.autoprop.zoo.DenseNet} (121, 161, 169, 201) and
- * {@link org.autoprop.zoo.MobileNetV2}.
+ * {@link org.autoprop.blocks} and {@link org.autoprop.layer}: {@link org.autoprop.zoo.ResNet} (ResNet-18
+ * to -152, ResNeXt-50, Wide ResNet-50-2), {@link org.autoprop.zoo.DenseNet} (121, 161, 169, 201),
+ * {@link org.autoprop.zoo.MobileNetV2}, {@link org.autoprop.zoo.VGG} (VGG-11 to -19, with or without
+ * batch norm), {@link org.autoprop.zoo.AlexNet}, and Luma's {@link org.autoprop.zoo.LeNet5}, which has
+ * no torchvision counterpart.
  */
 package org.autoprop.zoo;

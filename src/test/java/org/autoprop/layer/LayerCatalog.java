@@ -35,6 +35,9 @@ import org.autoprop.models.EncoderStack;
 import org.autoprop.models.PositionwiseFeedForward;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
+import org.autoprop.zoo.AlexNet;
+import org.autoprop.zoo.LeNet5;
+import org.autoprop.zoo.VGG;
 
 /**
  * Every layer of the library, each in one or more settings with an input it takes: what
@@ -295,6 +298,14 @@ final class LayerCatalog {
             2, 8, 3, 3),
         of("ResNet (stages 1, 1, 1, 1, width 4, small-image stem)", () -> ResNet.custom("ResNet-10", false, 1, 1, 1, 1)
             .width(4).classes(3).inChannels(1).smallImages().seed(55).build(), 2, 1, 16, 16),
+        of("VGG custom, batch norm, no dropout", () -> VGG.custom("VGG-tiny", true, new int[] {3}, new int[] {4, 4})
+            .inChannels(2).hidden(6).dropout(0).classes(3).seed(61).build(), 2, 2, 8, 8),
+        new Entry("VGG custom, dropout", () -> VGG.custom("VGG-tiny", false, new int[] {3}).inChannels(2).hidden(6)
+            .classes(3).seed(62).build(), Shape.of(2, 2, 6, 6), true),
+        new Entry("AlexNet narrow, dropout", () -> AlexNet.alexnet().widths(3, 4, 4, 4, 4).hidden(4).classes(3).seed(63)
+            .build(),
+            Shape.of(2, 3, 63, 63), true),
+        of("LeNet-5", () -> LeNet5.lenet5().classes(3).seed(64).build(), 2, 1, 32, 32),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3),
         of("MobileNetBlock.InvRes residual",
