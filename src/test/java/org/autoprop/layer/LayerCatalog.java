@@ -302,7 +302,7 @@ final class LayerCatalog {
             .inChannels(2).hidden(6).dropout(0).classes(3).seed(61).build(), 2, 2, 8, 8),
         new Entry("VGG custom, dropout", () -> VGG.custom("VGG-tiny", false, new int[] {3}).inChannels(2).hidden(6)
             .classes(3).seed(62).build(), Shape.of(2, 2, 6, 6), true),
-        new Entry("AlexNet narrow, dropout", () -> AlexNet.alexnet().widths(3, 4, 4, 4, 4).hidden(4).classes(3).seed(63)
+        new Entry("AlexNet narrow, dropout", () -> AlexNet.alexnet().widths(4, 6, 6, 6, 6).hidden(6).classes(3).seed(63)
             .build(),
             Shape.of(2, 3, 63, 63), true),
         of("LeNet-5", () -> LeNet5.lenet5().classes(3).seed(64).build(), 2, 1, 32, 32),
