@@ -19,12 +19,6 @@ final class Chain {
     for (int i = 0; i < nodes.length; i++) {
       nodes[i] = new LayerNode(layers.get(i), Integer.toString(i));
     }
-    LayerGraph.Builder b = LayerGraph.builder().root(nodes[0]).term(nodes[nodes.length - 1]);
-    if (nodes.length == 1) {
-      b.node(nodes[0]);
-    } else {
-      b.edges(nodes);
-    }
-    return b.build();
+    return LayerGraph.chain(nodes);
   }
 }

@@ -177,7 +177,7 @@ public final class DenseNetBlock extends GraphBlock {
       LayerGraph graph = switch (kind) {
         case COMPOSITE -> composite(in, seed);
         case DENSE_UNIT -> denseUnit();
-        case TRANSITION -> chain(
+        case TRANSITION -> LayerGraph.chain(
             new LayerNode(Rank.TWO.batchNorm(in, momentum), "norm"), new LayerNode(act(), "relu"),
             new LayerNode(conv(in, out, 1, Rank.derive(seed, 0)), "conv"),
             new LayerNode(Rank.TWO.pool(false, 2, 2), "pool"));
@@ -188,7 +188,7 @@ public final class DenseNetBlock extends GraphBlock {
     /** torchvision's {@code _DenseLayer} on {@code from} channels, its convolutions seeded from {@code layerSeed}. */
     private LayerGraph composite(int from, Long layerSeed) {
       int inter = bnSize * out;
-      return chain(
+      return LayerGraph.chain(
           new LayerNode(Rank.TWO.batchNorm(from, momentum), "norm1"), new LayerNode(act(), "relu1"),
           new LayerNode(conv(from, inter, 1, Rank.derive(layerSeed, 0)), "conv1"),
           new LayerNode(Rank.TWO.batchNorm(inter, momentum), "norm2"), new LayerNode(act(), "relu2"),
@@ -224,11 +224,6 @@ public final class DenseNetBlock extends GraphBlock {
     private Conv2D conv(int from, int to, int kernel, Long convSeed) {
       Conv2D.Builder b = Conv2D.builder(from, to).kernel(kernel).padding(kernel / 2).bias(false).initializer(initializer);
       return (convSeed == null ? b : b.seed(convSeed)).build();
-    }
-
-    /** The built chain {@code nodes[0] -> nodes[1] -> ...}. */
-    private static LayerGraph chain(LayerNode... nodes) {
-      return LayerGraph.builder().root(nodes[0]).term(nodes[nodes.length - 1]).edges(nodes).build();
     }
 
     private Layer act() {

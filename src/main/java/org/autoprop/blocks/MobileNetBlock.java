@@ -219,7 +219,7 @@ public final class MobileNetBlock extends GraphBlock {
       LayerGraph.Builder g = LayerGraph.builder().root(root);
       LayerNode residual = squeezeExcitation
           ? gated(g, root, expansion, depthwise, projection)
-          : chain(g, root, new LayerNode(new Sequential(stages(expansion, depthwise, projection)), "conv"));
+          : g.extend(root, new LayerNode(new Sequential(stages(expansion, depthwise, projection)), "conv"));
       if (stride == 1 && in == out) {
         LayerNode sum = new LayerNode(new Identity(), MergeMode.SUM, "add");
         g.edge(residual, sum).edge(root, sum);
@@ -244,26 +244,17 @@ public final class MobileNetBlock extends GraphBlock {
         Conv2D projection) {
       LayerNode last = root;
       if (expansion != null) {
-        last = chain(g, last, new LayerNode(expansion, "expand"));
+        last = g.extend(last, new LayerNode(expansion, "expand"));
       }
-      LayerNode dw = chain(g, last, new LayerNode(depthwise, "depthwise"));
+      LayerNode dw = g.extend(last, new LayerNode(depthwise, "depthwise"));
       int hidden = hidden();
       SEBlock.Builder se = new SEBlock.Builder(Rank.TWO, hidden).reduction(seReduction);
       Long s = Rank.derive(seed, seeds++);
       LayerNode gate = new LayerNode((s == null ? se : se.seed(s)).build(), "se");
       LayerNode scale = new LayerNode(new Identity(), MergeMode.HADAMARD, "scale");
       g.edge(dw, gate).edge(dw, scale).edge(gate, scale);
-      return chain(g, scale, new LayerNode(new Sequential(projection, bn(out)), "project"));
+      return g.extend(scale, new LayerNode(new Sequential(projection, bn(out)), "project"));
     }
 
-    /** Adds {@code from -> nodes[0] -> nodes[1] -> ...} and returns the last node. */
-    private static LayerNode chain(LayerGraph.Builder g, LayerNode from, LayerNode... nodes) {
-      LayerNode previous = from;
-      for (LayerNode n : nodes) {
-        g.edge(previous, n);
-        previous = n;
-      }
-      return previous;
-    }
   }
 }

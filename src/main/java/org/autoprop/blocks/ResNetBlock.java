@@ -222,12 +222,12 @@ public final class ResNetBlock extends GraphBlock {
       LayerNode root = new LayerNode(new Identity(), "in");
       LayerGraph.Builder g = LayerGraph.builder().root(root);
       LayerNode residual = switch (kind) {
-        case BASIC -> chain(g, root,
+        case BASIC -> g.extend(root,
             new LayerNode(conv(in, planes, 3, stride, 1), "conv1"), new LayerNode(bn(planes), "bn1"),
             new LayerNode(act(), "relu"), new LayerNode(conv(planes, planes, 3, 1, 1), "conv2"),
             new LayerNode(bn(planes), "bn2"));
         case BOTTLENECK -> bottleneck(g, root);
-        case PRE_ACT_BOTTLENECK -> chain(g, root,
+        case PRE_ACT_BOTTLENECK -> g.extend(root,
             new LayerNode(bn(in), "bn1"), new LayerNode(act(), "relu1"),
             new LayerNode(conv(in, planes, 1, 1, 1), "conv1"), new LayerNode(bn(planes), "bn2"),
             new LayerNode(act(), "relu2"), new LayerNode(conv(planes, planes, 3, stride, 1), "conv2"),
@@ -254,7 +254,7 @@ public final class ResNetBlock extends GraphBlock {
             + " (expected: 1 .. " + Integer.MAX_VALUE + ")");
       }
       int w = (int) width;
-      LayerNode bn3 = chain(g, root,
+      LayerNode bn3 = g.extend(root,
           new LayerNode(conv(in, w, 1, 1, 1), "conv1"), new LayerNode(bn(w), "bn1"), new LayerNode(act(), "relu1"),
           new LayerNode(conv(w, w, 3, stride, groups), "conv2"), new LayerNode(bn(w), "bn2"),
           new LayerNode(act(), "relu2"), new LayerNode(conv(w, out(), 1, 1, 1), "conv3"),
@@ -270,14 +270,5 @@ public final class ResNetBlock extends GraphBlock {
       return scale;
     }
 
-    /** Adds {@code from -> nodes[0] -> nodes[1] -> ...} and returns the last node. */
-    private static LayerNode chain(LayerGraph.Builder g, LayerNode from, LayerNode... nodes) {
-      LayerNode previous = from;
-      for (LayerNode n : nodes) {
-        g.edge(previous, n);
-        previous = n;
-      }
-      return previous;
-    }
   }
 }

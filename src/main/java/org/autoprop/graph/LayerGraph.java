@@ -170,6 +170,20 @@ public final class LayerGraph implements Layer {
     this.structure = structure;
   }
 
+  /**
+   * The built chain {@code nodes[0] -> nodes[1] -> ...}, rooted at the first node and ending at the
+   * last (one node: a graph of that node alone).
+   *
+   * @param nodes the nodes in order, at least one
+   * @return the built graph
+   */
+  public static LayerGraph chain(LayerNode... nodes) {
+    if (nodes.length == 0) {
+      throw new IllegalArgumentException("LayerGraph.chain: no nodes (expected: at least one)");
+    }
+    return builder().edges(nodes).root(nodes[0]).term(nodes[nodes.length - 1]).build();
+  }
+
   /** A fluent builder; its {@link Builder#build()} returns a built graph. */
   public static Builder builder() {
     return new Builder();
@@ -206,6 +220,19 @@ public final class LayerGraph implements Layer {
         edge(chain[i], chain[i + 1]);
       }
       return this;
+    }
+
+    /**
+     * Adds the chain {@code from -> next[0] -> next[1] -> ...} and returns its last node (or
+     * {@code from} when {@code next} is empty), the node the next piece of a model continues from.
+     */
+    public LayerNode extend(LayerNode from, LayerNode... next) {
+      LayerNode last = Objects.requireNonNull(from, "from");
+      for (LayerNode n : next) {
+        edge(last, n);
+        last = n;
+      }
+      return last;
     }
 
     /** Sets the root. */

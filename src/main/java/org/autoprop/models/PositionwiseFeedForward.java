@@ -51,11 +51,7 @@ public final class PositionwiseFeedForward extends GraphBlock {
    * @param seed the initialization and dropout seed
    */
   public PositionwiseFeedForward(int d, int dff, Activation activation, double dropout, long seed) {
-    super(build(chain(d, dff, activation, dropout, seed)));
-  }
-
-  private static LayerGraph build(LayerNode[] chain) {
-    return LayerGraph.builder().edges(chain).root(chain[0]).term(chain[chain.length - 1]).build();
+    super(LayerGraph.chain(chain(d, dff, activation, dropout, seed)));
   }
 
   /** The four nodes linear1, activation, dropout, linear2 (for the blocks that inline them). */

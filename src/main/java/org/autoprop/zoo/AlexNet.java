@@ -137,7 +137,7 @@ public final class AlexNet extends GraphBlock {
           new Dropout(dropout, nextSeed()), linear(widths[4] * 6 * 6, hidden), new ReLU(),
           new Dropout(dropout, nextSeed()), linear(hidden, hidden), new ReLU(),
           linear(hidden, classes));
-      return new AlexNet(Chain.chain(new LayerNode(features, "features"),
+      return new AlexNet(LayerGraph.chain(new LayerNode(features, "features"),
           new LayerNode(new AdaptiveAvgPool2D(6, 6), "avgpool"), new LayerNode(new Flatten(), "flatten"),
           new LayerNode(classifier, "classifier")));
     }
@@ -154,7 +154,7 @@ public final class AlexNet extends GraphBlock {
     }
 
     private long nextSeed() {
-      return Chain.seed(seed, seedIndex++);
+      return LayerSeeds.seed(seed, seedIndex++);
     }
   }
 }

@@ -169,7 +169,7 @@ public final class DenseNet extends GraphBlock {
       Dense.Builder fc = Dense.builder(channels, classes).initializer(Initializer.PYTORCH_DEFAULT)
           .biasInitializer(Initializer.ZEROS);
       Long sf = seed(blocks.length * 2);
-      LayerNode last = chain(g, classifierInput, new LayerNode(new ReLU(), "relu"),
+      LayerNode last = g.extend(classifierInput, new LayerNode(new ReLU(), "relu"),
           new LayerNode(new GlobalAvgPool2D(), "avgpool"), new LayerNode(new Flatten(), "flatten"),
           new LayerNode((sf == null ? fc : fc.seed(sf)).build(), "classifier"));
       return new DenseNet(g.term(last).build(), name);
@@ -194,33 +194,25 @@ public final class DenseNet extends GraphBlock {
       Long s0 = seed(0);
       LayerNode conv0 = new LayerNode((s0 == null ? stem : stem.seed(s0)).build(), "conv0");
       LayerGraph.Builder g = LayerGraph.builder().root(conv0);
-      LayerNode last = chain(g, conv0, new LayerNode(new BatchNorm2D(initFeatures), "norm0"),
+      LayerNode last = g.extend(conv0, new LayerNode(new BatchNorm2D(initFeatures), "norm0"),
           new LayerNode(new ReLU(), "relu0"), new LayerNode(Pool2D.max(3, 2, 1), "pool0"));
       int channels = initFeatures;
       for (int i = 0; i < blocks.length; i++) {
         DenseNetBlock.Builder unit = DenseNetBlock.denseUnit(channels, blocks[i], growth).bnSize(bnSize);
         Long s = seed(2 * i + 1);
-        last = chain(g, last, new LayerNode((s == null ? unit : unit.seed(s)).build(), "denseblock" + (i + 1)));
+        last = g.extend(last, new LayerNode((s == null ? unit : unit.seed(s)).build(), "denseblock" + (i + 1)));
         channels += blocks[i] * growth;
         if (i != blocks.length - 1) {
           DenseNetBlock.Builder transition = DenseNetBlock.transition(channels, channels / 2);
           Long t = seed(2 * i + 2);
-          last = chain(g, last,
+          last = g.extend(last,
               new LayerNode((t == null ? transition : transition.seed(t)).build(), "transition" + (i + 1)));
           channels /= 2;
         }
       }
-      last = chain(g, last, new LayerNode(new BatchNorm2D(channels), "norm5"));
+      last = g.extend(last, new LayerNode(new BatchNorm2D(channels), "norm5"));
       return g.term(last).build();
     }
 
-    private static LayerNode chain(LayerGraph.Builder g, LayerNode from, LayerNode... nodes) {
-      LayerNode previous = from;
-      for (LayerNode n : nodes) {
-        g.edge(previous, n);
-        previous = n;
-      }
-      return previous;
-    }
   }
 }

@@ -89,7 +89,7 @@ public final class LeNet5 extends GraphBlock {
           conv(6, 16), new Tanh(), Pool2D.avg(2, 2));
       Sequential classifier = new Sequential(
           linear(16 * 5 * 5, 120), new Tanh(), linear(120, 84), new Tanh(), linear(84, classes));
-      return new LeNet5(Chain.chain(new LayerNode(features, "features"), new LayerNode(new Flatten(), "flatten"),
+      return new LeNet5(LayerGraph.chain(new LayerNode(features, "features"), new LayerNode(new Flatten(), "flatten"),
           new LayerNode(classifier, "classifier")));
     }
 
@@ -104,7 +104,7 @@ public final class LeNet5 extends GraphBlock {
     }
 
     private long nextSeed() {
-      return Chain.seed(seed, seedIndex++);
+      return LayerSeeds.seed(seed, seedIndex++);
     }
   }
 }

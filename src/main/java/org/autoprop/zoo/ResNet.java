@@ -184,9 +184,9 @@ public final class ResNet extends GraphBlock {
       Long s0 = seed(0);
       LayerNode conv1 = new LayerNode((s0 == null ? stem : stem.seed(s0)).build(), "conv1");
       LayerGraph.Builder g = LayerGraph.builder().root(conv1);
-      LayerNode last = chain(g, conv1, new LayerNode(new BatchNorm2D(width), "bn1"), new LayerNode(new ReLU(), "relu"));
+      LayerNode last = g.extend(conv1, new LayerNode(new BatchNorm2D(width), "bn1"), new LayerNode(new ReLU(), "relu"));
       if (!smallImages) {
-        last = chain(g, last, new LayerNode(Pool2D.max(3, 2, 1), "maxpool"));
+        last = g.extend(last, new LayerNode(Pool2D.max(3, 2, 1), "maxpool"));
       }
       int in = width;
       int seedIndex = 1;
@@ -202,23 +202,15 @@ public final class ResNet extends GraphBlock {
           stageBlocks[i] = (s == null ? b : b.seed(s)).build();
           in = planes * (bottleneck ? 4 : 1);
         }
-        last = chain(g, last, new LayerNode(new Sequential(stageBlocks), "layer" + (stage + 1)));
+        last = g.extend(last, new LayerNode(new Sequential(stageBlocks), "layer" + (stage + 1)));
       }
       Dense.Builder fc = Dense.builder(in, classes).initializer(Initializer.PYTORCH_DEFAULT)
           .biasInitializer(Initializer.PYTORCH_DEFAULT);
       Long sf = seed(seedIndex);
-      last = chain(g, last, new LayerNode(new GlobalAvgPool2D(), "avgpool"), new LayerNode(new Flatten(), "flatten"),
+      last = g.extend(last, new LayerNode(new GlobalAvgPool2D(), "avgpool"), new LayerNode(new Flatten(), "flatten"),
           new LayerNode((sf == null ? fc : fc.seed(sf)).build(), "fc"));
       return new ResNet(g.term(last).build(), name);
     }
 
-    private static LayerNode chain(LayerGraph.Builder g, LayerNode from, LayerNode... nodes) {
-      LayerNode previous = from;
-      for (LayerNode n : nodes) {
-        g.edge(previous, n);
-        previous = n;
-      }
-      return previous;
-    }
   }
 }

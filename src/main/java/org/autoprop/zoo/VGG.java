@@ -223,7 +223,7 @@ public final class VGG extends GraphBlock {
       }
       Layer classifier = new Sequential(linear(in * 7 * 7, hidden), new ReLU(), new Dropout(dropout, nextSeed()),
           linear(hidden, hidden), new ReLU(), new Dropout(dropout, nextSeed()), linear(hidden, classes));
-      return Chain.chain(new LayerNode(new Sequential(features.toArray(new Layer[0])), "features"),
+      return LayerGraph.chain(new LayerNode(new Sequential(features.toArray(new Layer[0])), "features"),
           new LayerNode(new AdaptiveAvgPool2D(7, 7), "avgpool"), new LayerNode(new Flatten(), "flatten"),
           new LayerNode(classifier, "classifier"));
     }
@@ -234,7 +234,7 @@ public final class VGG extends GraphBlock {
     }
 
     private long nextSeed() {
-      return Chain.seed(seed, seedIndex++);
+      return LayerSeeds.seed(seed, seedIndex++);
     }
   }
 }

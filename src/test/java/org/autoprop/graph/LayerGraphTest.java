@@ -538,4 +538,27 @@ class LayerGraphTest {
     assertChecks(g, input(1));
     assertEquals(List.of(List.of(a)), g.getPath(a, a));
   }
+
+  @Test
+  void chainAndExtendBuildChainsOfNodes() {
+    LayerNode a = new LayerNode(new org.autoprop.layer.ReLU(), "a");
+    LayerNode b = new LayerNode(new org.autoprop.layer.Tanh(), "b");
+    LayerNode c = new LayerNode(new org.autoprop.layer.Sigmoid(), "c");
+    LayerGraph abc = LayerGraph.chain(a, b, c);
+    assertEquals(List.of(a, b, c), abc.order());
+    assertSame(a, abc.root());
+    assertSame(c, abc.term());
+    LayerNode only = new LayerNode(new org.autoprop.layer.ReLU(), "only");
+    assertEquals(List.of(only), LayerGraph.chain(only).order());
+    var e = assertThrows(IllegalArgumentException.class, () -> LayerGraph.chain());
+    assertEquals("LayerGraph.chain: no nodes (expected: at least one)", e.getMessage());
+
+    LayerNode x = new LayerNode(new org.autoprop.layer.ReLU(), "x");
+    LayerNode y = new LayerNode(new org.autoprop.layer.Tanh(), "y");
+    LayerNode z = new LayerNode(new org.autoprop.layer.Sigmoid(), "z");
+    LayerGraph.Builder g = LayerGraph.builder().root(x);
+    assertSame(x, g.extend(x), "nothing to add: the node itself");
+    assertSame(z, g.extend(x, y, z));
+    assertEquals(List.of(x, y, z), g.term(z).build().order());
+  }
 }
