@@ -28,16 +28,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ZooParityCheck {
   /** Each exported model with 1000 classes, seeded (the weights are loaded over the seed's). */
-  private static final Map<String, Supplier<Layer>> MODELS = Map.of(
-      "resnet18", () -> ResNet.resnet18().seed(0).build(),
-      "resnet34", () -> ResNet.resnet34().seed(0).build(),
-      "resnet50", () -> ResNet.resnet50().seed(0).build(),
-      "resnet101", () -> ResNet.resnet101().seed(0).build(),
-      "resnet152", () -> ResNet.resnet152().seed(0).build(),
-      "resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build(),
-      "wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build(),
-      "densenet121", () -> DenseNet.densenet121().seed(0).build(),
-      "mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()); // the script sets p = 0 too
+  private static final Map<String, Supplier<Layer>> MODELS = Map.ofEntries(
+      Map.entry("resnet18", () -> ResNet.resnet18().seed(0).build()),
+      Map.entry("resnet34", () -> ResNet.resnet34().seed(0).build()),
+      Map.entry("resnet50", () -> ResNet.resnet50().seed(0).build()),
+      Map.entry("resnet101", () -> ResNet.resnet101().seed(0).build()),
+      Map.entry("resnet152", () -> ResNet.resnet152().seed(0).build()),
+      Map.entry("resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build()),
+      Map.entry("wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build()),
+      Map.entry("densenet121", () -> DenseNet.densenet121().seed(0).build()),
+      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build())); // the script sets p = 0 too
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {
