@@ -143,7 +143,7 @@ public final class ReduceLrOnPlateau implements LrSchedule, EpochListener {
    * {@link Trainer#schedule} before the next epoch (or step).
    */
   @Override
-  public void epochEnded(EpochResult result, Trainer trainer) {
+  public void epochEnded(EpochResult result, TrainingRun run) {
     step(result.monitoredLoss());
   }
 

@@ -42,7 +42,7 @@ import org.autoprop.tensor.Tensor;
  * {@code org.autoprop.train.Trainer} at level INFO; {@link #progress} sends progress lines and the
  * summaries to a stream instead, or nowhere.
  */
-public final class Trainer {
+public final class Trainer implements TrainingRun {
   private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
   /** Batches the progress line's rate and ETA are estimated from: recent ones, past the JIT's warm-up. */
   private static final int RECENT = 16;
@@ -225,6 +225,7 @@ public final class Trainer {
   }
 
   /** Asks {@link #fit} to stop after the current epoch. */
+  @Override
   public void requestStop() {
     stopRequested = true;
   }
