@@ -3,7 +3,6 @@ package org.autoprop.spark;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -28,10 +27,9 @@ final class EvaluationTask implements FlatMapFunction<Iterator<Example>, double[
     if (examples.isEmpty()) {
       return List.of(new double[3]).iterator();
     }
-    int worker = -1 - TaskContext.getPartitionId(); // apart from the training replicas
-    Replica replica = Workers.replica(spec, worker);
+    Replica replica = Workers.evaluationReplica(spec);
     try {
-      state.value().applyTo(replica.model, replica.optimizer);
+      state.value().applyModelTo(replica.model);
       int[] order = EpochOrder.of(examples.size(), 0, 0, 0, false);
       double loss = 0;
       long correct = 0;
@@ -42,7 +40,7 @@ final class EvaluationTask implements FlatMapFunction<Iterator<Example>, double[
       }
       return List.of(new double[] {loss, correct, examples.size()}).iterator();
     } finally {
-      Workers.release(spec, worker, replica);
+      Workers.releaseEvaluation(spec, replica);
     }
   }
 }

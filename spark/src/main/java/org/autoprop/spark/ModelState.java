@@ -37,6 +37,16 @@ final class ModelState implements Serializable {
         optimizer.stepCount(), optimizer.learningRate());
   }
 
+  /** The model's state dict only: what a synchronous worker needs (the optimizer is the driver's). */
+  static ModelState captureModel(Layer model) {
+    return new ModelState(flatten(StateDict.of(model).values()), new float[0], 0, 0);
+  }
+
+  /** Copies the model part of this state into the live tensors of {@code model}. */
+  void applyModelTo(Layer model) {
+    unflatten(model, StateDict.of(model).values(), this.model);
+  }
+
   /** The same model state with another optimizer state and step count. */
   static ModelState withOptimizer(ModelState state, float[] optimizer, long steps) {
     return new ModelState(state.model, optimizer, steps, state.learningRate);

@@ -233,7 +233,8 @@ public final class SparkTrainer implements TrainingRun {
    */
   private List<WorkerResult> job(JavaSparkContext sc, JavaPairRDD<Long, Example> dealt, int epoch, int firstStep,
       int steps) {
-    Broadcast<ModelState> start = sc.broadcast(ModelState.capture(model, optimizer));
+    Broadcast<ModelState> start = sc.broadcast(spec.synchronization.isSynchronous() ? ModelState.captureModel(model)
+        : ModelState.capture(model, optimizer));
     List<WorkerResult> results;
     try {
       results = new ArrayList<>(dealt.mapPartitions(new WorkerTask(spec, start, epoch, firstStep, steps), true)
@@ -294,10 +295,10 @@ public final class SparkTrainer implements TrainingRun {
   /** Bytes a worker receives (the broadcast state) and sends (its result) per step. */
   private long exchangedBytesPerStep(int period) {
     ModelState state = ModelState.capture(model, optimizer);
-    long broadcast = (long) Float.BYTES * (state.model.length + state.optimizer.length);
-    long result = spec.synchronization.isSynchronous() ? (long) Float.BYTES * ModelState.parameters(model).length
-        : broadcast;
-    return (broadcast + result) / period;
+    if (spec.synchronization.isSynchronous()) {
+      return (long) Float.BYTES * (state.model.length + ModelState.parameters(model).length);
+    }
+    return 2L * Float.BYTES * (state.model.length + state.optimizer.length) / period;
   }
 
   /**
@@ -307,7 +308,7 @@ public final class SparkTrainer implements TrainingRun {
   public double[] evaluate(JavaRDD<Example> data) {
     Objects.requireNonNull(data, "data");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
-    Broadcast<ModelState> state = sc.broadcast(ModelState.capture(model, optimizer));
+    Broadcast<ModelState> state = sc.broadcast(ModelState.captureModel(model));
     try {
       double[] sums = data.mapPartitions(new EvaluationTask(spec, state, evalBatch))
           .treeReduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
@@ -383,7 +384,7 @@ public final class SparkTrainer implements TrainingRun {
     private boolean shuffle = true;
     private Synchronization synchronization = Synchronization.synchronous();
     private int stepsPerRound = 50;
-    private int evalBatch = 256;
+    private int evalBatch = 128;
     private int classes;
     private Path checkpoint;
     private boolean resume;
@@ -462,7 +463,7 @@ public final class SparkTrainer implements TrainingRun {
       return this;
     }
 
-    /** The batch of evaluation tasks (default 256). */
+    /** The batch of evaluation tasks (default 128). */
     public Builder evalBatch(int batch) {
       this.evalBatch = positive("evalBatch", batch);
       return this;

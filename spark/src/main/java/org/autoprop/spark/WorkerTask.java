@@ -38,7 +38,11 @@ final class WorkerTask implements FlatMapFunction<Iterator<Tuple2<Long, Example>
     int[] order = Workers.order(spec, worker, epoch, examples.size());
     Replica replica = Workers.replica(spec, worker);
     try {
-      start.value().applyTo(replica.model, replica.optimizer);
+      if (spec.synchronization.isSynchronous()) {
+        start.value().applyModelTo(replica.model);
+      } else {
+        start.value().applyTo(replica.model, replica.optimizer);
+      }
       return List.of(run(worker, replica, examples, order)).iterator();
     } finally {
       Workers.release(spec, worker, replica);
