@@ -41,8 +41,9 @@ start_worker() {
 }
 
 # The driver: FashionMnistJob in client mode; the app jar goes to the executors as spark.jars.
+# exec: run in the background, the job's $! is the driver JVM itself.
 run_job() {
-  java $jvm_flags -Xmx3g -cp "$app_jar:$spark_home/jars/*" org.autoprop.spark.FashionMnistJob \
+  exec java $jvm_flags -Xmx3g -cp "$app_jar:$spark_home/jars/*" org.autoprop.spark.FashionMnistJob \
     --master "$master_url" --jars "$app_jar" "$@"
 }
 

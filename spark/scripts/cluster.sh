@@ -11,7 +11,7 @@ start_master
 start_worker 1
 start_worker 2
 echo "=== on the cluster ($master_url, 2 workers x 1 core) ==="
-run_job "$@" 2>&1 | grep -v -E "^(WARNING|Using Spark)| WARN | INFO "
+(run_job "$@") 2>&1 | grep -v -E "^(WARNING|Using Spark)| WARN | INFO "
 echo "=== the same recipe on one JVM, 2 engine threads ==="
 java $jvm_flags -Xmx3g -Dautoprop.threads=2 -cp "$app_jar:$spark_home/jars/*" org.autoprop.spark.FashionMnistJob \
   --single "$@" 2>&1 | grep -v -E "^WARNING"

@@ -16,7 +16,7 @@ job=(--limit 16384 --epochs 1)
 hash_of() { grep -o "weights sha256 [0-9a-f]*" "$1" | awk '{print $3}'; }
 
 echo "=== 1. no fault ==="
-run_job "${job[@]}" > "$run_dir/run1.log" 2>&1
+(run_job "${job[@]}") > "$run_dir/run1.log" 2>&1
 grep -E "^epoch|^test|^steps|sha256" "$run_dir/run1.log"
 reference=$(hash_of "$run_dir/run1.log")
 
@@ -41,7 +41,7 @@ wait_for "$run_dir/run3.log" "step 100/" 600
 kill -9 "$driver"
 wait "$driver" 2>/dev/null || true
 echo "killed the driver (pid $driver) after: $(grep "step 100/" "$run_dir/run3.log")"
-run_job "${job[@]}" --checkpoint "$checkpoint" --resume > "$run_dir/run3b.log" 2>&1
+(run_job "${job[@]}" --checkpoint "$checkpoint" --resume) > "$run_dir/run3b.log" 2>&1
 grep -E "^resumed|^epoch|^test|sha256" "$run_dir/run3b.log"
 [ "$(hash_of "$run_dir/run3b.log")" = "$reference" ] && echo "PASS: same weights as without the fault" \
   || { echo "FAIL: weights differ from the run without the fault"; exit 1; }

@@ -126,6 +126,10 @@ public final class FashionMnistJob {
   }
 
   private static void report(List<EpochResult> history) {
+    if (history.isEmpty()) {
+      System.out.println("no epoch left to train");
+      return;
+    }
     EpochResult last = history.get(history.size() - 1);
     double trainSeconds = 0;
     for (EpochResult r : history) {
