@@ -308,6 +308,13 @@ final class LayerCatalog {
         of("LeNet-5", () -> LeNet5.lenet5().classes(3).seed(64).build(), 2, 1, 32, 32),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3),
+        of("ConvNeXtBlock.V1 layer scale 1", () -> org.autoprop.blocks.ConvNeXtBlock.v1(3).layerScale(1).seed(71)
+            .build(), 2, 3, 4, 5),
+        new Entry("ConvNeXtBlock.V1 stochastic depth 0.5", () -> org.autoprop.blocks.ConvNeXtBlock.v1(2).layerScale(1)
+            .stochasticDepth(0.5).seed(72).build(), Shape.of(3, 2, 3, 3), true),
+        of("ConvNeXtBlock.V2", () -> org.autoprop.blocks.ConvNeXtBlock.v2(2).seed(73).build(), 2, 2, 4, 3),
+        of("ConvNeXt (zoo) widths 4, 6, depths 1, 1", () -> org.autoprop.zoo.ConvNeXt.custom("ConvNeXt-narrow",
+            new int[] {4, 6}, new int[] {1, 1}).layerScale(1).classes(3).inChannels(2).seed(74).build(), 2, 2, 16, 16),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",
