@@ -315,6 +315,13 @@ final class LayerCatalog {
         of("ConvNeXtBlock.V2", () -> org.autoprop.blocks.ConvNeXtBlock.v2(2).seed(73).build(), 2, 2, 4, 3),
         of("ConvNeXt (zoo) widths 4, 6, depths 1, 1", () -> org.autoprop.zoo.ConvNeXt.custom("ConvNeXt-narrow",
             new int[] {4, 6}, new int[] {1, 1}).layerScale(1).classes(3).inChannels(2).seed(74).build(), 2, 2, 16, 16),
+        of("ShuffleNetBlock stride 1", () -> org.autoprop.blocks.ShuffleNetBlock.builder(4, 4, 1).seed(75).build(),
+            2, 4, 4, 3),
+        of("ShuffleNetBlock stride 2", () -> org.autoprop.blocks.ShuffleNetBlock.builder(3, 4, 2).seed(76).build(),
+            2, 3, 5, 4),
+        of("ShuffleNetV2 (zoo) repeats 1, 2, 1, channels 6, 4, 4, 6, 8", () -> org.autoprop.zoo.ShuffleNetV2.custom(
+            "ShuffleNetV2-narrow", new int[] {1, 2, 1}, new int[] {6, 4, 4, 6, 8}).classes(3).inChannels(2).seed(78)
+            .build(), 2, 2, 40, 40),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",
