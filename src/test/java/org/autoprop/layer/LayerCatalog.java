@@ -322,6 +322,13 @@ final class LayerCatalog {
         of("ShuffleNetV2 (zoo) repeats 1, 2, 1, channels 6, 4, 4, 6, 8", () -> org.autoprop.zoo.ShuffleNetV2.custom(
             "ShuffleNetV2-narrow", new int[] {1, 2, 1}, new int[] {6, 4, 4, 6, 8}).classes(3).inChannels(2).seed(78)
             .build(), 2, 2, 40, 40),
+        of("RegNetBlock SE, identity shortcut", () -> org.autoprop.blocks.RegNetBlock.builder(4, 4).groupWidth(2)
+            .seRatio(0.5).seed(79).build(), 2, 4, 4, 3),
+        of("RegNetBlock projection, stride 2, bottleneck 0.5", () -> org.autoprop.blocks.RegNetBlock.builder(3, 4)
+            .stride(2).groupWidth(1).bottleneck(0.5).seed(80).build(), 2, 3, 5, 4),
+        of("RegNet (zoo) widths 4, 6, SE", () -> org.autoprop.zoo.RegNet.custom("RegNet-narrow", new int[] {4, 6},
+            new int[] {1, 1}, new int[] {2, 3}).seRatio(0.5).stemWidth(4).classes(3).inChannels(2).seed(81).build(),
+            2, 2, 16, 16),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",
