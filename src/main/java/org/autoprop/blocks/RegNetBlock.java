@@ -1,18 +1,14 @@
 package org.autoprop.blocks;
 
-import java.util.LinkedHashMap;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.Conv2D;
-import org.autoprop.layer.GlobalAvgPool2D;
 import org.autoprop.layer.Identity;
 import org.autoprop.layer.Initializer;
-import org.autoprop.layer.Layer;
 import org.autoprop.layer.ReLU;
 import org.autoprop.layer.Sequential;
-import org.autoprop.layer.Sigmoid;
 import org.autoprop.models.GraphBlock;
 
 /**
@@ -122,16 +118,16 @@ public final class RegNetBlock extends GraphBlock {
       return this;
     }
 
-    private Conv2D conv(int from, int to, int kernel, int convStride, int groups, boolean bias) {
+    private Conv2D conv(int from, int to, int kernel, int convStride, int groups) {
       Long s = Rank.derive(seed, seeds++);
       Conv2D.Builder b = Conv2D.builder(from, to).kernel(kernel).stride(convStride).padding(kernel / 2).groups(groups)
-          .bias(bias).initializer(INITIALIZER).biasInitializer(Initializer.PYTORCH_DEFAULT);
+          .bias(false).initializer(INITIALIZER);
       return (s == null ? b : b.seed(s)).build();
     }
 
     /** torchvision's {@code Conv2dNormActivation}: conv, batch norm and, when {@code relu}, ReLU. */
     private Sequential convNorm(int from, int to, int kernel, int convStride, int groups, boolean relu) {
-      Conv2D c = conv(from, to, kernel, convStride, groups, false);
+      Conv2D c = conv(from, to, kernel, convStride, groups);
       return relu ? new Sequential(c, new BatchNorm2D(to), new ReLU()) : new Sequential(c, new BatchNorm2D(to));
     }
 
@@ -158,13 +154,9 @@ public final class RegNetBlock extends GraphBlock {
       LayerNode last = f.extend(fIn, new LayerNode(convNorm(in, w, 1, 1, 1, true), "a"),
           new LayerNode(convNorm(w, w, 3, stride, w / groupWidth, true), "b"));
       if (seRatio > 0) {
-        LinkedHashMap<String, Layer> gate = new LinkedHashMap<>();
-        gate.put("avgpool", new GlobalAvgPool2D());
-        gate.put("fc1", conv(w, squeeze, 1, 1, 1, true));
-        gate.put("activation", new ReLU());
-        gate.put("fc2", conv(squeeze, w, 1, 1, 1, true));
-        gate.put("scale_activation", new Sigmoid());
-        LayerNode se = new LayerNode(new Sequential(gate), "se");
+        Long s1 = Rank.derive(seed, seeds++);
+        Long s2 = Rank.derive(seed, seeds++);
+        LayerNode se = new LayerNode(ConvGate.of(w, squeeze, INITIALIZER, s1, s2), "se");
         LayerNode scale = new LayerNode(new Identity(), MergeMode.HADAMARD, "scale");
         f.edge(last, se).edge(last, scale).edge(se, scale);
         last = scale;

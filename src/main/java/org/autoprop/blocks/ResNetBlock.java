@@ -28,7 +28,8 @@ import org.autoprop.models.GraphBlock;
  *       {@code planes * baseWidth / 64 * groups} (ResNeXt: groups 32, base width 4; Wide ResNet:
  *       base width 128); with {@link Builder#squeezeExcitation} Luma's {@code Bottleneck_SE}: an
  *       {@link SEBlock} gate (node {@code se}) multiplies {@code bn3}'s output (node
- *       {@code scale}) before the sum;
+ *       {@code scale}) before the sum; with {@link Builder#seModule} timm's SE module there instead
+ *       ({@code se.fc1.*}, {@code se.fc2.*}: SE-ResNet);
  *   <li>{@link #preActBottleneck}: Luma's {@code PreActBottleneck} (He et al., identity
  *       mappings), {@code bn1 -> relu -> conv1 (1x1) -> bn2 -> relu -> conv2 (3x3, stride) ->
  *       bn3 -> relu -> conv3 (1x1)}, plus the shortcut, no activation after the sum.
@@ -77,6 +78,17 @@ public final class ResNetBlock extends GraphBlock {
   }
 
   /**
+   * timm's hidden width of its SE module on {@code channels} channels: {@code channels / 16}
+   * rounded to a multiple of 8, at least 8 ({@code make_divisible(channels / 16, 8, round_limit=0)}).
+   *
+   * @param channels the gated channels
+   * @return the hidden width
+   */
+  public static int timmSeWidth(int channels) {
+    return Math.max(8, (int) (channels / 16.0 + 4) / 8 * 8);
+  }
+
+  /**
    * Luma's {@code PreActBottleneck(in, planes)}: output {@code 4 * planes} channels.
    *
    * @param in input channels
@@ -110,6 +122,7 @@ public final class ResNetBlock extends GraphBlock {
     private int groups = 1;
     private int baseWidth = 64;
     private int seReduction;
+    private int seModuleHidden;
     private double momentum = 0.1;
     private Supplier<? extends Layer> activation = ReLU::new;
     private Initializer initializer = Initializer.HE_NORMAL;
@@ -161,6 +174,22 @@ public final class ResNetBlock extends GraphBlock {
     public Builder squeezeExcitation(int reduction) {
       requireBottleneck("squeezeExcitation");
       this.seReduction = reduction;
+      return this;
+    }
+
+    /**
+     * Adds timm's squeeze-and-excitation module after {@code bn3} (SE-ResNet as timm's
+     * {@code seresnet50}): the gate of torchvision's {@code ops.SqueezeExcitation}, 1x1
+     * convolutions with bias {@code se.fc1} ({@code 4 planes -> hidden}) and {@code se.fc2}, which
+     * multiplies {@code bn3}'s output (node {@code scale}) before the sum. timm's hidden width is
+     * {@link #timmSeWidth}. Bottleneck only; not with {@link #squeezeExcitation}.
+     */
+    public Builder seModule(int hidden) {
+      requireBottleneck("seModule");
+      if (hidden < 1) {
+        throw new IllegalArgumentException(kind.name + ": seModule hidden width " + hidden + " (expected: >= 1)");
+      }
+      this.seModuleHidden = hidden;
       return this;
     }
 
@@ -259,12 +288,22 @@ public final class ResNetBlock extends GraphBlock {
           new LayerNode(conv(w, w, 3, stride, groups), "conv2"), new LayerNode(bn(w), "bn2"),
           new LayerNode(act(), "relu2"), new LayerNode(conv(w, out(), 1, 1, 1), "conv3"),
           new LayerNode(bn(out()), "bn3"));
-      if (seReduction == 0) {
+      if (seReduction == 0 && seModuleHidden == 0) {
         return bn3;
       }
-      SEBlock.Builder se = new SEBlock.Builder(Rank.TWO, out()).reduction(seReduction);
-      Long s = Rank.derive(seed, seeds++);
-      LayerNode gate = new LayerNode((s == null ? se : se.seed(s)).build(), "se");
+      if (seReduction != 0 && seModuleHidden != 0) {
+        throw new IllegalArgumentException(kind.name + ": squeezeExcitation and seModule together (expected: one gate)");
+      }
+      LayerNode gate;
+      if (seModuleHidden != 0) {
+        Long s1 = Rank.derive(seed, seeds++);
+        Long s2 = Rank.derive(seed, seeds++);
+        gate = new LayerNode(ConvGate.of(out(), seModuleHidden, initializer, s1, s2), "se");
+      } else {
+        SEBlock.Builder se = new SEBlock.Builder(Rank.TWO, out()).reduction(seReduction);
+        Long s = Rank.derive(seed, seeds++);
+        gate = new LayerNode((s == null ? se : se.seed(s)).build(), "se");
+      }
       LayerNode scale = new LayerNode(new Identity(), MergeMode.HADAMARD, "scale");
       g.edge(bn3, gate).edge(bn3, scale).edge(gate, scale);
       return scale;

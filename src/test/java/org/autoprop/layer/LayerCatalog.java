@@ -329,6 +329,12 @@ final class LayerCatalog {
         of("RegNet (zoo) widths 4, 6, SE", () -> org.autoprop.zoo.RegNet.custom("RegNet-narrow", new int[] {4, 6},
             new int[] {1, 1}, new int[] {2, 3}).seRatio(0.5).stemWidth(4).classes(3).inChannels(2).seed(81).build(),
             2, 2, 16, 16),
+        of("ResNeStBlock radix 2, cardinality 2, stride 2", () -> org.autoprop.blocks.ResNeStBlock.builder(3, 4)
+            .stride(2).cardinality(2).baseWidth(32).attentionChannels(4).seed(82).build(), 4, 3, 4, 4),
+        of("ResNeStBlock radix 1, identity", () -> org.autoprop.blocks.ResNeStBlock.builder(8, 2).radix(1)
+            .attentionChannels(3).seed(83).build(), 4, 8, 3, 3),
+        of("ResNetBlock.Bottleneck with timm's SE module", () -> ResNetBlock.bottleneck(4, 2).seModule(3).seed(84)
+            .build(), 2, 4, 4, 3),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",
