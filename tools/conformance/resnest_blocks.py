@@ -14,8 +14,11 @@ definitions, with their authors' names:
   SEBottleneck, seresnet50   timm's ResNet with attn_layer="se": torchvision's Bottleneck with an SE
                              module (se.fc1, se.fc2: 1x1 convolutions with bias, hidden width
                              channels / 16 rounded to a multiple of 8, ReLU, sigmoid) after bn3.
+  SKBottleneck               Luma's ResNetBlock Bottleneck_SK with its SKBlock2D (org.autoprop.blocks.SKBlock's
+                             definition; branches with the block's stride).
 The format is zoo_case.py's: blocks `radix2`, `radix2_card2_stride2`, `radix1` (batch 4: the
-attention's batch norm normalises N values per channel, ill-conditioned at N = 2), `se_bottleneck`;
+attention's batch norm normalises N values per channel, ill-conditioned at N = 2), `se_bottleneck`,
+`sk_bottleneck` (stride 1, kernels 3, 5, reduction 2), `sk_bottleneck_stride2` (kernels 1, 3, groups 2);
 full size `seresnet50` names and parameter count (10 classes). Needs Debian's python3-torch.
 """
 import os
@@ -105,9 +108,49 @@ class SEBottleneck(Bottleneck):
         return self.relu(out + identity)
 
 
+class SKBlock(nn.Module):
+    """Luma's SKBlock2D as org.autoprop.blocks.SKBlock: branches conv(k, stride, padding k // 2, groups,
+    bias) + batch norm + ReLU; fc on their sum: mean, 1x1 conv out -> out / r, ReLU, 1x1 conv -> B out;
+    softmax over the B branches; the weighted sum of the branches."""
+
+    def __init__(self, cin, cout, kernels, reduction, groups, stride):
+        super().__init__()
+        for i, k in enumerate(kernels):
+            setattr(self, "branch_%d" % i, nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups),
+                                                         nn.BatchNorm2d(cout), nn.ReLU()))
+        self.fc = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cout, cout // reduction, 1), nn.ReLU(),
+                                nn.Conv2d(cout // reduction, cout * len(kernels), 1))
+        self.kernels, self.cout = kernels, cout
+
+    def forward(self, x):
+        branches = [getattr(self, "branch_%d" % i)(x) for i in range(len(self.kernels))]
+        w = torch.softmax(self.fc(sum(branches)).view(x.shape[0], len(self.kernels), self.cout), dim=1)
+        return sum(b * w[:, i, :, None, None] for i, b in enumerate(branches))
+
+
+class SKBottleneck(nn.Module):
+    """Luma's Bottleneck_SK: conv1 1x1, bn1, ReLU, sk, conv3 1x1, bn3, + shortcut, ReLU."""
+
+    def __init__(self, inplanes, planes, stride, kernels, reduction, groups):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.sk = SKBlock(planes, planes, kernels, reduction, groups, stride)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = None
+        if stride != 1 or inplanes != planes * 4:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False),
+                                            nn.BatchNorm2d(planes * 4))
+
+    def forward(self, x):
+        y = self.bn3(self.conv3(self.sk(torch.relu(self.bn1(self.conv1(x))))))
+        return torch.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
 def main():
     tensors = {}
-    meta = {"models": "seresnet50", "blocks": "radix2,radix2_card2_stride2,radix1,se_bottleneck"}
+    meta = {"models": "seresnet50", "blocks": "radix2,radix2_card2_stride2,radix1,se_bottleneck,sk_bottleneck,sk_bottleneck_stride2"}
     full_size(meta, "seresnet50", ResNet(SEBottleneck, [3, 4, 6, 3], num_classes=10))
     block_case(tensors, "radix2", ResNeStBottleneck(8, 2, attention=4), (4, 8, 5, 6))
     block_case(tensors, "radix2_card2_stride2", ResNeStBottleneck(6, 4, stride=2, cardinality=2, base_width=32,
@@ -115,6 +158,8 @@ def main():
     block_case(tensors, "radix1", ResNeStBottleneck(4, 2, radix=1), (4, 4, 4, 5))
     block_case(tensors, "se_bottleneck", SEBottleneck(8, 4, stride=2, downsample=nn.Sequential(
         nn.Conv2d(8, 16, 1, 2, bias=False), nn.BatchNorm2d(16))), (2, 8, 5, 6))
+    block_case(tensors, "sk_bottleneck", SKBottleneck(8, 2, 1, [3, 5], 2, 1), (2, 8, 5, 6))
+    block_case(tensors, "sk_bottleneck_stride2", SKBottleneck(4, 4, 2, [1, 3], 2, 2), (2, 4, 5, 6))
     save("zoo_resnest", tensors, dict(meta, torch=torch.__version__, torchvision=torchvision.__version__))
 
 

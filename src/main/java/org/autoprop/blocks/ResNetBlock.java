@@ -30,6 +30,10 @@ import org.autoprop.models.GraphBlock;
  *       {@link SEBlock} gate (node {@code se}) multiplies {@code bn3}'s output (node
  *       {@code scale}) before the sum; with {@link Builder#seModule} timm's SE module there instead
  *       ({@code se.fc1.*}, {@code se.fc2.*}: SE-ResNet);
+ *   <li>{@link #bottleneckSK}: Luma's {@code Bottleneck_SK}, {@code conv1 (1x1, in -> planes) -> bn1
+ *       -> relu1 -> sk (an {@link SKBlock2D} planes -> planes: branches of kernels 3 and 5 with
+ *       the block's stride and groups, their attention-weighted sum) -> conv3 (1x1) -> bn3}, plus
+ *       the shortcut, then ReLU (Luma applies no stride on this path; here the branches have it);
  *   <li>{@link #preActBottleneck}: Luma's {@code PreActBottleneck} (He et al., identity
  *       mappings), {@code bn1 -> relu -> conv1 (1x1) -> bn2 -> relu -> conv2 (3x3, stride) ->
  *       bn3 -> relu -> conv3 (1x1)}, plus the shortcut, no activation after the sum.
@@ -89,6 +93,18 @@ public final class ResNetBlock extends GraphBlock {
   }
 
   /**
+   * Luma's {@code Bottleneck_SK(in, planes)}: output {@code 4 * planes} channels, the 3x3 replaced
+   * by a selective-kernel block.
+   *
+   * @param in input channels
+   * @param planes the bottleneck's planes
+   * @return a builder (stride 1, kernels 3 and 5, reduction 16, groups 1 until set: Luma's)
+   */
+  public static Builder bottleneckSK(int in, int planes) {
+    return new Builder(Kind.BOTTLENECK_SK, in, planes);
+  }
+
+  /**
    * Luma's {@code PreActBottleneck(in, planes)}: output {@code 4 * planes} channels.
    *
    * @param in input channels
@@ -102,6 +118,7 @@ public final class ResNetBlock extends GraphBlock {
   private enum Kind {
     BASIC("ResNetBlock.Basic", 1),
     BOTTLENECK("ResNetBlock.Bottleneck", 4),
+    BOTTLENECK_SK("ResNetBlock.Bottleneck_SK", 4),
     PRE_ACT_BOTTLENECK("ResNetBlock.PreActBottleneck", 4);
 
     final String name;
@@ -123,6 +140,8 @@ public final class ResNetBlock extends GraphBlock {
     private int baseWidth = 64;
     private int seReduction;
     private int seModuleHidden;
+    private int[] skKernels = {3, 5};
+    private int skReduction = 16;
     private double momentum = 0.1;
     private Supplier<? extends Layer> activation = ReLU::new;
     private Initializer initializer = Initializer.HE_NORMAL;
@@ -147,9 +166,14 @@ public final class ResNetBlock extends GraphBlock {
       return this;
     }
 
-    /** The 3x3 convolution's groups (ResNeXt's cardinality); default 1. Bottleneck only. */
+    /**
+     * The 3x3 convolution's groups (ResNeXt's cardinality), or the selective-kernel branches'
+     * groups in {@code Bottleneck_SK}; default 1.
+     */
     public Builder groups(int g) {
-      requireBottleneck("groups");
+      if (kind != Kind.BOTTLENECK && kind != Kind.BOTTLENECK_SK) {
+        throw new IllegalArgumentException(kind.name + ": groups is an option of the bottleneck block");
+      }
       if (g < 1) {
         throw new IllegalArgumentException(kind.name + ": groups " + g + " (expected: >= 1)");
       }
@@ -191,6 +215,26 @@ public final class ResNetBlock extends GraphBlock {
       }
       this.seModuleHidden = hidden;
       return this;
+    }
+
+    /** The selective-kernel branches' kernel sizes (default 3 and 5, Luma's {@code filter_sizes}). Bottleneck_SK only. */
+    public Builder skKernels(int... sizes) {
+      requireSK("skKernels");
+      this.skKernels = sizes.clone();
+      return this;
+    }
+
+    /** The selective-kernel attention's reduction (default 16, Luma's). Bottleneck_SK only. */
+    public Builder skReduction(int r) {
+      requireSK("skReduction");
+      this.skReduction = r;
+      return this;
+    }
+
+    private void requireSK(String option) {
+      if (kind != Kind.BOTTLENECK_SK) {
+        throw new IllegalArgumentException(kind.name + ": " + option + " is an option of ResNetBlock.Bottleneck_SK");
+      }
     }
 
     /** The batch norms' momentum, PyTorch's convention (default 0.1 = Luma's 0.9). */
@@ -256,6 +300,10 @@ public final class ResNetBlock extends GraphBlock {
             new LayerNode(act(), "relu"), new LayerNode(conv(planes, planes, 3, 1, 1), "conv2"),
             new LayerNode(bn(planes), "bn2"));
         case BOTTLENECK -> bottleneck(g, root);
+        case BOTTLENECK_SK -> g.extend(root,
+            new LayerNode(conv(in, planes, 1, 1, 1), "conv1"), new LayerNode(bn(planes), "bn1"),
+            new LayerNode(act(), "relu1"), new LayerNode(selectiveKernel(), "sk"),
+            new LayerNode(conv(planes, out(), 1, 1, 1), "conv3"), new LayerNode(bn(out()), "bn3"));
         case PRE_ACT_BOTTLENECK -> g.extend(root,
             new LayerNode(bn(in), "bn1"), new LayerNode(act(), "relu1"),
             new LayerNode(conv(in, planes, 1, 1, 1), "conv1"), new LayerNode(bn(planes), "bn2"),
@@ -274,6 +322,13 @@ public final class ResNetBlock extends GraphBlock {
         g.edge(root, sum);
       }
       return new ResNetBlock(g.build(), kind.name);
+    }
+
+    private SKBlock selectiveKernel() {
+      SKBlock.Builder sk = SKBlock2D.builder(planes, planes).kernels(skKernels).reduction(skReduction).groups(groups)
+          .stride(stride).activation(activation).momentum(momentum);
+      Long s = Rank.derive(seed, seeds++);
+      return (s == null ? sk : sk.seed(s)).build();
     }
 
     private LayerNode bottleneck(LayerGraph.Builder g, LayerNode root) {

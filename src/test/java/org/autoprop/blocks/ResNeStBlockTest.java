@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * ResNeStBlock and the bottleneck with timm's SE module against their published definitions
+ * ResNeStBlock, the bottleneck with timm's SE module and Luma's Bottleneck_SK against their published definitions
  * composed of torch.nn ({@code tools/conformance/resnest_blocks.py}): the state dict loads strictly,
  * the training output, the input and parameter gradients and the evaluation output agree, at radix
  * 2 (one and two cardinal groups, identity and projected shortcut) and radix 1 (the sigmoid gate).
@@ -26,7 +26,8 @@ class ResNeStBlockTest {
 
   @Test
   void everyBlockOfTheFileIsHere() {
-    assertEquals("radix2,radix2_card2_stride2,radix1,se_bottleneck", F.metadata().get("blocks"));
+    assertEquals("radix2,radix2_card2_stride2,radix1,se_bottleneck,sk_bottleneck,sk_bottleneck_stride2",
+        F.metadata().get("blocks"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -44,6 +45,17 @@ class ResNeStBlockTest {
     assertEquals(8, ResNetBlock.timmSeWidth(16));
     ZooCases.assertBlockCase(F, "se_bottleneck",
         ResNetBlock.bottleneck(8, 4).stride(2).seModule(ResNetBlock.timmSeWidth(16)).seed(1).build());
+  }
+
+  @Test
+  void bottleneckSKMatchesLumasDefinition() {
+    ResNetBlock stride1 = ResNetBlock.bottleneckSK(8, 2).skReduction(2).seed(1).build();
+    assertEquals("ResNetBlock.Bottleneck_SK", stride1.typeName());
+    ZooCases.assertBlockCase(F, "sk_bottleneck", stride1);
+    ZooCases.assertBlockCase(F, "sk_bottleneck_stride2",
+        ResNetBlock.bottleneckSK(4, 4).stride(2).skKernels(1, 3).skReduction(2).groups(2).seed(1).build());
+    var e = assertThrows(IllegalArgumentException.class, () -> ResNetBlock.bottleneck(4, 4).skKernels(3));
+    assertEquals("ResNetBlock.Bottleneck: skKernels is an option of ResNetBlock.Bottleneck_SK", e.getMessage());
   }
 
   @ParameterizedTest(name = "{0} channels -> {1}")

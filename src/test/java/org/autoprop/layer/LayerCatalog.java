@@ -335,6 +335,10 @@ final class LayerCatalog {
             .attentionChannels(3).seed(83).build(), 4, 8, 3, 3),
         of("ResNetBlock.Bottleneck with timm's SE module", () -> ResNetBlock.bottleneck(4, 2).seModule(3).seed(84)
             .build(), 2, 4, 4, 3),
+        of("ResNetBlock.Bottleneck_SK stride 2, groups 2", () -> ResNetBlock.bottleneckSK(3, 2).stride(2).skKernels(1, 3)
+            .skReduction(2).groups(2).seed(85).build(), 2, 3, 5, 4),
+        of("SKBlock2D stride 2", () -> SKBlock2D.builder(2, 4).kernels(3).stride(2).reduction(2).seed(86).build(),
+            2, 2, 5, 5),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",
