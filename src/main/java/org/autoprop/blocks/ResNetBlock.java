@@ -28,7 +28,12 @@ import org.autoprop.models.GraphBlock;
  *       {@code planes * baseWidth / 64 * groups} (ResNeXt: groups 32, base width 4; Wide ResNet:
  *       base width 128); with {@link Builder#squeezeExcitation} Luma's {@code Bottleneck_SE}: an
  *       {@link SEBlock} gate (node {@code se}) multiplies {@code bn3}'s output (node
- *       {@code scale}) before the sum;
+ *       {@code scale}) before the sum; with {@link Builder#seModule} timm's SE module there instead
+ *       ({@code se.fc1.*}, {@code se.fc2.*}: SE-ResNet);
+ *   <li>{@link #bottleneckSK}: Luma's {@code Bottleneck_SK}, {@code conv1 (1x1, in -> planes) -> bn1
+ *       -> relu1 -> sk (an {@link SKBlock2D} planes -> planes: branches of kernels 3 and 5 with
+ *       the block's stride and groups, their attention-weighted sum) -> conv3 (1x1) -> bn3}, plus
+ *       the shortcut, then ReLU (Luma applies no stride on this path; here the branches have it);
  *   <li>{@link #preActBottleneck}: Luma's {@code PreActBottleneck} (He et al., identity
  *       mappings), {@code bn1 -> relu -> conv1 (1x1) -> bn2 -> relu -> conv2 (3x3, stride) ->
  *       bn3 -> relu -> conv3 (1x1)}, plus the shortcut, no activation after the sum.
@@ -77,6 +82,29 @@ public final class ResNetBlock extends GraphBlock {
   }
 
   /**
+   * timm's hidden width of its SE module on {@code channels} channels: {@code channels / 16}
+   * rounded to a multiple of 8, at least 8 ({@code make_divisible(channels / 16, 8, round_limit=0)}).
+   *
+   * @param channels the gated channels
+   * @return the hidden width
+   */
+  public static int timmSeWidth(int channels) {
+    return Math.max(8, (int) (channels / 16.0 + 4) / 8 * 8);
+  }
+
+  /**
+   * Luma's {@code Bottleneck_SK(in, planes)}: output {@code 4 * planes} channels, the 3x3 replaced
+   * by a selective-kernel block.
+   *
+   * @param in input channels
+   * @param planes the bottleneck's planes
+   * @return a builder (stride 1, kernels 3 and 5, reduction 16, groups 1 until set: Luma's)
+   */
+  public static Builder bottleneckSK(int in, int planes) {
+    return new Builder(Kind.BOTTLENECK_SK, in, planes);
+  }
+
+  /**
    * Luma's {@code PreActBottleneck(in, planes)}: output {@code 4 * planes} channels.
    *
    * @param in input channels
@@ -90,6 +118,7 @@ public final class ResNetBlock extends GraphBlock {
   private enum Kind {
     BASIC("ResNetBlock.Basic", 1),
     BOTTLENECK("ResNetBlock.Bottleneck", 4),
+    BOTTLENECK_SK("ResNetBlock.Bottleneck_SK", 4),
     PRE_ACT_BOTTLENECK("ResNetBlock.PreActBottleneck", 4);
 
     final String name;
@@ -110,6 +139,9 @@ public final class ResNetBlock extends GraphBlock {
     private int groups = 1;
     private int baseWidth = 64;
     private int seReduction;
+    private int seModuleHidden;
+    private int[] skKernels = {3, 5};
+    private int skReduction = 16;
     private double momentum = 0.1;
     private Supplier<? extends Layer> activation = ReLU::new;
     private Initializer initializer = Initializer.HE_NORMAL;
@@ -134,9 +166,14 @@ public final class ResNetBlock extends GraphBlock {
       return this;
     }
 
-    /** The 3x3 convolution's groups (ResNeXt's cardinality); default 1. Bottleneck only. */
+    /**
+     * The 3x3 convolution's groups (ResNeXt's cardinality), or the selective-kernel branches'
+     * groups in {@code Bottleneck_SK}; default 1.
+     */
     public Builder groups(int g) {
-      requireBottleneck("groups");
+      if (kind != Kind.BOTTLENECK && kind != Kind.BOTTLENECK_SK) {
+        throw new IllegalArgumentException(kind.name + ": groups is an option of the bottleneck block");
+      }
       if (g < 1) {
         throw new IllegalArgumentException(kind.name + ": groups " + g + " (expected: >= 1)");
       }
@@ -162,6 +199,42 @@ public final class ResNetBlock extends GraphBlock {
       requireBottleneck("squeezeExcitation");
       this.seReduction = reduction;
       return this;
+    }
+
+    /**
+     * Adds timm's squeeze-and-excitation module after {@code bn3} (SE-ResNet as timm's
+     * {@code seresnet50}): the gate of torchvision's {@code ops.SqueezeExcitation}, 1x1
+     * convolutions with bias {@code se.fc1} ({@code 4 planes -> hidden}) and {@code se.fc2}, which
+     * multiplies {@code bn3}'s output (node {@code scale}) before the sum. timm's hidden width is
+     * {@link #timmSeWidth}. Bottleneck only; not with {@link #squeezeExcitation}.
+     */
+    public Builder seModule(int hidden) {
+      requireBottleneck("seModule");
+      if (hidden < 1) {
+        throw new IllegalArgumentException(kind.name + ": seModule hidden width " + hidden + " (expected: >= 1)");
+      }
+      this.seModuleHidden = hidden;
+      return this;
+    }
+
+    /** The selective-kernel branches' kernel sizes (default 3 and 5, Luma's {@code filter_sizes}). Bottleneck_SK only. */
+    public Builder skKernels(int... sizes) {
+      requireSK("skKernels");
+      this.skKernels = sizes.clone();
+      return this;
+    }
+
+    /** The selective-kernel attention's reduction (default 16, Luma's). Bottleneck_SK only. */
+    public Builder skReduction(int r) {
+      requireSK("skReduction");
+      this.skReduction = r;
+      return this;
+    }
+
+    private void requireSK(String option) {
+      if (kind != Kind.BOTTLENECK_SK) {
+        throw new IllegalArgumentException(kind.name + ": " + option + " is an option of ResNetBlock.Bottleneck_SK");
+      }
     }
 
     /** The batch norms' momentum, PyTorch's convention (default 0.1 = Luma's 0.9). */
@@ -227,6 +300,10 @@ public final class ResNetBlock extends GraphBlock {
             new LayerNode(act(), "relu"), new LayerNode(conv(planes, planes, 3, 1, 1), "conv2"),
             new LayerNode(bn(planes), "bn2"));
         case BOTTLENECK -> bottleneck(g, root);
+        case BOTTLENECK_SK -> g.extend(root,
+            new LayerNode(conv(in, planes, 1, 1, 1), "conv1"), new LayerNode(bn(planes), "bn1"),
+            new LayerNode(act(), "relu1"), new LayerNode(selectiveKernel(), "sk"),
+            new LayerNode(conv(planes, out(), 1, 1, 1), "conv3"), new LayerNode(bn(out()), "bn3"));
         case PRE_ACT_BOTTLENECK -> g.extend(root,
             new LayerNode(bn(in), "bn1"), new LayerNode(act(), "relu1"),
             new LayerNode(conv(in, planes, 1, 1, 1), "conv1"), new LayerNode(bn(planes), "bn2"),
@@ -247,6 +324,13 @@ public final class ResNetBlock extends GraphBlock {
       return new ResNetBlock(g.build(), kind.name);
     }
 
+    private SKBlock selectiveKernel() {
+      SKBlock.Builder sk = SKBlock2D.builder(planes, planes).kernels(skKernels).reduction(skReduction).groups(groups)
+          .stride(stride).activation(activation).momentum(momentum);
+      Long s = Rank.derive(seed, seeds++);
+      return (s == null ? sk : sk.seed(s)).build();
+    }
+
     private LayerNode bottleneck(LayerGraph.Builder g, LayerNode root) {
       long width = (long) planes * baseWidth / 64 * groups;
       if (width < 1 || width > Integer.MAX_VALUE) {
@@ -259,12 +343,22 @@ public final class ResNetBlock extends GraphBlock {
           new LayerNode(conv(w, w, 3, stride, groups), "conv2"), new LayerNode(bn(w), "bn2"),
           new LayerNode(act(), "relu2"), new LayerNode(conv(w, out(), 1, 1, 1), "conv3"),
           new LayerNode(bn(out()), "bn3"));
-      if (seReduction == 0) {
+      if (seReduction == 0 && seModuleHidden == 0) {
         return bn3;
       }
-      SEBlock.Builder se = new SEBlock.Builder(Rank.TWO, out()).reduction(seReduction);
-      Long s = Rank.derive(seed, seeds++);
-      LayerNode gate = new LayerNode((s == null ? se : se.seed(s)).build(), "se");
+      if (seReduction != 0 && seModuleHidden != 0) {
+        throw new IllegalArgumentException(kind.name + ": squeezeExcitation and seModule together (expected: one gate)");
+      }
+      LayerNode gate;
+      if (seModuleHidden != 0) {
+        Long s1 = Rank.derive(seed, seeds++);
+        Long s2 = Rank.derive(seed, seeds++);
+        gate = new LayerNode(ConvGate.of(out(), seModuleHidden, initializer, s1, s2), "se");
+      } else {
+        SEBlock.Builder se = new SEBlock.Builder(Rank.TWO, out()).reduction(seReduction);
+        Long s = Rank.derive(seed, seeds++);
+        gate = new LayerNode((s == null ? se : se.seed(s)).build(), "se");
+      }
       LayerNode scale = new LayerNode(new Identity(), MergeMode.HADAMARD, "scale");
       g.edge(bn3, gate).edge(bn3, scale).edge(gate, scale);
       return scale;

@@ -62,6 +62,7 @@ public final class SKBlock extends GraphBlock {
     private int[] kernels = {3, 5};
     private int reduction = 16;
     private int groups = 1;
+    private int stride = 1;
     private Supplier<? extends Layer> activation = ReLU::new;
     private double momentum = 0.1;
     private Initializer initializer = Initializer.HE_UNIFORM;
@@ -102,6 +103,18 @@ public final class SKBlock extends GraphBlock {
             + ", the output channels, so that the hidden width out / reduction is at least 1)");
       }
       this.reduction = r;
+      return this;
+    }
+
+    /**
+     * The branch convolutions' stride (default 1, Luma's only one): with stride {@code s} each
+     * branch pads {@code k / 2} on every side, as a strided "same" convolution in PyTorch.
+     */
+    public Builder stride(int s) {
+      if (s < 1) {
+        throw new IllegalArgumentException(name(rank) + ": stride " + s + " (expected: >= 1)");
+      }
+      this.stride = s;
       return this;
     }
 
@@ -165,7 +178,8 @@ public final class SKBlock extends GraphBlock {
       LayerGraph.Builder g = LayerGraph.builder().root(root).term(sum).edge(fc, softmax);
       for (int i = 0; i < branches; i++) {
         LayerNode branch = new LayerNode(new Sequential(
-            rank.conv(in, out, kernels[i], 1, "same", groups, initializer, Rank.derive(seed, i)),
+            rank.conv(in, out, kernels[i], stride, stride == 1 ? "same" : String.valueOf(kernels[i] / 2), groups,
+                initializer, Rank.derive(seed, i)),
             rank.batchNorm(out, momentum), activation()), "branch_" + i);
         LayerNode slice = new LayerNode(Slice.index(1, i), "slice_" + i);
         LayerNode scale = new LayerNode(new Identity(), MergeMode.HADAMARD, "scale_" + i);

@@ -51,6 +51,15 @@ public final class Parameter {
     return new Parameter(prefix + "." + name, value, grad);
   }
 
+  /**
+   * The same tensors under another name: for a block that exposes a child's parameter as its own
+   * bare parameter, as a PyTorch module holding an {@code nn.Parameter} directly (ConvNeXt's
+   * {@code layer_scale}).
+   */
+  public Parameter renamed(String newName) {
+    return new Parameter(newName, value, grad);
+  }
+
   /** Sets the gradient to zero. */
   public void zeroGrad() {
     grad.fill(0f);

@@ -18,7 +18,7 @@ import org.autoprop.models.GraphBlock;
 
 /**
  * torchvision's ResNet family (He et al.; ResNet v1.5, the stride on the bottleneck's 3x3) on
- * {@code [N, C, H, W]}: ResNet-18/34/50/101/152, ResNeXt-50 (32x4d) and Wide ResNet-50-2, with
+ * {@code [N, C, H, W]}: ResNet-18/34/50/101/152, ResNeXt-50 (32x4d), Wide ResNet-50-2 and timm's SE-ResNet-50, with
  * torchvision's structure and state-dict names ({@code conv1.weight}, {@code bn1.*},
  * {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.weight}), so
  * that torchvision's weights map one to one (BatchNorm's {@code num_batches_tracked} aside: it is
@@ -90,6 +90,17 @@ public final class ResNet extends GraphBlock {
   }
 
   /**
+   * SE-ResNet-50 as timm's {@code seresnet50} (Hu et al.): ResNet-50 with a squeeze-and-excitation
+   * module after each bottleneck's {@code bn3} ({@link ResNetBlock.Builder#seModule}, hidden width
+   * {@link ResNetBlock#timmSeWidth}, names {@code layerS.B.se.fc1.*}, {@code layerS.B.se.fc2.*}).
+   */
+  public static Builder seResnet50() {
+    Builder b = new Builder("SE-ResNet-50", true, new int[] {3, 4, 6, 3});
+    b.seModule = true;
+    return b;
+  }
+
+  /**
    * A ResNet of any depth: {@code blocks[i]} blocks in stage {@code i + 1} (four stages).
    *
    * @param name the model's type name
@@ -112,6 +123,7 @@ public final class ResNet extends GraphBlock {
     private int groups = 1;
     private int baseWidth = 64;
     private int width = 64;
+    private boolean seModule;
     private Long seed;
 
     private Builder(String name, boolean bottleneck, int[] blocks) {
@@ -197,6 +209,9 @@ public final class ResNet extends GraphBlock {
           ResNetBlock.Builder b = bottleneck
               ? ResNetBlock.bottleneck(in, planes).groups(groups).baseWidth(baseWidth)
               : ResNetBlock.basic(in, planes);
+          if (seModule) {
+            b.seModule(ResNetBlock.timmSeWidth(planes * 4));
+          }
           b.stride(i == 0 && stage > 0 ? 2 : 1);
           Long s = seed(seedIndex++);
           stageBlocks[i] = (s == null ? b : b.seed(s)).build();

@@ -308,6 +308,37 @@ final class LayerCatalog {
         of("LeNet-5", () -> LeNet5.lenet5().classes(3).seed(64).build(), 2, 1, 32, 32),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3),
+        of("ConvNeXtBlock.V1 layer scale 1", () -> org.autoprop.blocks.ConvNeXtBlock.v1(3).layerScale(1).seed(71)
+            .build(), 2, 3, 4, 5),
+        new Entry("ConvNeXtBlock.V1 stochastic depth 0.5", () -> org.autoprop.blocks.ConvNeXtBlock.v1(2).layerScale(1)
+            .stochasticDepth(0.5).seed(72).build(), Shape.of(3, 2, 3, 3), true),
+        of("ConvNeXtBlock.V2", () -> org.autoprop.blocks.ConvNeXtBlock.v2(2).seed(73).build(), 2, 2, 4, 3),
+        of("ConvNeXt (zoo) widths 4, 6, depths 1, 1", () -> org.autoprop.zoo.ConvNeXt.custom("ConvNeXt-narrow",
+            new int[] {4, 6}, new int[] {1, 1}).layerScale(1).classes(3).inChannels(2).seed(74).build(), 2, 2, 16, 16),
+        of("ShuffleNetBlock stride 1", () -> org.autoprop.blocks.ShuffleNetBlock.builder(4, 4, 1).seed(75).build(),
+            2, 4, 4, 3),
+        of("ShuffleNetBlock stride 2", () -> org.autoprop.blocks.ShuffleNetBlock.builder(3, 4, 2).seed(76).build(),
+            2, 3, 5, 4),
+        of("ShuffleNetV2 (zoo) repeats 1, 2, 1, channels 6, 4, 4, 6, 8", () -> org.autoprop.zoo.ShuffleNetV2.custom(
+            "ShuffleNetV2-narrow", new int[] {1, 2, 1}, new int[] {6, 4, 4, 6, 8}).classes(3).inChannels(2).seed(78)
+            .build(), 2, 2, 40, 40),
+        of("RegNetBlock SE, identity shortcut", () -> org.autoprop.blocks.RegNetBlock.builder(4, 4).groupWidth(2)
+            .seRatio(0.5).seed(79).build(), 2, 4, 4, 3),
+        of("RegNetBlock projection, stride 2, bottleneck 0.5", () -> org.autoprop.blocks.RegNetBlock.builder(3, 4)
+            .stride(2).groupWidth(1).bottleneck(0.5).seed(80).build(), 2, 3, 5, 4),
+        of("RegNet (zoo) widths 4, 6, SE", () -> org.autoprop.zoo.RegNet.custom("RegNet-narrow", new int[] {4, 6},
+            new int[] {1, 1}, new int[] {2, 3}).seRatio(0.5).stemWidth(4).classes(3).inChannels(2).seed(81).build(),
+            2, 2, 16, 16),
+        of("ResNeStBlock radix 2, cardinality 2, stride 2", () -> org.autoprop.blocks.ResNeStBlock.builder(3, 4)
+            .stride(2).cardinality(2).baseWidth(32).attentionChannels(4).seed(82).build(), 4, 3, 4, 4),
+        of("ResNeStBlock radix 1, identity", () -> org.autoprop.blocks.ResNeStBlock.builder(8, 2).radix(1)
+            .attentionChannels(3).seed(83).build(), 4, 8, 3, 3),
+        of("ResNetBlock.Bottleneck with timm's SE module", () -> ResNetBlock.bottleneck(4, 2).seModule(3).seed(84)
+            .build(), 2, 4, 4, 3),
+        of("ResNetBlock.Bottleneck_SK stride 2, groups 2", () -> ResNetBlock.bottleneckSK(3, 2).stride(2).skKernels(1, 3)
+            .skReduction(2).groups(2).seed(85).build(), 2, 3, 5, 4),
+        of("SKBlock2D stride 2", () -> SKBlock2D.builder(2, 4).kernels(3).stride(2).reduction(2).seed(86).build(),
+            2, 2, 5, 5),
         of("MobileNetBlock.InvRes residual",
             () -> org.autoprop.blocks.MobileNetBlock.invRes(3, 3).seed(55).build(), 2, 3, 4, 4),
         of("MobileNetBlock.InvRes expand 3, stride 2",

@@ -37,7 +37,10 @@ class ZooParityCheck {
       Map.entry("resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build()),
       Map.entry("wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build()),
       Map.entry("densenet121", () -> DenseNet.densenet121().seed(0).build()),
-      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build())); // the script sets p = 0 too
+      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()), // the script sets p = 0 too
+      Map.entry("convnext_tiny", () -> ConvNeXt.convnextTiny().stochasticDepth(0).seed(0).build()), // as the script
+      Map.entry("shufflenet_v2_x1_0", () -> ShuffleNetV2.x1_0().seed(0).build()),
+      Map.entry("regnet_y_400mf", () -> RegNet.regnetY400mf().seed(0).build()));
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {
