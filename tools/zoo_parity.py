@@ -2,7 +2,7 @@
 """Exports full-size torchvision models for the zoo's parity check (ZooParityCheck, run by
 tools/zoo_parity.sh): for each model, DIR/<model>.safetensors is torchvision's state dict (random
 initialisation, torch.manual_seed(0); float32, num_batches_tracked as int64, as PyTorch writes it) and
-DIR/<model>_ref.safetensors holds (dropout set to p = 0 in both) a fixed batch `x` [2, 3, 224, 224], `labels`, the evaluation logits
+DIR/<model>_ref.safetensors holds (dropout and stochastic depth set to p = 0 in both) a fixed batch `x` [2, 3, 224, 224], `labels`, the evaluation logits
 `eval`, the training-mode logits `train`, and `eval_after_step`, the evaluation logits after one SGD
 step (lr 0.1, momentum 0, cross-entropy on `labels`), float32 as a user's PyTorch would run, and in
 the metadata `after_step_f32_error`: how far PyTorch's own float32 logits after the step are from
@@ -20,15 +20,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "con
 import conv_nd  # noqa: E402
 
 MODELS = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "resnet101", "resnet152",
-          "densenet121", "mobilenet_v2"]
+          "densenet121", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0",
+          "efficientnet_v2_s"]
 
 
 def make(name):
-    """torchvision's model from seed 0; dropout off (p = 0), so that training mode is deterministic."""
+    """torchvision's model from seed 0; dropout and stochastic depth off (p = 0), so that training mode is
+    deterministic."""
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)()
     for m in model.modules():
-        if isinstance(m, torch.nn.Dropout):
+        if isinstance(m, (torch.nn.Dropout, torchvision.ops.StochasticDepth)):
             m.p = 0.0
     return model
 

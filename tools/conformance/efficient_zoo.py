@@ -13,10 +13,12 @@ output `y`, `gy`, the input gradient `gx` and every parameter gradient `grad.NAM
 forward `after.NAME`; and the evaluation-mode output `y_eval`. Math in float64 on float32 values, stored as float32.
 Metadata: `kind` and the block's configuration.
 
-Models: src/test/resources/conformance/zoo_efficient.safetensors, as resnet_zoo.py: for each model M of `models`
+Models: src/test/resources/conformance/zoo_efficient.safetensors (with MobileNetV1, which torchvision lacks, as a
+torch.nn twin of org.autoprop.zoo.MobileNetV1 here), as resnet_zoo.py: for each model M of `models`
 (metadata), `M.names` (`name:d0xd1...` of every state-dict entry, sorted; `num_batches_tracked` included) and
 `M.params` (the parameter count); for the small models run (dropout and stochastic depth 0), with synthetic weights
-(synthetic.py), `M.x`, the evaluation logits `M.eval`, the training-mode logits `M.train`, and `M.step`: the evaluation
+(synthetic.py), the input's shape `M.input` (metadata, `d0xd1...`; the input is synthetic("x", shape)), the
+evaluation logits `M.eval`, the training-mode logits `M.train`, and `M.step`: the evaluation
 logits after one SGD step (lr 0.1, no momentum, cross-entropy on the labels `M.labels`) from that training forward,
 all in float64; and `M.train_f32_error`, `M.step_f32_error` (metadata): the largest error of PyTorch's own float32
 logits there, relative to the largest logit.
@@ -111,6 +113,27 @@ def efficientnet_v2_tiny():
                           norm_layer=partial(torch.nn.BatchNorm2d, eps=1e-3))
 
 
+class MobileNetV1(torch.nn.Module):
+    """MobileNetV1 (Howard et al. 2017) as org.autoprop.zoo.MobileNetV1 names it; torchvision has none."""
+
+    def __init__(self, width=1.0, classes=10):
+        super().__init__()
+        nn = torch.nn
+        table = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+        c = max(8, int(32 * width))
+        features = [nn.Sequential(nn.Conv2d(3, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU())]
+        for out, stride in table:
+            out = max(8, int(out * width))
+            features.append(nn.Sequential(nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c),
+                                          nn.ReLU(), nn.Conv2d(c, out, 1, bias=False), nn.BatchNorm2d(out), nn.ReLU()))
+            c = out
+        self.features = nn.Sequential(*features)
+        self.classifier = nn.Sequential(nn.Dropout(0.0), nn.Linear(c, classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x).mean((2, 3)), 1))
+
+
 M = torchvision.models
 MODELS = {
     "mobilenet_v3_small": lambda: M.mobilenet_v3_small(num_classes=10),
@@ -121,9 +144,10 @@ MODELS = {
     "mobilenet_v3_large_w025": lambda: M.mobilenet_v3_large(num_classes=10, width_mult=0.25, dropout=0.0),
     "efficientnet_tiny": efficientnet_tiny,
     "efficientnet_v2_tiny": efficientnet_v2_tiny,
+    "mobilenet_v1_w025": lambda: MobileNetV1(0.25),
 }
 RUN = {"mobilenet_v3_small_w025": (2, 3, 64, 64), "mobilenet_v3_large_w025": (2, 3, 64, 64),
-       "efficientnet_tiny": (2, 3, 32, 32), "efficientnet_v2_tiny": (2, 3, 32, 32)}
+       "efficientnet_tiny": (2, 3, 32, 32), "efficientnet_v2_tiny": (2, 3, 32, 32), "mobilenet_v1_w025": (2, 3, 64, 64)}
 LABELS = [3, 7]
 
 
@@ -161,7 +185,9 @@ def zoo():
         x = synthetic("x", RUN[key])
         evaluation, train, step = run(make, weights, x, torch.float64)
         _, train32, step32 = run(make, weights, x, torch.float32)
-        tensors.update({key + ".x": x, key + ".eval": evaluation, key + ".train": train, key + ".step": step,
+        # The input is not stored: it is synthetic("x", shape), rebuilt by the test from the shape.
+        meta[key + ".input"] = "x".join(str(d) for d in RUN[key])
+        tensors.update({key + ".eval": evaluation, key + ".train": train, key + ".step": step,
                         key + ".labels": torch.tensor(LABELS, dtype=torch.float64)})
         meta[key + ".train_f32_error"] = repr(((train32 - train).abs().max() / train.abs().max()).item())
         meta[key + ".step_f32_error"] = repr(((step32 - step).abs().max() / step.abs().max()).item())

@@ -29,8 +29,8 @@ import org.autoprop.models.GraphBlock;
  *
  * <p>The width multiplier {@code alpha} makes every width {@code max(8, floor(c * alpha))} (as
  * TensorFlow's reference {@code mobilenet_v1}, whose {@code min_depth} is 8). Convolutions have
- * no bias and start He normal (fan-out); the classifier starts as {@code nn.Linear}; batch norms
- * have PyTorch's defaults. Dropout defaults to 0 (the paper's network has none; TensorFlow's
+ * no bias and start He normal (fan-out, as torchvision's MobileNets); the classifier starts as
+ * {@code nn.Linear}; batch norms have PyTorch's defaults. Dropout defaults to 0 (the paper's network has none; TensorFlow's
  * keeps 0.999).
  *
  * <p>Example: {@code MobileNetV1.builder().classes(10).widthMultiplier(0.25).seed(7).build()}.

@@ -37,7 +37,11 @@ class ZooParityCheck {
       Map.entry("resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build()),
       Map.entry("wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build()),
       Map.entry("densenet121", () -> DenseNet.densenet121().seed(0).build()),
-      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build())); // the script sets p = 0 too
+      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()), // the script sets p = 0 too
+      Map.entry("mobilenet_v3_small", () -> MobileNetV3.small().dropout(0).seed(0).build()),
+      Map.entry("mobilenet_v3_large", () -> MobileNetV3.large().dropout(0).seed(0).build()),
+      Map.entry("efficientnet_b0", () -> EfficientNet.b0().dropout(0).stochasticDepth(0).seed(0).build()),
+      Map.entry("efficientnet_v2_s", () -> EfficientNet.v2S().dropout(0).stochasticDepth(0).seed(0).build()));
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {
