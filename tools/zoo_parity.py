@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "con
 import conv_nd  # noqa: E402
 
 MODELS = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "resnet101", "resnet152",
-          "densenet121", "mobilenet_v2", "convnext_tiny", "shufflenet_v2_x1_0", "regnet_y_400mf"]
+          "densenet121", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0",
+          "efficientnet_v2_s", "convnext_tiny", "shufflenet_v2_x1_0", "regnet_y_400mf"]
 
 
 def make(name):

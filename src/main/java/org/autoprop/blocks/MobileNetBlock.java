@@ -9,10 +9,12 @@ import org.autoprop.graph.LayerNode;
 import org.autoprop.graph.MergeMode;
 import org.autoprop.layer.BatchNorm2D;
 import org.autoprop.layer.Conv2D;
+import org.autoprop.layer.HardSigmoid;
 import org.autoprop.layer.HardSwish;
 import org.autoprop.layer.Identity;
 import org.autoprop.layer.Initializer;
 import org.autoprop.layer.Layer;
+import org.autoprop.layer.ReLU;
 import org.autoprop.layer.ReLU6;
 import org.autoprop.layer.Sequential;
 import org.autoprop.models.GraphBlock;
@@ -38,7 +40,18 @@ import org.autoprop.models.GraphBlock;
  *       {@link SEBlock} gate after the depthwise stage, Luma's default activation hard swish and
  *       reduction 4. Its nodes are {@code expand} (absent when {@code t == 1}), {@code depthwise},
  *       {@code se} and {@code scale} (the gate times the depthwise output) and {@code project}
- *       ({@code project.0.weight}, {@code project.1.*}).
+ *       ({@code project.0.weight}, {@code project.1.*});
+ *   <li>{@link #invResV3}: torchvision's {@code InvertedResidual} of MobileNetV3 (Howard et al.
+ *       2019), node {@code block} a {@code Sequential} of
+ *       <pre>
+ * expand:     conv 1x1 in -> expanded, batch norm, activation     (absent when expanded == in)
+ * depthwise:  conv k x k stride s, batch norm, activation
+ * se:         {@link SqueezeExcitation} (ReLU, hard sigmoid)      (when asked for)
+ * project:    conv 1x1 expanded -> out, batch norm
+ *       </pre>
+ *       indexed from 0 as present ({@code block.0.0.weight}, {@code block.0.1.*}, ...,
+ *       {@code block.2.fc1.weight} when the SE gate is the third); the activation is ReLU or hard
+ *       swish, the batch norms have torchvision's eps 1e-3 and momentum 0.01.
  * </ul>
  *
  * <p>The input is added to the output (node {@code add}) when the stride is 1 and {@code in ==
@@ -84,6 +97,19 @@ public final class MobileNetBlock extends GraphBlock {
     Builder b = new Builder("MobileNetBlock.InvRes_SE", true, in, out);
     b.activation = HardSwish::new;
     return b;
+  }
+
+  /**
+   * torchvision's MobileNetV3 {@code InvertedResidual}: {@code InvertedResidualConfig(in, kernel,
+   * expanded, out, use_se, activation, stride, dilation 1)}.
+   *
+   * @param in input channels
+   * @param expanded the hidden width (the expansion layer is absent when it equals {@code in})
+   * @param out output channels
+   * @return a builder with kernel 3, stride 1, no SE gate, ReLU, batch norm eps 1e-3 and momentum 0.01
+   */
+  public static V3Builder invResV3(int in, int expanded, int out) {
+    return new V3Builder(in, expanded, out);
   }
 
   /** Options of a {@link MobileNetBlock}. */
@@ -256,5 +282,135 @@ public final class MobileNetBlock extends GraphBlock {
       return g.extend(scale, new LayerNode(new Sequential(projection, bn(out)), "project"));
     }
 
+  }
+
+  /** Options of the MobileNetV3 block, {@link #invResV3}. */
+  public static final class V3Builder {
+    private static final String NAME = "MobileNetBlock.InvResV3";
+    private final int in;
+    private final int expanded;
+    private final int out;
+    private int kernel = 3;
+    private int stride = 1;
+    private int squeeze;
+    private double momentum = 0.01;
+    private double eps = 1e-3;
+    private Supplier<? extends Layer> activation = ReLU::new;
+    private Initializer initializer = Initializer.HE_NORMAL;
+    private Long seed;
+    private int seeds;
+
+    V3Builder(int in, int expanded, int out) {
+      if (in < 1 || expanded < 1 || out < 1) {
+        throw new IllegalArgumentException(NAME + ": in " + in + ", expanded " + expanded + ", out " + out
+            + " (expected: >= 1 each)");
+      }
+      this.in = in;
+      this.expanded = expanded;
+      this.out = out;
+    }
+
+    /** The depthwise convolution's stride, 1 or 2; default 1. */
+    public V3Builder stride(int s) {
+      if (s != 1 && s != 2) {
+        throw new IllegalArgumentException(NAME + ": stride " + s + " (expected: 1 or 2)");
+      }
+      this.stride = s;
+      return this;
+    }
+
+    /** The depthwise convolution's kernel, odd; default 3. */
+    public V3Builder kernel(int k) {
+      if (k < 1 || k % 2 == 0) {
+        throw new IllegalArgumentException(NAME + ": kernel " + k + " (expected: odd and >= 1)");
+      }
+      this.kernel = k;
+      return this;
+    }
+
+    /**
+     * Adds the squeeze-and-excitation gate after the depthwise stage with hidden width
+     * {@code squeeze} (torchvision's {@code _make_divisible(expanded // 4, 8)}).
+     */
+    public V3Builder squeezeExcitation(int squeeze) {
+      if (squeeze < 1) {
+        throw new IllegalArgumentException(NAME + ": squeezeExcitation " + squeeze + " (expected: >= 1)");
+      }
+      this.squeeze = squeeze;
+      return this;
+    }
+
+    /** Hard swish (torchvision's "HS") rather than ReLU ("RE") as the activation. */
+    public V3Builder hardSwish() {
+      this.activation = HardSwish::new;
+      return this;
+    }
+
+    /** The batch norms' momentum, PyTorch's convention (default 0.01, torchvision's for MobileNetV3). */
+    public V3Builder momentum(double m) {
+      if (!(m >= 0 && m <= 1)) {
+        throw new IllegalArgumentException(NAME + ": momentum " + m + " (expected: 0 <= momentum <= 1)");
+      }
+      this.momentum = m;
+      return this;
+    }
+
+    /** The batch norms' eps (default 1e-3, torchvision's for MobileNetV3). */
+    public V3Builder eps(double e) {
+      if (!(e > 0 && e < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException(NAME + ": eps " + e + " (expected: > 0)");
+      }
+      this.eps = e;
+      return this;
+    }
+
+    /** The convolutions' weight initializer (default He normal; the SE gate's biases start at 0). */
+    public V3Builder initializer(Initializer init) {
+      this.initializer = Objects.requireNonNull(init, "initializer");
+      return this;
+    }
+
+    /** The seed of the initialization (default: the next of the global default sequence). */
+    public V3Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    private Sequential convNorm(int from, int to, int k, int convStride, int groups, boolean activated) {
+      Conv2D.Builder b = Conv2D.builder(from, to).kernel(k).stride(convStride).padding((k - 1) / 2).groups(groups)
+          .bias(false).initializer(initializer);
+      Long s = Rank.derive(seed, seeds++);
+      Conv2D conv = (s == null ? b : b.seed(s)).build();
+      BatchNorm2D bn = new BatchNorm2D(to).momentum(momentum).eps(eps);
+      return activated
+          ? new Sequential(conv, bn, Objects.requireNonNull(activation.get(), "the activation supplier returned null"))
+          : new Sequential(conv, bn);
+    }
+
+    /** The block. */
+    public MobileNetBlock build() {
+      seeds = 0;
+      List<Layer> layers = new ArrayList<>(4);
+      if (expanded != in) {
+        layers.add(convNorm(in, expanded, 1, 1, 1, true));
+      }
+      layers.add(convNorm(expanded, expanded, kernel, stride, expanded, true));
+      if (squeeze > 0) {
+        SqueezeExcitation.Builder se = SqueezeExcitation.builder(expanded, squeeze).scaleActivation(HardSigmoid::new)
+            .initializer(initializer).biasInitializer(Initializer.ZEROS);
+        Long s = Rank.derive(seed, seeds++);
+        layers.add((s == null ? se : se.seed(s)).build());
+      }
+      layers.add(convNorm(expanded, out, 1, 1, 1, false));
+      LayerNode root = new LayerNode(new Identity(), "in");
+      LayerGraph.Builder g = LayerGraph.builder().root(root);
+      LayerNode last = g.extend(root, new LayerNode(new Sequential(layers.toArray(Layer[]::new)), "block"));
+      if (stride == 1 && in == out) {
+        LayerNode sum = new LayerNode(new Identity(), MergeMode.SUM, "add");
+        g.edge(last, sum).edge(root, sum);
+        last = sum;
+      }
+      return new MobileNetBlock(g.term(last).build(), NAME);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.autoprop.zoo;
 
 import org.autoprop.blocks.MobileNetBlock;
+import org.autoprop.blocks.Widths;
 import org.autoprop.graph.LayerGraph;
 import org.autoprop.graph.LayerNode;
 import org.autoprop.layer.BatchNorm2D;
@@ -62,9 +63,7 @@ public final class MobileNetV2 extends GraphBlock {
    * at least 8, plus 8 if rounding down lost more than 10% of {@code v}.
    */
   static int makeDivisible(double v) {
-    int divisor = 8;
-    int rounded = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
-    return rounded < 0.9 * v ? rounded + divisor : rounded;
+    return Widths.makeDivisible(v, 8);
   }
 
   /** Options of a {@link MobileNetV2}: torchvision's defaults until set. */

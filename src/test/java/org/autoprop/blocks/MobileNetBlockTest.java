@@ -13,10 +13,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.autoprop.io.SafeTensors;
 import org.autoprop.io.StateDict;
+import org.autoprop.layer.HardSigmoid;
+import org.autoprop.layer.HardSwish;
 import org.autoprop.layer.Parameter;
+import org.autoprop.layer.ReLU;
 import org.autoprop.tensor.Shape;
 import org.autoprop.tensor.Tensor;
 import org.autoprop.testing.Conformance;
+import org.autoprop.testing.LayerTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,7 +30,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and without the residual) and, for {@code InvRes_SE}, the same composed of torch.nn modules
  * ({@code tools/conformance/mobilenet_zoo.py}): the state dict loads strictly into the block, and
  * the training output, the input and parameter gradients, the updated running statistics and the
- * evaluation output agree. Finite differences: the catalogue entries in {@code LayerCatalog}.
+ * evaluation output agree; the same for the MobileNetV3 block against torchvision's
+ * {@code mobilenetv3.InvertedResidual} ({@code tools/conformance/efficient_zoo.py}, files
+ * {@code mnv3block_*}). Finite differences: the catalogue entries in {@code LayerCatalog}.
  */
 class MobileNetBlockTest {
   static Stream<String> files() throws IOException {
@@ -147,5 +153,71 @@ class MobileNetBlockTest {
     e = assertThrows(IllegalArgumentException.class, () -> block.forward(Tensor.zeros(1, 3, 5, 5), true));
     assertTrue(e.getMessage().startsWith("MobileNetBlock.InvRes: ") && e.getMessage().contains("[1, 3, 5, 5]"),
         e.getMessage());
+  }
+
+  static Stream<String> v3Files() throws IOException {
+    return TorchvisionBlockCheck.files("mnv3block_");
+  }
+
+  @Test
+  void v3ConformanceFilesArePresent() throws IOException {
+    assertEquals(3, v3Files().count());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("v3Files")
+  void v3MatchesTorchvision(String file) {
+    SafeTensors f = Conformance.load(file);
+    Map<String, String> m = f.metadata();
+    MobileNetBlock.V3Builder b = MobileNetBlock.invResV3(Integer.parseInt(m.get("in")),
+        Integer.parseInt(m.get("expanded")), Integer.parseInt(m.get("out"))).kernel(Integer.parseInt(m.get("kernel")))
+        .stride(Integer.parseInt(m.get("stride"))).seed(1);
+    int se = Integer.parseInt(m.get("se"));
+    if (se > 0) {
+      b.squeezeExcitation(se);
+    }
+    if (m.get("hs").equals("1")) {
+      b.hardSwish();
+    }
+    TorchvisionBlockCheck.assertMatches(file, f, b.build());
+  }
+
+  @Test
+  void v3HasTorchvisionsLayout() {
+    MobileNetBlock block = MobileNetBlock.invResV3(8, 24, 8).kernel(5).squeezeExcitation(8).hardSwish().seed(5)
+        .build();
+    assertEquals("MobileNetBlock.InvResV3", block.typeName());
+    assertEquals(List.of("block.0.0.weight", "block.0.1.weight", "block.0.1.bias", "block.1.0.weight",
+        "block.1.1.weight", "block.1.1.bias", "block.2.fc1.weight", "block.2.fc1.bias", "block.2.fc2.weight",
+        "block.2.fc2.bias", "block.3.0.weight", "block.3.1.weight", "block.3.1.bias"),
+        block.parameters().stream().map(Parameter::name).toList());
+    assertTrue(block.summary(Shape.of(2, 8, 5, 5)).contains("SUM"));
+    // Hard swish after the expansion and the depthwise conv, ReLU and a hard sigmoid in the gate.
+    assertEquals(2, LayerTree.all(block, HardSwish.class).size());
+    assertEquals(1, LayerTree.all(block, ReLU.class).size());
+    assertEquals(1, LayerTree.all(block, HardSigmoid.class).size());
+    MobileNetBlock plain = MobileNetBlock.invResV3(8, 8, 16).stride(2).seed(6).build();
+    assertEquals(List.of("block.0.0.weight", "block.0.1.weight", "block.0.1.bias", "block.1.0.weight",
+        "block.1.1.weight", "block.1.1.bias"), plain.parameters().stream().map(Parameter::name).toList());
+    assertTrue(!plain.summary(Shape.of(2, 8, 5, 5)).contains("SUM"));
+    assertEquals(1, LayerTree.all(plain, ReLU.class).size());
+    assertEquals(0, LayerTree.all(plain, HardSwish.class).size());
+    assertEquals(Shape.of(2, 16, 3, 3), plain.outputShape(Shape.of(2, 8, 5, 5)));
+  }
+
+  @Test
+  void v3BadOptionsAreNamed() {
+    var e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 0, 4));
+    assertEquals("MobileNetBlock.InvResV3: in 4, expanded 0, out 4 (expected: >= 1 each)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 4, 4).stride(0));
+    assertEquals("MobileNetBlock.InvResV3: stride 0 (expected: 1 or 2)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 4, 4).kernel(6));
+    assertEquals("MobileNetBlock.InvResV3: kernel 6 (expected: odd and >= 1)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 4, 4).squeezeExcitation(0));
+    assertEquals("MobileNetBlock.InvResV3: squeezeExcitation 0 (expected: >= 1)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 4, 4).eps(-1));
+    assertEquals("MobileNetBlock.InvResV3: eps -1.0 (expected: > 0)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> MobileNetBlock.invResV3(4, 4, 4).momentum(2));
+    assertEquals("MobileNetBlock.InvResV3: momentum 2.0 (expected: 0 <= momentum <= 1)", e.getMessage());
   }
 }

@@ -306,6 +306,32 @@ final class LayerCatalog {
             .build(),
             Shape.of(2, 3, 63, 63), true),
         of("LeNet-5", () -> LeNet5.lenet5().classes(3).seed(64).build(), 2, 1, 32, 32),
+        of("SqueezeExcitation (torchvision's), hard sigmoid", () -> org.autoprop.blocks.SqueezeExcitation.builder(4, 2)
+            .scaleActivation(HardSigmoid::new).seed(70).build(), 2, 4, 3, 3),
+        of("MobileNetBlock.InvResV3 SE, hard swish, residual", () -> org.autoprop.blocks.MobileNetBlock
+            .invResV3(4, 8, 4).squeezeExcitation(2).hardSwish().seed(71).build(), 3, 4, 4, 4),
+        of("MobileNetBlock.InvResV3 no expansion, kernel 5, stride 2", () -> org.autoprop.blocks.MobileNetBlock
+            .invResV3(3, 3, 5).kernel(5).stride(2).seed(72).build(), 2, 3, 5, 5),
+        of("EfficientBlock.MBConv residual (expand 1 of 4 is 8)", () -> org.autoprop.blocks.EfficientBlock.mbConv(4, 4)
+            .expand(1).seed(73).build(), 3, 4, 3, 3),
+        of("EfficientBlock.MBConv kernel 5, stride 2", () -> org.autoprop.blocks.EfficientBlock.mbConv(3, 5).expand(2)
+            .kernel(5).stride(2).seed(74).build(), 2, 3, 5, 5),
+        new Entry("EfficientBlock.FusedMBConv residual, stochastic depth", () -> org.autoprop.blocks.EfficientBlock
+            .fusedMBConv(4, 4).expand(2).stochasticDepth(0.5).seed(75).build(), Shape.of(3, 4, 4, 4), true),
+        of("EfficientBlock.FusedMBConv no expansion, stride 2", () -> org.autoprop.blocks.EfficientBlock
+            .fusedMBConv(8, 4).expand(1).stride(2).seed(76).build(), 2, 8, 5, 5),
+        of("MobileNetV3-Small width 0.1, one channel", () -> org.autoprop.zoo.MobileNetV3.small().widthMultiplier(0.1)
+            .dropout(0).classes(3).inChannels(1).seed(77).build(), 3, 1, 16, 16),
+        of("MobileNetV3-Large width 0.1", () -> org.autoprop.zoo.MobileNetV3.large().widthMultiplier(0.1).dropout(0)
+            .classes(3).seed(78).build(), 3, 3, 32, 32),
+        of("EfficientNet custom, width 0.5, depth 1.5", () -> org.autoprop.zoo.EfficientNet.custom("EfficientNet-tiny",
+            org.autoprop.zoo.EfficientNet.Stage.mbConv(1, 3, 1, 16, 8, 1),
+            org.autoprop.zoo.EfficientNet.Stage.mbConv(4, 3, 2, 16, 16, 1)).widthMultiplier(0.5).depthMultiplier(1.5)
+            .dropout(0).stochasticDepth(0).classes(3).seed(79).build(), 3, 3, 16, 16),
+        new Entry("EfficientNetV2 custom, fused, stochastic depth, dropout", () -> org.autoprop.zoo.EfficientNet
+            .custom("EfficientNetV2-tiny", org.autoprop.zoo.EfficientNet.Stage.fused(1, 3, 1, 8, 8, 2),
+                org.autoprop.zoo.EfficientNet.Stage.mbConv(4, 3, 2, 8, 16, 1))
+            .lastChannel(16).eps(1e-3).classes(3).seed(80).build(), Shape.of(2, 3, 16, 16), true),
         of("SKBlock3D one branch", () -> SKBlock3D.builder(2, 2).kernels(3).reduction(1).seed(51).build(),
             2, 2, 3, 4, 3),
         of("ConvNeXtBlock.V1 layer scale 1", () -> org.autoprop.blocks.ConvNeXtBlock.v1(3).layerScale(1).seed(71)

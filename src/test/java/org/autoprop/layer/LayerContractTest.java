@@ -35,9 +35,13 @@ class LayerContractTest {
    * Zoo networks without a catalogue entry: their blocks have entries (finite differences, the
    * contract) and their own tests check the whole network against torchvision. MobileNetV2's
    * smallest network still takes over a minute of finite differences and crosses ReLU6 kinks at
-   * every size tried, so the catalogue does not run it.
+   * every size tried, so the catalogue does not run it. MobileNetV1, 27 plain conv-BN-ReLU layers
+   * without a residual, fails the finite differences at every size, batch, width and mode tried
+   * (ReLU kinks crossed within the step, in training mode gradients of 1e3 from batch statistics
+   * over few values); its layers have entries and its test checks it against a torch.nn twin.
    */
-  private static final Set<String> WHOLE_NETWORKS_CHECKED_ELSEWHERE = Set.of("org.autoprop.zoo.MobileNetV2");
+  private static final Set<String> WHOLE_NETWORKS_CHECKED_ELSEWHERE = Set.of("org.autoprop.zoo.MobileNetV2",
+      "org.autoprop.zoo.MobileNetV1");
 
   @Test
   void everyPublicLayerIsInTheCatalog() throws Exception {

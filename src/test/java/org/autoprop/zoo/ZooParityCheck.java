@@ -38,6 +38,10 @@ class ZooParityCheck {
       Map.entry("wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build()),
       Map.entry("densenet121", () -> DenseNet.densenet121().seed(0).build()),
       Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()), // the script sets p = 0 too
+      Map.entry("mobilenet_v3_small", () -> MobileNetV3.small().dropout(0).seed(0).build()),
+      Map.entry("mobilenet_v3_large", () -> MobileNetV3.large().dropout(0).seed(0).build()),
+      Map.entry("efficientnet_b0", () -> EfficientNet.b0().dropout(0).stochasticDepth(0).seed(0).build()),
+      Map.entry("efficientnet_v2_s", () -> EfficientNet.v2S().dropout(0).stochasticDepth(0).seed(0).build()),
       Map.entry("convnext_tiny", () -> ConvNeXt.convnextTiny().stochasticDepth(0).seed(0).build()), // as the script
       Map.entry("shufflenet_v2_x1_0", () -> ShuffleNetV2.x1_0().seed(0).build()),
       Map.entry("regnet_y_400mf", () -> RegNet.regnetY400mf().seed(0).build()));
