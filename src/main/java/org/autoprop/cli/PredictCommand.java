@@ -13,13 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 import org.autoprop.io.StateDict;
+import org.autoprop.layer.Layer;
 import org.autoprop.tensor.Tensor;
-import org.autoprop.zoo.ResNet;
+import org.autoprop.zoo.Zoo;
 
 /**
  * {@code predict}: the top classes of images under an ImageNet model of the zoo, with weights a
@@ -27,15 +26,6 @@ import org.autoprop.zoo.ResNet;
  * prepared as torchvision's evaluation transform does ({@link ImageNetInput}).
  */
 final class PredictCommand {
-  /** The zoo's ImageNet models by torchvision's function names. */
-  static final Map<String, Supplier<ResNet.Builder>> MODELS = Map.of(
-      "resnet18", ResNet::resnet18,
-      "resnet34", ResNet::resnet34,
-      "resnet50", ResNet::resnet50,
-      "resnet101", ResNet::resnet101,
-      "resnet152", ResNet::resnet152,
-      "resnext50_32x4d", ResNet::resnext50x32x4d,
-      "wide_resnet50_2", ResNet::wideResnet50x2);
   private static final Set<String> VALUED = Set.of("--model", "--weights", "--top");
 
   private PredictCommand() {}
@@ -44,7 +34,7 @@ final class PredictCommand {
     return String.join("\n",
         "  predict --model NAME --weights FILE.safetensors [--top K] IMAGE...",
         "        print the top K (default 5) ImageNet classes of each image (PNG, JPEG, BMP, GIF) under",
-        "        a zoo model (" + String.join(", ", new java.util.TreeSet<>(MODELS.keySet())) + ") with",
+        "        a zoo model (" + String.join(", ", Zoo.names()) + ") with",
         "        weights saved from PyTorch (safetensors.torch.save_file(model.state_dict(), FILE)),",
         "        resized and cropped as torchvision's ImageNet evaluation transform.");
   }
@@ -64,10 +54,8 @@ final class PredictCommand {
     }
     Options o = Options.parse(options.toArray(String[]::new), "--model", "", "--weights", "", "--top", "5");
     String name = o.string("--model");
-    Supplier<ResNet.Builder> model = MODELS.get(name);
-    if (model == null) {
-      throw new IllegalArgumentException("option --model = '" + name + "' (expected one of "
-          + new java.util.TreeSet<>(MODELS.keySet()) + ")");
+    if (!Zoo.names().contains(name)) {
+      throw new IllegalArgumentException("option --model = '" + name + "' (expected one of " + Zoo.names() + ")");
     }
     if (o.string("--weights").isEmpty()) {
       throw new IllegalArgumentException("option --weights is required (a safetensors state dict of " + name + ")");
@@ -80,7 +68,7 @@ final class PredictCommand {
     if (top > classes.size()) {
       throw new IllegalArgumentException("option --top = " + top + " (expected: at most " + classes.size() + ")");
     }
-    ResNet net = model.get().classes(classes.size()).seed(0).build();
+    Layer net = Zoo.imagenet(name, 0);
     StateDict.loadWeights(net, Path.of(o.string("--weights")));
     for (Path image : images) {
       float[] probabilities = softmax(net.forward(ImageNetInput.of(read(image)), false));

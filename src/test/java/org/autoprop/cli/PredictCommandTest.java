@@ -90,8 +90,7 @@ class PredictCommandTest {
     PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     var e = assertThrows(IllegalArgumentException.class,
         () -> PredictCommand.run(new String[] {"--model", "vgg99", "--weights", "w", "a.png"}, sink));
-    assertEquals("option --model = 'vgg99' (expected one of [resnet101, resnet152, resnet18, resnet34, resnet50,"
-        + " resnext50_32x4d, wide_resnet50_2])", e.getMessage());
+    assertEquals("option --model = 'vgg99' (expected one of " + org.autoprop.zoo.Zoo.names() + ")", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> PredictCommand.run(new String[] {"--model", "resnet18",
         "a.png"}, sink));
     assertEquals("option --weights is required (a safetensors state dict of resnet18)", e.getMessage());
