@@ -21,7 +21,7 @@ Zoo: src/test/resources/conformance/zoo_inception.safetensors: for each model M 
 `num_batches_tracked` included) and `M.params`; for each run R of `runs`, a small model (`R.divisor`,
 5 classes, dropout 0) with synthetic weights (synthetic.py) on the synthetic input `x` of shape
 `R.shape` (not stored: a formula), the float64 logits `R.eval` (evaluation mode), `R.train`
-(training mode: batch statistics) and `R.after_step` (evaluation logits after one SGD step, lr 0.1,
+(training mode: batch statistics) and `R.after_step` (evaluation logits after one SGD step, lr `lr`,
 on the mean cross-entropy of `R.labels`, from the training forward), and PyTorch's own float32
 errors `R.eval_f32_error`, `R.train_f32_error` and `R.after_step_f32_error` (largest absolute
 error). The labels are the first N of `labels`.
@@ -136,6 +136,7 @@ RUNS = {"googlenet_small": (small_googlenet, 8, (4, 3, 64, 64)),
         "inception_v3_small": (small_inception_v3, 16, (2, 3, 139, 139))}
 CLASSES = 5
 LABELS = [3, 1, 0, 4]
+LR = 0.01
 
 
 def run(make, d, shape, dtype, weights):
@@ -151,7 +152,7 @@ def run(make, d, shape, dtype, weights):
     torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS[:shape[0]])).backward()
     with torch.no_grad():
         for p in model.parameters():
-            p -= 0.1 * p.grad
+            p -= LR * p.grad
     model.eval()
     with torch.no_grad():
         after = model(x).double()
@@ -161,7 +162,7 @@ def run(make, d, shape, dtype, weights):
 def zoo():
     tensors = {}
     meta = {"models": ",".join(MODELS), "runs": ",".join(RUNS), "classes": CLASSES,
-            "labels": ",".join(str(v) for v in LABELS)}
+            "labels": ",".join(str(v) for v in LABELS), "lr": LR}
     for key, make in MODELS.items():
         model = make()
         state = model.state_dict()
