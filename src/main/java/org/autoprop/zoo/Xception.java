@@ -29,7 +29,8 @@ import org.autoprop.models.GraphBlock;
  * {@code block1.skip.weight}, {@code block1.skipbn.*}); {@code conv3} and {@code conv4} are
  * separable convolutions ({@code conv3.conv1.weight}, {@code conv3.pointwise.weight}). No
  * convolution has a bias; batch norms have PyTorch's defaults. {@link Builder#widthDivisor}
- * divides every width (8 divides all of them) for small test networks. Weights start He normal,
+ * divides every width (8 divides all of them) and {@link Builder#middleBlocks} sets the middle
+ * flow's length, for small test networks. Weights start He normal,
  * {@code fc} as {@code nn.Linear}.
  *
  * <p>Example: {@code Xception.builder().classes(10).seed(7).build()}.
@@ -54,6 +55,7 @@ public final class Xception extends GraphBlock {
     private int classes = 1000;
     private int inChannels = 3;
     private int divisor = 1;
+    private int middle = 8;
     private Long seed;
     private int seedIndex;
 
@@ -83,6 +85,18 @@ public final class Xception extends GraphBlock {
         throw new IllegalArgumentException("Xception: widthDivisor " + d + " (expected: >= 1)");
       }
       this.divisor = d;
+      return this;
+    }
+
+    /**
+     * The middle flow's blocks (default 8, the paper's); fewer make a small test network, the
+     * exit flow's block keeping its name {@code block12}.
+     */
+    public Builder middleBlocks(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("Xception: middleBlocks " + n + " (expected: >= 0)");
+      }
+      this.middle = n;
       return this;
     }
 
@@ -121,7 +135,7 @@ public final class Xception extends GraphBlock {
           new LayerNode(XceptionBlock.entry(w(64), w(128)).startWithRelu(false).seed(nextSeed()).build(), "block1"),
           new LayerNode(XceptionBlock.entry(w(128), w(256)).seed(nextSeed()).build(), "block2"),
           new LayerNode(XceptionBlock.entry(w(256), w(728)).seed(nextSeed()).build(), "block3"));
-      for (int i = 4; i <= 11; i++) {
+      for (int i = 4; i < 4 + middle; i++) {
         last = g.extend(last, new LayerNode(XceptionBlock.middle(w(728)).seed(nextSeed()).build(), "block" + i));
       }
       last = g.extend(last,

@@ -37,7 +37,10 @@ class ZooParityCheck {
       Map.entry("resnext50_32x4d", () -> ResNet.resnext50x32x4d().seed(0).build()),
       Map.entry("wide_resnet50_2", () -> ResNet.wideResnet50x2().seed(0).build()),
       Map.entry("densenet121", () -> DenseNet.densenet121().seed(0).build()),
-      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build())); // the script sets p = 0 too
+      Map.entry("mobilenet_v2", () -> MobileNetV2.builder().dropout(0).seed(0).build()), // the script sets p = 0 too
+      Map.entry("googlenet", () -> GoogLeNet.builder().dropout(0).seed(0).build()),
+      // Exported with its auxiliary classifier (torchvision's checkpoints hold it): loaded, carried, not run.
+      Map.entry("inception_v3", () -> InceptionV3.builder().auxLogits(true).dropout(0).seed(0).build()));
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {
