@@ -333,8 +333,6 @@ final class LayerCatalog {
             .startWithRelu(false).seed(89).build(), 2, 3, 5, 5),
         of("XceptionBlock.Middle", () -> org.autoprop.blocks.XceptionBlock.middle(3).seed(90).build(), 2, 3, 3, 3),
         of("XceptionBlock.Exit", () -> org.autoprop.blocks.XceptionBlock.exit(3, 4).seed(91).build(), 2, 3, 5, 5),
-        of("GoogLeNet (zoo) /8, no dropout", () -> org.autoprop.zoo.GoogLeNet.builder().widthDivisor(8).dropout(0)
-            .classes(3).inChannels(1).seed(96).build(), 2, 1, 32, 32),
         of("Xception (zoo) /8, one middle block", () -> org.autoprop.zoo.Xception.builder().widthDivisor(8)
             .middleBlocks(1).classes(3).inChannels(1).seed(94).build(), 2, 1, 48, 48),
         of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
