@@ -333,6 +333,14 @@ final class LayerCatalog {
             .startWithRelu(false).seed(89).build(), 2, 3, 5, 5),
         of("XceptionBlock.Middle", () -> org.autoprop.blocks.XceptionBlock.middle(3).seed(90).build(), 2, 3, 3, 3),
         of("XceptionBlock.Exit", () -> org.autoprop.blocks.XceptionBlock.exit(3, 4).seed(91).build(), 2, 3, 5, 5),
+        // Both models' finite-difference checks are fragile (deep stacks of training-mode batch norms
+        // over few values, max-pool kinks): this GoogLeNet passes on the vector kernels and fails one
+        // 2-element tensor on the scalar ones; Inception V3 fails in either mode at 75x75 and 107x107.
+        // Their gradients are checked against torchvision by InceptionZooTest (a training step).
+        of("GoogLeNet (zoo) /8, no dropout", () -> org.autoprop.zoo.GoogLeNet.builder().widthDivisor(8).dropout(0)
+            .classes(3).inChannels(1).seed(96).build(), 2, 1, 32, 32),
+        new Entry("InceptionV3 (zoo) /16, dropout", () -> org.autoprop.zoo.InceptionV3.builder().widthDivisor(16)
+            .classes(3).inChannels(1).seed(95).build(), Shape.of(2, 1, 75, 75), true),
         of("Xception (zoo) /8, one middle block", () -> org.autoprop.zoo.Xception.builder().widthDivisor(8)
             .middleBlocks(1).classes(3).inChannels(1).seed(94).build(), 2, 1, 48, 48),
         of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
