@@ -93,7 +93,7 @@ final class PredictCommand {
 
   /** The ImageNet class names in index order (torchvision's list, a resource of the jar). */
   static List<String> classes() {
-    try (InputStream in = ResNet.class.getResourceAsStream("imagenet_classes.txt")) {
+    try (InputStream in = Zoo.class.getResourceAsStream("imagenet_classes.txt")) {
       if (in == null) {
         throw new IllegalStateException("the resource org/autoprop/zoo/imagenet_classes.txt is missing from the jar");
       }

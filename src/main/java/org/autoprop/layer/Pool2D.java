@@ -9,8 +9,10 @@ import org.autoprop.tensor.Tensor;
 
 /**
  * Max or average pooling over the spatial axes of {@code [N, C, H, W]} (PyTorch's
- * {@code MaxPool2d} and {@code AvgPool2d} with {@code ceil_mode=False}):
- * {@code out = (in + 2 * padding - kernel) / stride + 1} per axis.
+ * {@code MaxPool2d} and {@code AvgPool2d}): {@code out = (in + 2 * padding - kernel) / stride + 1}
+ * per axis; max pooling also in PyTorch's {@code ceil_mode} ({@link #maxCeilMode}): the quotient
+ * rounded up, as long as the last window starts inside the input or its left padding (a window
+ * hanging past the padded input takes the maximum of the taps it covers).
  *
  * <p>Max pooling treats padding as -inf and sends each output's gradient to the first maximum of its
  * window in row order (indices remembered from the forward pass). Average pooling divides by the
@@ -25,6 +27,7 @@ public final class Pool2D extends AbstractLayer {
   private final int sw;
   private final int ph;
   private final int pw;
+  private final boolean ceil;
   private final PoolKernels pool = kernels.pool();
 
   // The window of the current input shape, and max pooling's argmax per output element.
@@ -32,7 +35,7 @@ public final class Pool2D extends AbstractLayer {
   private int[] argmax = new int[0];
   private final Pass pass = new Pass();
 
-  private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding) {
+  private Pool2D(boolean max, int[] kernel, int[] stride, int[] padding, boolean ceil) {
     String type = max ? "MaxPool2D" : "AvgPool2D";
     checkPair(type, "kernel", kernel);
     checkPair(type, "stride", stride);
@@ -44,6 +47,7 @@ public final class Pool2D extends AbstractLayer {
     this.sw = stride[1];
     this.ph = padding[0];
     this.pw = padding[1];
+    this.ceil = ceil;
     if (kh < 1 || kw < 1) {
       throw new IllegalArgumentException(describe() + ": kernel " + kh + "x" + kw + " (expected: >= 1)");
     }
@@ -83,7 +87,15 @@ public final class Pool2D extends AbstractLayer {
 
   /** Max pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
   public static Pool2D max(int[] kernel, int[] stride, int[] padding) {
-    return new Pool2D(true, kernel, stride == null ? kernel : stride, padding);
+    return new Pool2D(true, kernel, stride == null ? kernel : stride, padding, false);
+  }
+
+  /**
+   * Max pooling with a square kernel, stride and padding in PyTorch's {@code ceil_mode}
+   * ({@code MaxPool2d(kernel, stride, padding, ceil_mode=True)}, GoogLeNet's pools).
+   */
+  public static Pool2D maxCeilMode(int kernel, int stride, int padding) {
+    return new Pool2D(true, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding}, true);
   }
 
   /** Average pooling with a square kernel, stride = kernel, no padding. */
@@ -103,7 +115,7 @@ public final class Pool2D extends AbstractLayer {
 
   /** Average pooling with {h, w} pairs of kernel, stride and padding; stride may be null (= kernel). */
   public static Pool2D avg(int[] kernel, int[] stride, int[] padding) {
-    return new Pool2D(false, kernel, stride == null ? kernel : stride, padding);
+    return new Pool2D(false, kernel, stride == null ? kernel : stride, padding, false);
   }
 
   /** True for max pooling, false for average pooling. */
@@ -112,7 +124,8 @@ public final class Pool2D extends AbstractLayer {
   }
 
   private String describe() {
-    return typeName() + "(k=" + kh + "x" + kw + ", s=" + sh + "x" + sw + ", p=" + ph + "x" + pw + ")";
+    return typeName() + "(k=" + kh + "x" + kw + ", s=" + sh + "x" + sw + ", p=" + ph + "x" + pw
+        + (ceil ? ", ceil_mode" : "") + ")";
   }
 
   private Window window(Shape input) {
@@ -126,7 +139,18 @@ public final class Pool2D extends AbstractLayer {
       throw new IllegalArgumentException(describe() + ": input " + input + " has padded spatial size "
           + (h + 2 * ph) + "x" + (w + 2 * pw) + " (expected: at least the kernel " + kh + "x" + kw + ")");
     }
-    return new Window(h, w, kh, kw, sh, sw, ph, pw, (h + 2 * ph - kh) / sh + 1, (w + 2 * pw - kw) / sw + 1);
+    return new Window(h, w, kh, kw, sh, sw, ph, pw, extent(h, kh, sh, ph), extent(w, kw, sw, pw));
+  }
+
+  /** PyTorch's output extent along one axis. */
+  private int extent(int in, int k, int s, int p) {
+    int span = in + 2 * p - k;
+    int o = (ceil ? (span + s - 1) / s : span / s) + 1;
+    // The last window must start inside the input or its left padding.
+    if (ceil && (o - 1) * s >= in + p) {
+      o--;
+    }
+    return o;
   }
 
   @Override

@@ -14,7 +14,7 @@ import org.autoprop.layer.Layer;
  * {@code mobilenet_v3_large}, ...): 1000 classes, 3 input channels and torchvision's other
  * defaults, so that a state dict saved from {@code torchvision.models.NAME()} loads strictly. The
  * models without a torchvision counterpart go by the names their builders document
- * ({@code seresnet50}: timm's; {@code mobilenet_v1}).
+ * ({@code seresnet50}: timm's; {@code xception}: timm's legacy Xception; {@code mobilenet_v1}).
  */
 public final class Zoo {
   private static final Map<String, LongFunction<Layer>> IMAGENET = new TreeMap<>(Map.ofEntries(
@@ -27,6 +27,9 @@ public final class Zoo {
       Map.entry("densenet201", seed -> DenseNet.densenet201().seed(seed).build()),
       Map.entry("efficientnet_b0", seed -> EfficientNet.b0().seed(seed).build()),
       Map.entry("efficientnet_v2_s", seed -> EfficientNet.v2S().seed(seed).build()),
+      // torchvision's pretrained GoogLeNet drops its auxiliary classifiers, Inception V3 keeps its one.
+      Map.entry("googlenet", seed -> GoogLeNet.builder().seed(seed).build()),
+      Map.entry("inception_v3", seed -> InceptionV3.builder().auxLogits(true).seed(seed).build()),
       Map.entry("mobilenet_v1", seed -> MobileNetV1.builder().seed(seed).build()),
       Map.entry("mobilenet_v2", seed -> MobileNetV2.builder().seed(seed).build()),
       Map.entry("mobilenet_v3_large", seed -> MobileNetV3.large().seed(seed).build()),
@@ -54,7 +57,8 @@ public final class Zoo {
       Map.entry("vgg16_bn", seed -> VGG.vgg16Bn().seed(seed).build()),
       Map.entry("vgg19", seed -> VGG.vgg19().seed(seed).build()),
       Map.entry("vgg19_bn", seed -> VGG.vgg19Bn().seed(seed).build()),
-      Map.entry("wide_resnet50_2", seed -> ResNet.wideResnet50x2().seed(seed).build())));
+      Map.entry("wide_resnet50_2", seed -> ResNet.wideResnet50x2().seed(seed).build()),
+      Map.entry("xception", seed -> Xception.builder().seed(seed).build())));
 
   private Zoo() {}
 

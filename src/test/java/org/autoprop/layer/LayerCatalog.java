@@ -289,6 +289,52 @@ final class LayerCatalog {
             2, 4, 5, 4),
         of("DenseNet (zoo) tiny", () -> org.autoprop.zoo.DenseNet.custom("DenseNet-tiny", 2, 3, 2, 1).bnSize(2)
             .classes(3).inChannels(2).seed(63).build(), 2, 2, 16, 16),
+        of("MaxPool2D 3x3 stride 2, ceil mode", () -> Pool2D.maxCeilMode(3, 2, 0), 2, 3, 6, 6),
+        of("MaxPool2D 3x3 stride 2, padding 1, ceil mode", () -> Pool2D.maxCeilMode(3, 2, 1), 2, 2, 6, 5),
+        of("Scale 0.17", () -> new Scale(0.17), 2, 3, 4),
+        of("BasicConv2D 1x3, stride 2", () -> org.autoprop.blocks.BasicConv2D.builder(3, 4).kernel(1, 3).stride(2)
+            .padding(0, 1).seed(70).build(), 2, 3, 5, 5),
+        of("IncepBlock.V1", () -> org.autoprop.blocks.IncepBlock.v1(4, 2, 2, 3, 1, 2, 2).seed(71).build(), 2, 4, 4, 4),
+        of("IncepBlock.V2.TypeA /16", () -> org.autoprop.blocks.IncepBlock.v2TypeA(3, 2).widthDivisor(16).seed(72)
+            .build(), 2, 3, 4, 4),
+        of("IncepBlock.V2.ReduxA /32", () -> org.autoprop.blocks.IncepBlock.v2ReduxA(3).widthDivisor(32).seed(73)
+            .build(), 2, 3, 5, 5),
+        of("IncepBlock.V2.TypeB /32", () -> org.autoprop.blocks.IncepBlock.v2TypeB(3, 2).widthDivisor(32).seed(74)
+            .build(), 2, 3, 4, 4),
+        of("IncepBlock.V2.ReduxB /32", () -> org.autoprop.blocks.IncepBlock.v2ReduxB(3).widthDivisor(32).seed(75)
+            .build(), 2, 3, 5, 5),
+        of("IncepBlock.V2.TypeC /32", () -> org.autoprop.blocks.IncepBlock.v2TypeC(3).widthDivisor(32).seed(76)
+            .build(), 2, 3, 3, 3),
+        of("IncepBlock.V4.Stem /32", () -> org.autoprop.blocks.IncepBlock.v4Stem(2).widthDivisor(32).seed(78).build(),
+            2, 2, 61, 61),
+        of("IncepBlock.V4.TypeA /32", () -> org.autoprop.blocks.IncepBlock.v4TypeA(4).widthDivisor(32).seed(78)
+            .build(), 2, 4, 4, 4),
+        of("IncepBlock.V4.ReduxA /32", () -> org.autoprop.blocks.IncepBlock.v4ReduxA(4).widthDivisor(32).seed(79)
+            .build(), 2, 4, 5, 5),
+        of("IncepBlock.V4.TypeB /32", () -> org.autoprop.blocks.IncepBlock.v4TypeB(4).widthDivisor(32).seed(80)
+            .build(), 2, 4, 4, 4),
+        of("IncepBlock.V4.ReduxB /32", () -> org.autoprop.blocks.IncepBlock.v4ReduxB(4).widthDivisor(32).seed(81)
+            .build(), 2, 4, 5, 5),
+        of("IncepBlock.V4.TypeC /32", () -> org.autoprop.blocks.IncepBlock.v4TypeC(4).widthDivisor(32).seed(82)
+            .build(), 2, 4, 3, 3),
+        of("IncepResBlock.V1.TypeA /16", () -> org.autoprop.blocks.IncepResBlock.v1TypeA(4).widthDivisor(16).seed(83)
+            .build(), 2, 4, 4, 4),
+        of("IncepResBlock.V1.TypeB /32", () -> org.autoprop.blocks.IncepResBlock.v1TypeB(4).widthDivisor(32).seed(84)
+            .build(), 2, 4, 5, 5),
+        of("IncepResBlock.V1.TypeC /32, scale 1", () -> org.autoprop.blocks.IncepResBlock.v1TypeC(4).widthDivisor(32)
+            .scale(1).seed(85).build(), 2, 4, 3, 3),
+        of("IncepResBlock.V2.TypeA /16", () -> org.autoprop.blocks.IncepResBlock.v2TypeA(4).widthDivisor(16).seed(86)
+            .build(), 2, 4, 4, 4),
+        of("IncepResBlock.V2.TypeB /32", () -> org.autoprop.blocks.IncepResBlock.v2TypeB(4).widthDivisor(32).seed(87)
+            .build(), 2, 4, 4, 4),
+        of("IncepResBlock.V2.TypeC /32, no ReLU", () -> org.autoprop.blocks.IncepResBlock.v2TypeC(4).widthDivisor(32)
+            .relu(false).seed(88).build(), 2, 4, 3, 3),
+        of("XceptionBlock.Entry, no leading ReLU", () -> org.autoprop.blocks.XceptionBlock.entry(3, 4)
+            .startWithRelu(false).seed(89).build(), 2, 3, 5, 5),
+        of("XceptionBlock.Middle", () -> org.autoprop.blocks.XceptionBlock.middle(3).seed(90).build(), 2, 3, 3, 3),
+        of("XceptionBlock.Exit", () -> org.autoprop.blocks.XceptionBlock.exit(3, 4).seed(91).build(), 2, 3, 5, 5),
+        of("Xception (zoo) /8, one middle block", () -> org.autoprop.zoo.Xception.builder().widthDivisor(8)
+            .middleBlocks(1).classes(3).inChannels(1).seed(94).build(), 2, 1, 48, 48),
         of("SKBlock2D kernels 1, 3, grouped", () -> SKBlock2D.builder(4, 4).kernels(1, 3).groups(2).reduction(2)
             .seed(50).build(), 2, 4, 5, 5),
         of("ResNetBlock.Basic stride 2", () -> ResNetBlock.basic(3, 4).stride(2).seed(52).build(), 2, 3, 5, 5),

@@ -39,9 +39,13 @@ class LayerContractTest {
    * without a residual, fails the finite differences at every size, batch, width and mode tried
    * (ReLU kinks crossed within the step, in training mode gradients of 1e3 from batch statistics
    * over few values); its layers have entries and its test checks it against a torch.nn twin.
+   * GoogLeNet and Inception V3 (deep stacks of training-mode batch norms over few values, max-pool
+   * kinks): a GoogLeNet at width /8 passes on the vector kernels and fails one 2-element tensor on
+   * the scalar ones; Inception V3 fails in either mode at 75x75 and 107x107. Their blocks have
+   * entries, and InceptionZooTest checks a training step of each against torchvision.
    */
   private static final Set<String> WHOLE_NETWORKS_CHECKED_ELSEWHERE = Set.of("org.autoprop.zoo.MobileNetV2",
-      "org.autoprop.zoo.MobileNetV1");
+      "org.autoprop.zoo.MobileNetV1", "org.autoprop.zoo.GoogLeNet", "org.autoprop.zoo.InceptionV3");
 
   @Test
   void everyPublicLayerIsInTheCatalog() throws Exception {

@@ -44,7 +44,10 @@ class ZooParityCheck {
       Map.entry("efficientnet_v2_s", () -> EfficientNet.v2S().dropout(0).stochasticDepth(0).seed(0).build()),
       Map.entry("convnext_tiny", () -> ConvNeXt.convnextTiny().stochasticDepth(0).seed(0).build()), // as the script
       Map.entry("shufflenet_v2_x1_0", () -> ShuffleNetV2.x1_0().seed(0).build()),
-      Map.entry("regnet_y_400mf", () -> RegNet.regnetY400mf().seed(0).build()));
+      Map.entry("regnet_y_400mf", () -> RegNet.regnetY400mf().seed(0).build()),
+      Map.entry("googlenet", () -> GoogLeNet.builder().dropout(0).seed(0).build()),
+      // Exported with its auxiliary classifier (torchvision's checkpoints hold it): loaded, carried, not run.
+      Map.entry("inception_v3", () -> InceptionV3.builder().auxLogits(true).dropout(0).seed(0).build()));
   private static final double TOLERANCE = 1e-4;
 
   static Stream<String> models() throws IOException {

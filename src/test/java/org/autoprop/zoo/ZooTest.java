@@ -16,11 +16,12 @@ class ZooTest {
   @Test
   void namesAreTorchvisionsFunctionNames() {
     assertEquals(new TreeSet<>(List.of("alexnet", "convnext_small", "convnext_tiny", "densenet121", "densenet161",
-        "densenet169", "densenet201", "efficientnet_b0", "efficientnet_v2_s", "mobilenet_v1", "mobilenet_v2",
+        "densenet169", "densenet201", "efficientnet_b0", "efficientnet_v2_s", "googlenet", "inception_v3", "mobilenet_v1", "mobilenet_v2",
         "mobilenet_v3_large", "mobilenet_v3_small", "regnet_x_400mf", "regnet_x_800mf", "regnet_y_400mf",
         "regnet_y_800mf", "resnet101", "resnet152", "resnet18", "resnet34", "resnet50", "resnext50_32x4d",
         "seresnet50", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
-        "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "wide_resnet50_2")),
+        "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "wide_resnet50_2",
+        "xception")),
         Zoo.names());
   }
 
