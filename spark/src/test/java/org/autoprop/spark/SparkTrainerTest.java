@@ -202,6 +202,43 @@ class SparkTrainerTest {
   }
 
   /**
+   * With {@code recalibrateBatchNorm(k)}, the running statistics after the epoch are the mean over
+   * the workers of k training-mode forward passes on the final weights from the carried
+   * statistics (written out here with two replicas), and the weights are those of a run without it.
+   */
+  @Test
+  void recalibrationReestimatesTheStatisticsWithTheFinalWeights() {
+    List<Example> data = examples(64, 64, 14);
+    SparkTrainer plain = SparkTrainer.builder(SparkTrainerTest::convNet, CrossEntropyLoss::new,
+        SparkTrainerTest::momentum).inputShape(1, 8, 8).workers(2).batchPerWorker(4).seed(3).progress(null).build();
+    plain.fit(sc.parallelize(data, 2), null);
+    SparkTrainer recalibrated = SparkTrainer.builder(SparkTrainerTest::convNet, CrossEntropyLoss::new,
+        SparkTrainerTest::momentum).inputShape(1, 8, 8).workers(2).batchPerWorker(4).seed(3).progress(null)
+        .recalibrateBatchNorm(3).build();
+    recalibrated.fit(sc.parallelize(data, 2), null);
+    assertArrayEquals(parameters(plain.model()), parameters(recalibrated.model()), "the weights do not change");
+
+    float[][] buffers = new float[2][];
+    int[] labels = new int[4];
+    for (int w = 0; w < 2; w++) {
+      Layer replica = convNet();
+      ModelState.unflatten(replica, StateDict.of(replica).values(), ModelState.flatten(StateDict.of(plain.model())
+          .values()));
+      List<int[]> order = List.of(EpochOrder.of(32, 3, 0, w, true));
+      for (int i = 0; i < 3; i++) {
+        replica.forward(unionBatch(List.of(share(data, w, 2)), order, i, 4, 64, labels, 1, 8, 8), true);
+      }
+      buffers[w] = ModelState.flatten(replica.buffers().values());
+    }
+    float[] mean = new float[buffers[0].length];
+    for (int i = 0; i < mean.length; i++) {
+      mean[i] = (0f + buffers[0][i] + buffers[1][i]) * 0.5f;
+    }
+    assertArrayEquals(mean, ModelState.flatten(recalibrated.model().buffers().values()));
+    assertNotEquals(ModelState.flatten(plain.model().buffers().values())[0], mean[0]);
+  }
+
+  /**
    * Local SGD every 3 steps is its definition: two replicas stepping on their own micro-batches
    * with their own momentum, their weights and momenta averaged every third step and at the end
    * of each epoch (7 steps an epoch here), bit for bit.
