@@ -72,7 +72,8 @@ public final class SparkTrainer implements TrainingRun {
   private static final String STEP_KEY = "spark.step";
   private static final String LAYOUT_KEY = "spark.layout";
 
-  private final TrainingSpec spec;
+  /** Replaced by a new run id at every {@link #fit}: workers cache examples and replicas by run. */
+  private TrainingSpec spec;
   private final int epochs;
   private final int stepsPerRound;
   private final int evalBatch;
@@ -146,6 +147,7 @@ public final class SparkTrainer implements TrainingRun {
     Objects.requireNonNull(train, "train");
     stopRequested = false;
     rounds.clear();
+    spec = spec.newRun();
     long count = DataChecks.validate(train, spec.inputShape, classes, "training");
     if (test != null) {
       DataChecks.validate(test, spec.inputShape, classes, "test");

@@ -1,6 +1,7 @@
 package org.autoprop.spark;
 
 import java.io.Serializable;
+import java.util.UUID;
 import org.autoprop.layer.Layer;
 import org.autoprop.train.Loss;
 
@@ -18,6 +19,12 @@ final class TrainingSpec implements Serializable {
   final long seed;
   final boolean shuffle;
   final Synchronization synchronization;
+
+  /** The same spec under a new run id: what the workers cache for one run is not reused by the next. */
+  TrainingSpec newRun() {
+    return new TrainingSpec(UUID.randomUUID().toString(), model, loss, optimizer, inputShape, workers, batchPerWorker,
+        seed, shuffle, synchronization);
+  }
 
   TrainingSpec(String runId, SerializableFactory<? extends Layer> model, SerializableFactory<? extends Loss<int[]>> loss,
       OptimizerFactory optimizer, int[] inputShape, int workers, int batchPerWorker, long seed, boolean shuffle,

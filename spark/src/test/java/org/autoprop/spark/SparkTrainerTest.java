@@ -158,6 +158,37 @@ class SparkTrainerTest {
   }
 
   /**
+   * A second {@code fit} of the same trainer trains on its own data set, from the first one's
+   * weights (the workers' caches are per run): the same weights as single-machine steps on the
+   * first data set's union batches, then the second's.
+   */
+  @Test
+  void aSecondFitTrainsOnItsOwnData() {
+    List<Example> first = examples(32, FEATURES, 15);
+    List<Example> second = examples(32, FEATURES, 16);
+    SparkTrainer trainer = mlpTrainer().build();
+    trainer.fit(sc.parallelize(first, 2), null);
+    trainer.fit(sc.parallelize(second, 2), null);
+
+    Layer model = mlp();
+    Optimizer opt = momentum(model.parameters());
+    CrossEntropyLoss loss = new CrossEntropyLoss();
+    int[] labels = new int[16];
+    for (List<Example> data : List.of(first, second)) {
+      List<List<Example>> shares = List.of(share(data, 0, 2), share(data, 1, 2));
+      List<int[]> orders = List.of(EpochOrder.of(16, 5, 0, 0, true), EpochOrder.of(16, 5, 0, 1, true));
+      for (int s = 0; s < 2; s++) {
+        Tensor x = unionBatch(shares, orders, s, 8, FEATURES, labels, FEATURES);
+        opt.zeroGrad();
+        loss.forward(model.forward(x, true), labels);
+        model.backward(loss.backward(), false);
+        opt.step();
+      }
+    }
+    assertClose(parameters(model), parameters(trainer.model()), 2e-6, "after the second fit");
+  }
+
+  /**
    * With BatchNorm each worker normalises with its own micro-batch (PyTorch DDP): the same run
    * written out with two replicas in this JVM gives the same bits: parameters and worker 0's
    * running statistics.
