@@ -14,8 +14,8 @@ import org.autoprop.train.Optimizer;
 /**
  * Everything a replica's training depends on, flat: the model's state dict (parameters, then
  * buffers, in {@link StateDict#of} order), the optimizer's state tensors (in {@link Optimizer#state}
- * order), its step count and learning rate. What the driver broadcasts at the start of a round and
- * what worker 0 returns at its end.
+ * order), its step count and learning rate. What the driver broadcasts at the start of a job
+ * (the model part only in synchronous mode, where the optimizer is the driver's).
  */
 final class ModelState implements Serializable {
   private static final long serialVersionUID = 1L;

@@ -1,7 +1,7 @@
 /**
  * Data-parallel training of AutoProp models on Apache Spark: {@link org.autoprop.spark.SparkTrainer}
- * trains any model on a cluster with Spark's own mechanisms (partitioning, broadcast, barrier
- * execution and its retries, {@code allGather}, {@code treeReduce}), synchronously or by local SGD
+ * trains any model on a cluster with Spark's own mechanisms (partitioning, caching, broadcast, task
+ * results and task retry, {@code treeReduce}), synchronously or by local SGD
  * ({@link org.autoprop.spark.Synchronization}).
  */
 package org.autoprop.spark;
