@@ -34,9 +34,28 @@ final class PredictCommand {
     return String.join("\n",
         "  predict --model NAME --weights FILE.safetensors [--top K] IMAGE...",
         "        print the top K (default 5) ImageNet classes of each image (PNG, JPEG, BMP, GIF) under",
-        "        a zoo model (" + String.join(", ", Zoo.names()) + ") with",
-        "        weights saved from PyTorch (safetensors.torch.save_file(model.state_dict(), FILE)),",
-        "        resized and cropped as torchvision's ImageNet evaluation transform.");
+        "        a zoo model with weights saved from PyTorch (safetensors.torch.save_file(",
+        "        model.state_dict(), FILE)), resized and cropped as torchvision's ImageNet evaluation",
+        "        transform. Models, by torchvision's function names:",
+        wrapped(Zoo.names(), "          ", 96));
+  }
+
+  /** {@code words} joined by ", " in lines of at most {@code width} characters, each indented. */
+  static String wrapped(Iterable<String> words, String indent, int width) {
+    StringBuilder out = new StringBuilder(indent);
+    int lineStart = 0;
+    boolean first = true;
+    for (String w : words) {
+      String piece = first ? w : ", " + w;
+      if (!first && out.length() - lineStart + piece.length() > width) {
+        out.append(",\n").append(indent);
+        lineStart = out.length() - indent.length();
+        piece = w;
+      }
+      out.append(piece);
+      first = false;
+    }
+    return out.toString();
   }
 
   static int run(String[] args, PrintStream out) throws IOException {

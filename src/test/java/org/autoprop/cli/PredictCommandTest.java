@@ -28,6 +28,19 @@ class PredictCommandTest {
   private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
   private static final float[] STD = {0.229f, 0.224f, 0.225f};
 
+  /** The usage lists every zoo name once, in lines that fit a terminal. */
+  @Test
+  void usageListsTheZooInShortLines() {
+    String usage = PredictCommand.usage();
+    for (String name : org.autoprop.zoo.Zoo.names()) {
+      assertTrue(usage.matches("(?s).*[ ,]" + name + "(,|\\n|$).*"), name + " in\n" + usage);
+    }
+    for (String line : usage.split("\n")) {
+      assertTrue(line.length() <= 100, line.length() + " characters: " + line);
+    }
+    assertEquals("  a, bb,\n  ccc", PredictCommand.wrapped(List.of("a", "bb", "ccc"), "  ", 8));
+  }
+
   @Test
   void imagesArePreparedAsTorchvisionPreparesThem() throws Exception {
     Tensor x = ImageNetInput.of(PredictCommand.read(Conformance.dir().resolve("imagenet_input.png")));
