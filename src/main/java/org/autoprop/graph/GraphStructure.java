@@ -64,6 +64,44 @@ final class GraphStructure {
     edges.removeIf(e -> e.from == node || e.to == node);
   }
 
+  /** Puts {@code replacement}, a new node, where {@code node} is: its edges in their places, root, term. */
+  void replaceNode(LayerNode node, LayerNode replacement) {
+    Objects.requireNonNull(replacement, "replacement");
+    requireNode(node, "replaceNode");
+    if (nodes.contains(replacement)) {
+      throw new IllegalArgumentException("replaceNode('" + node.name() + "'): node '" + replacement.name()
+          + "' is already in the graph");
+    }
+    List<LayerNode> order = new ArrayList<>(nodes);
+    order.set(order.indexOf(node), replacement);
+    nodes.clear();
+    nodes.addAll(order);
+    edges.replaceAll(e -> new Edge(e.from == node ? replacement : e.from, e.to == node ? replacement : e.to));
+    root = root == node ? replacement : root;
+    term = term == node ? replacement : term;
+  }
+
+  /**
+   * Removes {@code node}, which has one predecessor {@code p}: each edge {@code node -> s} becomes
+   * {@code p -> s} in its place (so merge inputs keep their order), and {@code p} becomes the term
+   * if {@code node} was.
+   */
+  void bypassNode(LayerNode node) {
+    requireNode(node, "bypassNode");
+    List<LayerNode> prev = predecessors(node);
+    if (prev.size() != 1) {
+      throw new IllegalArgumentException("bypassNode: node '" + node.name() + "' has " + prev.size()
+          + " predecessors (expected: 1)");
+    }
+    LayerNode p = prev.get(0);
+    edges.removeIf(e -> e.to == node);
+    edges.replaceAll(e -> e.from == node ? new Edge(p, e.to) : e);
+    nodes.remove(node);
+    if (term == node) {
+      term = p;
+    }
+  }
+
   /** Removes the first edge {@code from -> to}, or throws naming both nodes. */
   void removeEdge(LayerNode from, LayerNode to) {
     Objects.requireNonNull(from, "from");

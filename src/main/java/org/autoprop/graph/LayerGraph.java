@@ -353,6 +353,30 @@ public final class LayerGraph implements Layer {
     return this;
   }
 
+  /**
+   * Puts {@code replacement} (a node not in this graph) where {@code node} is: every edge of
+   * {@code node} in its place in the declaration order (so merge inputs keep their order), and
+   * the root or term if {@code node} was one. Undoes the build.
+   */
+  public LayerGraph replaceNode(LayerNode node, LayerNode replacement) {
+    structure.replaceNode(node, replacement);
+    invalidate();
+    return this;
+  }
+
+  /**
+   * Removes {@code node}, which must have exactly one predecessor, and connects that predecessor
+   * to each of its successors in the places of its edges (merge inputs keep their order); if
+   * {@code node} was the term, its predecessor becomes the term. Undoes the build.
+   *
+   * @throws IllegalArgumentException when {@code node} is not in the graph or has not one predecessor
+   */
+  public LayerGraph bypassNode(LayerNode node) {
+    structure.bypassNode(node);
+    invalidate();
+    return this;
+  }
+
   /** Adds the edge {@code from -> to} at the end of the declaration order (and the nodes if new). Undoes the build. */
   public LayerGraph addEdge(LayerNode from, LayerNode to) {
     structure.addEdge(from, to);

@@ -93,6 +93,16 @@ abstract class BatchNormCore extends AbstractLayer {
     eps = e;
   }
 
+  /** The scale {@code gamma} per channel (PyTorch's {@code weight}). */
+  public final Parameter weight() {
+    return weight;
+  }
+
+  /** The shift {@code beta} per channel (PyTorch's {@code bias}). */
+  public final Parameter bias() {
+    return bias;
+  }
+
   /** The momentum of the running statistics: running = (1 - momentum) * running + momentum * batch. */
   public final double momentum() {
     return momentum;

@@ -195,6 +195,42 @@ public final class Conv2D extends AbstractLayer {
     return bias;
   }
 
+  /**
+   * A new convolution computing this one followed by {@code bn} in evaluation mode: the same
+   * geometry, with a bias, its weight {@code w * s} and bias {@code (b - mean) * s + beta} per
+   * output channel, {@code s = gamma / sqrt(running_var + eps)} (in double, rounded once). It is a
+   * snapshot: later changes to this layer or {@code bn} do not reach it. Training it trains a
+   * convolution without batch normalisation.
+   *
+   * @throws IllegalArgumentException when {@code bn} has not one channel per output channel
+   */
+  public Conv2D foldBatchNorm(BatchNorm2D bn) {
+    java.util.Objects.requireNonNull(bn, "bn");
+    if (bn.channels() != out) {
+      throw new IllegalArgumentException(description + ": cannot fold " + bn + ": it has " + bn.channels()
+          + " channels (expected: " + out + ", the output channels)");
+    }
+    Conv2D folded = builder(in, out).kernel(kh, kw).stride(sh, sw).padding(padding).dilation(dh, dw).groups(groups)
+        .bias(true).initializer(Initializer.ZEROS).seed(0).build();
+    float[] w = weight.value().data();
+    float[] fw = folded.weight.value().data();
+    float[] fb = folded.bias.value().data();
+    float[] gamma = bn.weight().value().data();
+    float[] beta = bn.bias().value().data();
+    float[] mean = bn.runningMean().data();
+    float[] var = bn.runningVar().data();
+    int perOut = w.length / out;
+    for (int o = 0; o < out; o++) {
+      double s = gamma[o] / Math.sqrt(var[o] + bn.eps());
+      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
+        fw[i] = (float) (w[i] * s);
+      }
+      double b = bias == null ? 0 : bias.value().data()[o];
+      fb[o] = (float) ((b - mean[o]) * s + beta[o]);
+    }
+    return folded;
+  }
+
   /** The padding per side as resolved for this kernel: {@code {h, w}}. */
   public int[] resolvedPadding() {
     return new int[] {ph, pw};

@@ -473,6 +473,39 @@ class LayerGraphTest {
   }
 
   @Test
+  void replaceAndBypassKeepEdgePlacesRootAndTerm() {
+    // a -> b -> d, a -> c -> d (SUB: b - c), then d is the term.
+    LayerNode a = scale("a");
+    LayerNode b = scale("b");
+    LayerNode c = scale("c");
+    LayerNode d = scale("d", MergeMode.SUB);
+    LayerGraph g = LayerGraph.builder().edge(a, b).edge(a, c).edge(b, d).edge(c, d).root(a).term(d).build();
+
+    LayerNode b2 = scale("b2");
+    g.replaceNode(b, b2).build();
+    assertEquals(List.of(b2, c), g.predecessors(d));
+    assertEquals(List.of(b2, c), g.successors(a));
+    LayerNode a2 = scale("a2");
+    g.replaceNode(a, a2).build();
+    assertSame(a2, g.root());
+
+    g.bypassNode(b2).build();
+    assertEquals(List.of(a2, c), g.predecessors(d), "the bypassed node's place among the merge inputs");
+    LayerNode e = scale("e");
+    g.addEdge(d, e).setTerm(e).build();
+    g.bypassNode(e).build();
+    assertSame(d, g.term());
+    assertEquals(List.of(a2, c, d), g.order());
+
+    assertEquals("bypassNode: node 'a2' has 0 predecessors (expected: 1)",
+        assertThrows(IllegalArgumentException.class, () -> g.bypassNode(a2)).getMessage());
+    assertEquals("replaceNode('a2'): node 'c' is already in the graph",
+        assertThrows(IllegalArgumentException.class, () -> g.replaceNode(a2, c)).getMessage());
+    assertEquals("replaceNode: node 'zzz' is not in the graph",
+        assertThrows(IllegalArgumentException.class, () -> g.replaceNode(scale("zzz"), scale("y"))).getMessage());
+  }
+
+  @Test
   void thenJoinsIntoANewGraphTakingTheNodesOfBoth() {
     LayerNode a = scale("a");
     LayerNode b = new LayerNode(new Smooth(), "b");
