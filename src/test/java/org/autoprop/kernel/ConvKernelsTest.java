@@ -44,10 +44,12 @@ class ConvKernelsTest extends KernelTwinTest<ConvKernels> {
     }
   }
 
-  /** Geometries at every tail width: 3x3 kernels at stride 1 and 2, padded, and a dilated 2x3 one. */
+  /** Geometries at every tail width: 3x3 kernels at stride 1 (1 to 3 rows) and 2, padded, and a dilated 2x3 one. */
   static Stream<Geometry> everyWidth() {
     return IntStream.of(WIDTHS).boxed().flatMap(w -> Stream.of(
         new Geometry(2, 3, w, 3, 3, 1, 1, 1, 1, 1, 1),
+        new Geometry(2, 1, w, 3, 3, 1, 1, 1, 1, 1, 1),
+        new Geometry(1, 2, w, 3, 3, 1, 1, 1, 1, 1, 1),
         new Geometry(2, 4, w, 3, 3, 2, 2, 1, 1, 1, 1),
         new Geometry(1, 5, w, 2, 3, 1, 1, 1, 2, 2, 2)));
   }

@@ -136,9 +136,93 @@ final class VectorConv implements ConvKernels {
     }
   }
 
+  /** A 3x3 kernel, stride 1, dilation 1, padding 1 (output the size of the input), rows of at least a vector plus 2. */
+  private static boolean isSame3x3(Geometry g) {
+    return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1
+        && g.dilationW() == 1 && g.padH() == 1 && g.padW() == 1 && g.inW() >= SPECIES.length() + 2;
+  }
+
+  /**
+   * {@code y[c] += 3x3 correlation of x[c]} with zero padding 1 (after setting {@code y[c]} to the
+   * bias, or 0, when {@code set}): each output vector is loaded once, takes nine FMAs with the taps
+   * in registers and is stored once. Columns 1..w-2 run as vectors, the last one overlapping its
+   * neighbour: it is computed before the others from the same inputs, so the overlap is written
+   * twice with the same value. Columns 0 and w-1 run scalar. {@code flip} reads the kernel rotated
+   * by 180 degrees (the data gradient).
+   */
+  private static void same3x3(int channels, int h, int w, float[] x, int xOff, float[] wt, int wOff, boolean flip,
+      boolean set, float[] bias, int biasOff, float[] y, int yOff) {
+    final int lanes = SPECIES.length();
+    final int last = w - 1 - lanes;
+    for (int c = 0; c < channels; c++) {
+      int k = wOff + c * 9;
+      float w00 = tap(wt, k, 0, flip), w01 = tap(wt, k, 1, flip), w02 = tap(wt, k, 2, flip);
+      float w10 = tap(wt, k, 3, flip), w11 = tap(wt, k, 4, flip), w12 = tap(wt, k, 5, flip);
+      float w20 = tap(wt, k, 6, flip), w21 = tap(wt, k, 7, flip), w22 = tap(wt, k, 8, flip);
+      FloatVector m0 = FloatVector.broadcast(SPECIES, w10);
+      FloatVector m1 = FloatVector.broadcast(SPECIES, w11);
+      FloatVector m2 = FloatVector.broadcast(SPECIES, w12);
+      int plane = xOff + c * h * w;
+      for (int oy = 0; oy < h; oy++) {
+        int mid = plane + oy * w;
+        int yRow = yOff + (c * h + oy) * w;
+        if (set) {
+          Arrays.fill(y, yRow, yRow + w, bias == null ? 0f : bias[biasOff + c]);
+        }
+        // A missing row (the padding) reads the middle row with zero weights: scalars chosen, then
+        // broadcast, so no vector value depends on a branch.
+        boolean hasUp = oy > 0;
+        boolean hasDown = oy < h - 1;
+        int up = hasUp ? mid - w : mid;
+        int down = hasDown ? mid + w : mid;
+        float a0 = hasUp ? w00 : 0f, a1 = hasUp ? w01 : 0f, a2 = hasUp ? w02 : 0f;
+        float b0 = hasDown ? w20 : 0f, b1 = hasDown ? w21 : 0f, b2 = hasDown ? w22 : 0f;
+        FloatVector u0 = FloatVector.broadcast(SPECIES, a0);
+        FloatVector u1 = FloatVector.broadcast(SPECIES, a1);
+        FloatVector u2 = FloatVector.broadcast(SPECIES, a2);
+        FloatVector d0 = FloatVector.broadcast(SPECIES, b0);
+        FloatVector d1 = FloatVector.broadcast(SPECIES, b1);
+        FloatVector d2 = FloatVector.broadcast(SPECIES, b2);
+        FloatVector tail = rowVector(x, up, mid, down, last, u0, u1, u2, m0, m1, m2, d0, d1, d2,
+            FloatVector.fromArray(SPECIES, y, yRow + last));
+        for (int ox = 1; ox < last; ox += lanes) {
+          rowVector(x, up, mid, down, ox, u0, u1, u2, m0, m1, m2, d0, d1, d2, FloatVector.fromArray(SPECIES, y, yRow + ox))
+              .intoArray(y, yRow + ox);
+        }
+        tail.intoArray(y, yRow + last);
+        y[yRow] += a1 * x[up] + a2 * x[up + 1] + w11 * x[mid] + w12 * x[mid + 1] + b1 * x[down] + b2 * x[down + 1];
+        y[yRow + w - 1] += a0 * x[up + w - 2] + a1 * x[up + w - 1] + w10 * x[mid + w - 2] + w11 * x[mid + w - 1]
+            + b0 * x[down + w - 2] + b1 * x[down + w - 1];
+      }
+    }
+  }
+
+  private static float tap(float[] wt, int k, int t, boolean flip) {
+    return wt[k + (flip ? 8 - t : t)];
+  }
+
+  /** The nine FMAs of output columns {@code ox..ox+lanes-1} on top of {@code acc}. */
+  private static FloatVector rowVector(float[] x, int up, int mid, int down, int ox, FloatVector u0, FloatVector u1,
+      FloatVector u2, FloatVector m0, FloatVector m1, FloatVector m2, FloatVector d0, FloatVector d1, FloatVector d2,
+      FloatVector acc) {
+    acc = FloatVector.fromArray(SPECIES, x, up + ox - 1).fma(u0, acc);
+    acc = FloatVector.fromArray(SPECIES, x, up + ox).fma(u1, acc);
+    acc = FloatVector.fromArray(SPECIES, x, up + ox + 1).fma(u2, acc);
+    acc = FloatVector.fromArray(SPECIES, x, mid + ox - 1).fma(m0, acc);
+    acc = FloatVector.fromArray(SPECIES, x, mid + ox).fma(m1, acc);
+    acc = FloatVector.fromArray(SPECIES, x, mid + ox + 1).fma(m2, acc);
+    acc = FloatVector.fromArray(SPECIES, x, down + ox - 1).fma(d0, acc);
+    acc = FloatVector.fromArray(SPECIES, x, down + ox).fma(d1, acc);
+    return FloatVector.fromArray(SPECIES, x, down + ox + 1).fma(d2, acc);
+  }
+
   @Override
   public void depthwiseForward(Geometry g, float[] x, int xOff, float[] wt, int wOff, float[] bias,
       int biasOff, float[] y, int yOff) {
+    if (isSame3x3(g)) {
+      same3x3(g.channels(), g.inH(), g.inW(), x, xOff, wt, wOff, false, true, bias, biasOff, y, yOff);
+      return;
+    }
     final int h = g.inH();
     final int w = g.inW();
     final int kh = g.kernelH();
@@ -182,6 +266,11 @@ final class VectorConv implements ConvKernels {
   @Override
   public void depthwiseBackwardData(Geometry g, float[] gy, int gyOff, float[] wt, int wOff,
       float[] gx, int gxOff) {
+    if (isSame3x3(g)) {
+      // At stride 1 with padding 1 the data gradient is the same convolution of gy, kernel flipped.
+      same3x3(g.channels(), g.inH(), g.inW(), gy, gyOff, wt, wOff, true, false, null, 0, gx, gxOff);
+      return;
+    }
     final int h = g.inH();
     final int w = g.inW();
     final int kh = g.kernelH();
