@@ -339,13 +339,23 @@ final class VectorConv implements ConvKernels {
               int n = hi - lo;
               int a = yRow + lo;
               int b = xRow + lo;
+              int lanes = SPECIES.length();
               int k = 0;
-              for (int bound = SPECIES.loopBound(n); k < bound; k += SPECIES.length()) {
+              for (int bound = SPECIES.loopBound(n); k < bound; k += lanes) {
                 acc = FloatVector.fromArray(SPECIES, gy, a + k)
                     .fma(FloatVector.fromArray(SPECIES, x, b + k), acc);
               }
-              for (; k < n; k++) {
-                tail += gy[a + k] * x[b + k];
+              if (n >= lanes && 2 * (n - k) > lanes) {
+                // A long remainder: one more vector ending at n, minus the products it counts twice.
+                int s = n - lanes;
+                acc = FloatVector.fromArray(SPECIES, gy, a + s).fma(FloatVector.fromArray(SPECIES, x, b + s), acc);
+                for (int t = s; t < k; t++) {
+                  tail -= gy[a + t] * x[b + t];
+                }
+              } else {
+                for (; k < n; k++) {
+                  tail += gy[a + k] * x[b + k];
+                }
               }
             } else {
               for (int ox = lo; ox < hi; ox++) {
